@@ -1,0 +1,205 @@
+//! The whole `build` job, in memory: config → posts → site → entries → files. The
+//! server calls [`build`] too and serves the files from memory; the CLI writes them
+//! with [`crate::output::write_all`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+
+use crate::config::{Config, Format};
+use crate::feed::{self, FeedLink, FeedMeta};
+use crate::load::{self, LoadOptions};
+use crate::render::{self, Entry};
+use crate::report::Finding;
+use crate::site::{self, FeedKind};
+
+/// One file of the output, with what a server needs to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutFile {
+    pub bytes: Vec<u8>,
+    /// The newest entry's date, for `Last-Modified` (none for the index pages when
+    /// there are no posts).
+    pub modified: Option<DateTime<FixedOffset>>,
+    /// `Content-Type`, with charset.
+    pub media_type: &'static str,
+}
+
+impl AsRef<[u8]> for OutFile {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+pub const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
+pub const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
+pub const OPML_TYPE: &str = "text/x-opml; charset=utf-8";
+pub const HTML_TYPE: &str = "text/html; charset=utf-8";
+
+/// Everything a build produced.
+#[derive(Debug, Default)]
+pub struct Built {
+    /// Path under OUT (`categories/金融/rss.xml`) → file.
+    pub files: BTreeMap<String, OutFile>,
+    /// Problems with posts and feeds, in file order.
+    pub findings: Vec<Finding>,
+    pub read: usize,
+    pub published: usize,
+    pub skipped: usize,
+    /// Feeds written (each format counts).
+    pub feeds: usize,
+}
+
+/// Why a build could not run at all (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("base_url is not set: give it in feedwright.yaml or with --base-url")]
+    NoBaseUrl,
+    #[error(transparent)]
+    Load(#[from] load::LoadError),
+}
+
+/// Builds every file of the output in memory.
+pub fn build(cfg: &Config) -> Result<Built, BuildError> {
+    let base = cfg.base_url.clone().ok_or(BuildError::NoBaseUrl)?;
+    let feeds_base = cfg.feeds_url().cloned().unwrap_or_else(|| base.clone());
+    let loaded = load::load_dir(
+        &cfg.posts,
+        LoadOptions {
+            timezone: cfg.timezone,
+            keep_bodies: false,
+        },
+    )?;
+    let mut built = Built {
+        read: loaded.read,
+        skipped: loaded.skipped,
+        findings: loaded.findings,
+        ..Default::default()
+    };
+    let (site, site_findings) = site::plan(loaded.posts, cfg, &base);
+    built.findings.extend(site_findings);
+    built.published = site.posts.len();
+
+    // Render only the posts that reach some feed, on every core.
+    let needed: BTreeSet<usize> = site
+        .feeds
+        .iter()
+        .flat_map(|f| f.entries.iter().copied())
+        .collect();
+    let needed: Vec<usize> = needed.into_iter().collect();
+    let rendered: Vec<(usize, Result<Entry, Finding>)> = needed
+        .par_iter()
+        .map(|&i| {
+            (
+                i,
+                render::render(&site.posts[i], &site.urls[i], &site.ids[i]),
+            )
+        })
+        .collect();
+    let mut entries: BTreeMap<usize, Entry> = BTreeMap::new();
+    for (i, r) in rendered {
+        match r {
+            Ok(e) => {
+                entries.insert(i, e);
+            }
+            Err(f) => built.findings.push(f),
+        }
+    }
+
+    let url_of = |dir: &str, file: &str| -> String {
+        let rel = if dir.is_empty() {
+            file.to_string()
+        } else {
+            format!("{dir}/{file}")
+        };
+        feeds_base
+            .join(&rel)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| format!("{feeds_base}{rel}"))
+    };
+    let mut links = Vec::new();
+    let mut newest_overall: Option<DateTime<FixedOffset>> = None;
+    for spec in &site.feeds {
+        let list: Vec<&Entry> = spec.entries.iter().filter_map(|i| entries.get(i)).collect();
+        let modified = (!list.is_empty()).then(|| feed::feed_updated(&list));
+        newest_overall = newest_overall.max(modified);
+        let description = match &spec.kind {
+            FeedKind::Site => cfg.description.clone(),
+            FeedKind::Category(labels) => format!("{}: posts in {}", cfg.title, labels.join(" › ")),
+            FeedKind::Tag(tag) => format!("{}: posts tagged {tag}", cfg.title),
+        };
+        let depth = match &spec.kind {
+            FeedKind::Site => 0,
+            FeedKind::Category(labels) => labels.len(),
+            FeedKind::Tag(_) => 1,
+        };
+        for format in &cfg.feeds.formats {
+            let (file, format_name, media_type) = match format {
+                Format::Rss => ("rss.xml", "rss", RSS_TYPE),
+                Format::Atom => ("atom.xml", "atom", ATOM_TYPE),
+            };
+            let meta = FeedMeta {
+                title: spec.title.clone(),
+                description: description.clone(),
+                site_url: base.to_string(),
+                self_url: url_of(&spec.dir, file),
+                language: cfg.language.clone(),
+                author: cfg.author.clone(),
+            };
+            let bytes = match format {
+                Format::Rss => feed::rss(&meta, &list),
+                Format::Atom => feed::atom(&meta, &list),
+            };
+            let rel = if spec.dir.is_empty() {
+                file.to_string()
+            } else {
+                format!("{}/{file}", spec.dir)
+            };
+            links.push(FeedLink {
+                title: spec.title.clone(),
+                url: meta.self_url.clone(),
+                format: format_name,
+                depth,
+            });
+            built.files.insert(
+                rel,
+                OutFile {
+                    bytes,
+                    modified,
+                    media_type,
+                },
+            );
+            built.feeds += 1;
+        }
+    }
+    built.files.insert(
+        "feeds.opml".to_string(),
+        OutFile {
+            bytes: feed::opml(&cfg.title, base.as_str(), &links),
+            modified: newest_overall,
+            media_type: OPML_TYPE,
+        },
+    );
+    built.files.insert(
+        "index.html".to_string(),
+        OutFile {
+            bytes: feed::index_html(
+                &cfg.title,
+                &cfg.description,
+                cfg.language.as_deref(),
+                &links,
+            ),
+            modified: newest_overall,
+            media_type: HTML_TYPE,
+        },
+    );
+    Ok(built)
+}
+
+/// Builds and writes to `cfg.out`. Returns the build and what the write did.
+pub fn build_to_disk(cfg: &Config) -> anyhow::Result<(Built, crate::output::WriteStats)> {
+    let built = build(cfg)?;
+    let stats = crate::output::write_all(Path::new(&cfg.out), &built.files)?;
+    Ok((built, stats))
+}

@@ -1,0 +1,1 @@
+//! Links and images in posts: offline rules, then HTTP checks (see DESIGN.md, "Checks").

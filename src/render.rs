@@ -1,0 +1,306 @@
+//! Body → feed-safe HTML. Markdown goes through pulldown-cmark, HTML stays as written;
+//! both are sanitized by ammonia (no script, style, event handlers or `javascript:`),
+//! relative URLs are made absolute against the post's own URL (many readers ignore
+//! `xml:base`), and a summary is cut. The result is an [`Entry`], all a feed needs.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, FixedOffset};
+use pulldown_cmark::{html, Options, Parser};
+use url::Url;
+
+use crate::load::{BodyFormat, Post};
+use crate::report::Finding;
+
+/// Plain-text summaries are cut near this many characters.
+pub const SUMMARY_CHARS: usize = 300;
+
+/// An image that stands for the entry (`media:thumbnail`, Atom enclosure link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub url: String,
+    pub mime: &'static str,
+}
+
+/// One post, rendered for feeds. Text fields are plain text without characters XML
+/// forbids; `summary` and `content` are sanitized HTML with absolute URLs.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub published: DateTime<FixedOffset>,
+    /// `updated`/`lastmod`, else the publication date.
+    pub updated: DateTime<FixedOffset>,
+    pub author: Option<String>,
+    /// Each category hierarchy, outermost first.
+    pub categories: Vec<Vec<String>>,
+    pub tags: Vec<String>,
+    pub summary: String,
+    pub content: String,
+    pub image: Option<Image>,
+    /// The post file this entry comes from.
+    pub source: String,
+}
+
+/// Renders one post. `url` is its permalink, `id` its entry id. Fails only when the
+/// body can no longer be read from disk.
+pub fn render(post: &Post, url: &str, id: &str) -> Result<Entry, Finding> {
+    let body = post.body_text().map_err(|e| {
+        Finding::error(
+            "post.read",
+            post.path.display().to_string(),
+            None,
+            format!("cannot read body: {e}"),
+        )
+    })?;
+    let base = Url::parse(url).ok();
+    let (head, has_more) = split_more(&body);
+    let content = to_html(&body, post.format, base.as_ref());
+    let summary = if has_more {
+        to_html(head, post.format, base.as_ref())
+    } else if let Some(d) = post.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        escape_html(&xml_clean(&decode_entities(d)))
+    } else {
+        excerpt(&content, SUMMARY_CHARS)
+    };
+    let image = post.image.as_deref().and_then(|src| {
+        let src = src.trim();
+        if src.is_empty() {
+            return None;
+        }
+        let abs = match &base {
+            Some(b) => b.join(src).ok()?.to_string(),
+            None => Url::parse(src).ok()?.to_string(),
+        };
+        Some(Image {
+            mime: image_mime(&abs),
+            url: abs,
+        })
+    });
+    let clean = |s: &str| xml_clean(&decode_entities(s)).trim().to_string();
+    Ok(Entry {
+        id: xml_clean(id).into_owned(),
+        url: url.to_string(),
+        title: clean(&post.title),
+        published: post.date,
+        updated: post.updated.unwrap_or(post.date).max(post.date),
+        author: post.author.as_deref().map(clean).filter(|a| !a.is_empty()),
+        categories: post
+            .categories
+            .iter()
+            .map(|h| h.iter().map(|c| clean(c)).collect())
+            .collect(),
+        tags: post.tags.iter().map(|t| clean(t)).collect(),
+        summary,
+        content,
+        image,
+        source: post.path.display().to_string(),
+    })
+}
+
+/// Splits a body at `<!-- more -->`: the part before it, and whether it was there.
+pub fn split_more(body: &str) -> (&str, bool) {
+    let mut from = 0;
+    while let Some(i) = body[from..].find("<!--") {
+        let start = from + i;
+        let rest = &body[start + 4..];
+        let inner = rest.trim_start();
+        if let Some(after) = inner.strip_prefix("more") {
+            if after.trim_start().starts_with("-->") {
+                return (&body[..start], true);
+            }
+        }
+        from = start + 4;
+    }
+    (body, false)
+}
+
+/// Body text → sanitized HTML with absolute URLs.
+pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
+    let raw: Cow<str> = match format {
+        BodyFormat::Html => Cow::Borrowed(body),
+        BodyFormat::Markdown => {
+            let mut opts = Options::empty();
+            opts.insert(Options::ENABLE_TABLES);
+            opts.insert(Options::ENABLE_FOOTNOTES);
+            opts.insert(Options::ENABLE_STRIKETHROUGH);
+            opts.insert(Options::ENABLE_TASKLISTS);
+            let mut out = String::with_capacity(body.len() * 3 / 2);
+            html::push_html(&mut out, Parser::new_ext(body, opts));
+            Cow::Owned(out)
+        }
+    };
+    let raw = xml_clean(&raw);
+    let cleaned = sanitizer(base).clean(&raw).to_string();
+    xml_clean(&cleaned).into_owned()
+}
+
+fn sanitizer(base: Option<&Url>) -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["video", "audio", "source", "picture"]);
+    b.add_tag_attributes("img", ["referrerpolicy", "loading"]);
+    b.add_tag_attributes("video", ["src", "controls", "poster", "width", "height"]);
+    b.add_tag_attributes("audio", ["src", "controls"]);
+    b.add_tag_attributes("source", ["src", "type"]);
+    b.add_tag_attributes("a", ["title"]);
+    b.add_tag_attributes("ol", ["type"]);
+    b.url_relative(match base {
+        Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
+        None => ammonia::UrlRelative::PassThrough,
+    });
+    b
+}
+
+/// A plain-text summary of sanitized HTML: its text, cut after about `max`
+/// characters at a word (or, in scripts without spaces, a character) boundary, never
+/// inside a tag or an entity. The result is HTML-escaped text.
+pub fn excerpt(html: &str, max: usize) -> String {
+    let text = html_text(html);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= max {
+        return escape_html(&text);
+    }
+    let cut_at = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut_at];
+    // Prefer the last space, unless that throws away most of the text (CJK).
+    let cut = match head.rfind(' ') {
+        Some(i) if i >= cut_at / 2 => &head[..i],
+        _ => head,
+    };
+    format!("{}…", escape_html(cut.trim_end()))
+}
+
+/// The text of an HTML fragment, entities decoded.
+pub fn html_text(html: &str) -> String {
+    let frag = scraper::Html::parse_fragment(html);
+    let mut out = String::with_capacity(html.len() / 2);
+    for t in frag.root_element().text() {
+        out.push_str(t);
+        out.push(' ');
+    }
+    out
+}
+
+/// Decodes HTML entities (`&nbsp;`, `&#123;`, `&amp;`) in plain text, leaving anything
+/// that looks like a tag literal: `AT&T <b>` stays `AT&T <b>`.
+pub fn decode_entities(text: &str) -> Cow<'_, str> {
+    if !text.contains('&') {
+        return Cow::Borrowed(text);
+    }
+    let guarded = text.replace('<', "&lt;");
+    let frag = scraper::Html::parse_fragment(&guarded);
+    let decoded: String = frag.root_element().text().collect();
+    Cow::Owned(decoded.replace('\u{a0}', " "))
+}
+
+/// Escapes text for HTML or XML content.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Removes characters XML 1.0 forbids (controls other than tab, LF, CR; U+FFFE/FFFF).
+pub fn xml_clean(text: &str) -> Cow<'_, str> {
+    let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    if text.chars().any(bad) {
+        Cow::Owned(text.chars().filter(|&c| !bad(c)).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The MIME type of an image URL, from its extension (JPEG when unknown).
+pub fn image_mime(url: &str) -> &'static str {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("png") => "image/png",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("svg") => "image/svg+xml",
+        Some("avif") => "image/avif",
+        Some("bmp") => "image/bmp",
+        Some("ico") => "image/x-icon",
+        _ => "image/jpeg",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entities_decoded_tags_kept_literal() {
+        assert_eq!(
+            decode_entities("a&nbsp;b &#123; AT&T <b>"),
+            "a b { AT&T <b>"
+        );
+        assert_eq!(decode_entities("plain"), "plain");
+    }
+
+    #[test]
+    fn more_marker_splits() {
+        assert_eq!(split_more("intro\n<!-- more -->\nrest"), ("intro\n", true));
+        assert_eq!(split_more("intro<!--more-->rest"), ("intro", true));
+        assert_eq!(
+            split_more("no marker <!-- x -->"),
+            ("no marker <!-- x -->", false)
+        );
+    }
+
+    #[test]
+    fn sanitizes_and_absolutizes() {
+        let base = Url::parse("https://x.org/2021/a/").unwrap();
+        let html = to_html(
+            "<p onclick=\"x()\">Hi <a href=\"javascript:alert(1)\">j</a> <img src=\"pic.png\" alt=\"p\"></p><script>bad()</script><style>p{}</style>",
+            BodyFormat::Html,
+            Some(&base),
+        );
+        assert!(
+            !html.contains("onclick") && !html.contains("script") && !html.contains("javascript")
+        );
+        assert!(!html.contains("p{}"));
+        assert!(
+            html.contains("src=\"https://x.org/2021/a/pic.png\""),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn markdown_extensions() {
+        let html = to_html(
+            "| a | b |\n|---|---|\n| 1 | 2 |\n\n~~gone~~ x[^1]\n\n[^1]: note\n",
+            BodyFormat::Markdown,
+            None,
+        );
+        assert!(
+            html.contains("<table>") && html.contains("<del>") || html.contains("<s>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn excerpt_cuts_between_words_and_never_inside_entities() {
+        let long = format!("<p>{}</p>", "word &amp; ".repeat(100));
+        let e = excerpt(&long, 50);
+        assert!(e.ends_with('…'));
+        assert!(!e.contains("&am…") && !e.ends_with("&…"));
+        let cjk = format!("<p>{}</p>", "汉字".repeat(300));
+        assert_eq!(excerpt(&cjk, 10).chars().count(), 11);
+    }
+
+    #[test]
+    fn forbidden_xml_chars_removed() {
+        assert_eq!(xml_clean("a\u{1}b\u{fffe}c\td"), "ab".to_string() + "c\td");
+    }
+}
