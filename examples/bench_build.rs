@@ -1,0 +1,141 @@
+//! Benchmark of `feedwright build`: generates a deterministic synthetic corpus of
+//! Hexo-like posts (HTML and Markdown bodies, ~50 categories in a hierarchy), builds
+//! it, and prints wall time, posts per second and peak memory.
+//!
+//! ```text
+//! cargo run --release --example bench_build            # 10,000 and 100,000 posts
+//! cargo run --release --example bench_build -- 20000   # other sizes
+//! ```
+//!
+//! Each size is measured in a fresh child process, so its peak memory (VmHWM) is its own.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use feedwright::config::{self, Config};
+
+const TOP: [&str; 5] = ["金融", "技术", "Life", "Science", "Culture"];
+const MID: [&str; 3] = ["News", "分析", "Reviews"];
+const LEAF: [&str; 3] = ["Daily", "Weekly", "深度"];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() == 4 && args[1] == "--child" {
+        let n: usize = args[2].parse().expect("post count");
+        measure(n, Path::new(&args[3]));
+        return;
+    }
+    let sizes: Vec<usize> = if args.len() > 1 {
+        args[1..].iter().map(|a| a.parse().expect("a post count")).collect()
+    } else {
+        vec![10_000, 100_000]
+    };
+    let exe = std::env::current_exe().expect("own path");
+    for n in sizes {
+        let dir = tempfile_dir(n);
+        generate(&dir, n);
+        let status = std::process::Command::new(&exe)
+            .args(["--child", &n.to_string(), &dir.display().to_string()])
+            .status()
+            .expect("child runs");
+        assert!(status.success());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+fn tempfile_dir(n: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("feedwright-bench-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("posts")).expect("temp dir");
+    dir
+}
+
+/// Writes `n` posts: 5 × 3 × 3 category paths (plus the 5 + 15 inner nodes: 65
+/// nodes), every third post HTML, every 50th a draft, a few with `<!-- more -->`.
+fn generate(dir: &Path, n: usize) {
+    let mut seed: u64 = 0x5eed;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..n {
+        let r = next();
+        let (top, mid, leaf) = (
+            TOP[(r % 5) as usize],
+            MID[((r >> 8) % 3) as usize],
+            LEAF[((r >> 16) % 3) as usize],
+        );
+        let day = (r >> 24) % 3650;
+        let date = chrono::NaiveDate::from_ymd_opt(2015, 1, 1).unwrap()
+            + chrono::Duration::days(day as i64);
+        let html = i % 3 == 0;
+        let folder = dir.join("posts").join(format!("{:03}", i % 500));
+        std::fs::create_dir_all(&folder).expect("folder");
+        let name = format!("{}-post-{i}.{}", date, if html { "html" } else { "md" });
+        let mut f = std::io::BufWriter::new(std::fs::File::create(folder.join(name)).expect("file"));
+        writeln!(
+            f,
+            "---\ntitle: \"Post number {i} about {leaf}\"\ndate: {date} {:02}:{:02}:00\ncategories:\n  - {top}\n  - {mid}\n  - {leaf}\ntags: [tag{}, common]\nauthor: Writer {}\n{}---",
+            (r >> 32) % 24,
+            (r >> 40) % 60,
+            r % 40,
+            r % 7,
+            if i % 50 == 0 { "draft: true\n" } else { "" },
+        )
+        .unwrap();
+        if html {
+            writeln!(f, "<div class=\"post\">\n<p>Opening paragraph of post {i}, with <a href=\"/about/\">a link</a>.</p>\n<p><img src=\"images/{i}.jpg\" alt=\"figure {i}\"></p>").unwrap();
+            for p in 0..8 {
+                writeln!(f, "<p>Paragraph {p}: {}</p>", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(4)).unwrap();
+            }
+            writeln!(f, "</div>").unwrap();
+        } else {
+            writeln!(f, "Opening paragraph of post {i}, with [a link](/about/).\n").unwrap();
+            if i % 4 == 0 {
+                writeln!(f, "<!-- more -->\n").unwrap();
+            }
+            writeln!(f, "## A heading\n\n![figure](images/{i}.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n").unwrap();
+            for p in 0..8 {
+                writeln!(f, "Paragraph {p}: {}\n", "Lorem *ipsum* dolor sit amet, `consectetur` adipiscing elit. ".repeat(4)).unwrap();
+            }
+        }
+    }
+}
+
+fn measure(n: usize, dir: &Path) {
+    let mut cfg = Config::default();
+    cfg.title = "Bench".to_string();
+    cfg.base_url = Some(config::parse_base("https://bench.example.com/").unwrap());
+    cfg.posts = dir.join("posts");
+    cfg.out = dir.join("out");
+    let start = Instant::now();
+    let (built, stats) = feedwright::build::build_to_disk(&cfg).expect("build");
+    let wall = start.elapsed();
+    let again = Instant::now();
+    let (_, stats2) = feedwright::build::build_to_disk(&cfg).expect("build");
+    let rebuild = again.elapsed();
+    println!(
+        "{n:>7} posts: build {:>8.3} s  {:>9.0} posts/s  peak memory {:>6.1} MB  ({} published, {} feeds, {} files written; rebuild with nothing changed {:.3} s, {} written)",
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64(),
+        peak_mb(),
+        built.published,
+        built.feeds,
+        stats.written,
+        rebuild.as_secs_f64(),
+        stats2.written,
+    );
+}
+
+/// Peak resident memory of this process (VmHWM), in MB.
+fn peak_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
