@@ -27,7 +27,10 @@ fn main() {
         return;
     }
     let sizes: Vec<usize> = if args.len() > 1 {
-        args[1..].iter().map(|a| a.parse().expect("a post count")).collect()
+        args[1..]
+            .iter()
+            .map(|a| a.parse().expect("a post count"))
+            .collect()
     } else {
         vec![10_000, 100_000]
     };
@@ -75,7 +78,8 @@ fn generate(dir: &Path, n: usize) {
         let folder = dir.join("posts").join(format!("{:03}", i % 500));
         std::fs::create_dir_all(&folder).expect("folder");
         let name = format!("{}-post-{i}.{}", date, if html { "html" } else { "md" });
-        let mut f = std::io::BufWriter::new(std::fs::File::create(folder.join(name)).expect("file"));
+        let mut f =
+            std::io::BufWriter::new(std::fs::File::create(folder.join(name)).expect("file"));
         writeln!(
             f,
             "---\ntitle: \"Post number {i} about {leaf}\"\ndate: {date} {:02}:{:02}:00\ncategories:\n  - {top}\n  - {mid}\n  - {leaf}\ntags: [tag{}, common]\nauthor: Writer {}\n{}---",
@@ -89,17 +93,35 @@ fn generate(dir: &Path, n: usize) {
         if html {
             writeln!(f, "<div class=\"post\">\n<p>Opening paragraph of post {i}, with <a href=\"/about/\">a link</a>.</p>\n<p><img src=\"images/{i}.jpg\" alt=\"figure {i}\"></p>").unwrap();
             for p in 0..8 {
-                writeln!(f, "<p>Paragraph {p}: {}</p>", "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(4)).unwrap();
+                writeln!(
+                    f,
+                    "<p>Paragraph {p}: {}</p>",
+                    "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(4)
+                )
+                .unwrap();
             }
             writeln!(f, "</div>").unwrap();
         } else {
-            writeln!(f, "Opening paragraph of post {i}, with [a link](/about/).\n").unwrap();
+            writeln!(
+                f,
+                "Opening paragraph of post {i}, with [a link](/about/).\n"
+            )
+            .unwrap();
             if i % 4 == 0 {
                 writeln!(f, "<!-- more -->\n").unwrap();
             }
-            writeln!(f, "## A heading\n\n![figure](images/{i}.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n").unwrap();
+            writeln!(
+                f,
+                "## A heading\n\n![figure](images/{i}.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+            )
+            .unwrap();
             for p in 0..8 {
-                writeln!(f, "Paragraph {p}: {}\n", "Lorem *ipsum* dolor sit amet, `consectetur` adipiscing elit. ".repeat(4)).unwrap();
+                writeln!(
+                    f,
+                    "Paragraph {p}: {}\n",
+                    "Lorem *ipsum* dolor sit amet, `consectetur` adipiscing elit. ".repeat(4)
+                )
+                .unwrap();
             }
         }
     }

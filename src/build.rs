@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 
-use crate::config::{Config, Format};
+use crate::config::{Config, Content, Format};
 use crate::feed::{self, FeedLink, FeedMeta};
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Entry};
@@ -100,7 +100,10 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
     let mut entries: BTreeMap<usize, Entry> = BTreeMap::new();
     for (i, r) in rendered {
         match r {
-            Ok(e) => {
+            Ok(mut e) => {
+                if cfg.feeds.content == Content::Summary {
+                    e.content.clear();
+                }
                 entries.insert(i, e);
             }
             Err(f) => built.findings.push(f),

@@ -93,7 +93,7 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
                 .into_iter()
                 .map(|name| rss::Category { name, domain: None })
                 .collect(),
-            content: Some(e.content.clone()),
+            content: (!e.content.is_empty()).then(|| e.content.clone()),
             ..Default::default()
         };
         if let Some(a) = &e.author {
@@ -128,9 +128,11 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         }
         channel.items.push(item);
     }
-    channel
+    let mut bytes = channel
         .pretty_write_to(Vec::new(), b' ', 2)
-        .expect("writing XML to a Vec cannot fail")
+        .expect("writing XML to a Vec cannot fail");
+    bytes.push(b'\n');
+    bytes
 }
 
 /// Writes an Atom 1.0 document. The feed id is its self URL, stable across builds.
@@ -204,7 +206,7 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
                 })
                 .collect(),
             summary: Some(Text::html(e.summary.clone())),
-            content: Some(Content {
+            content: (!e.content.is_empty()).then(|| Content {
                 value: Some(e.content.clone()),
                 content_type: Some("html".to_string()),
                 ..Default::default()
@@ -228,8 +230,11 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    feed.write_with_config(Vec::new(), config)
-        .expect("writing XML to a Vec cannot fail")
+    let mut bytes = feed
+        .write_with_config(Vec::new(), config)
+        .expect("writing XML to a Vec cannot fail");
+    bytes.push(b'\n');
+    bytes
 }
 
 /// One line of the OPML file and the HTML index.

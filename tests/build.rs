@@ -54,17 +54,24 @@ fn post(title: &str, date: &str, categories: &str) -> String {
 }
 
 fn parse(built: &Built, rel: &str) -> feed_rs::model::Feed {
-    let file = built
-        .files
-        .get(rel)
-        .unwrap_or_else(|| panic!("{rel} not built; have {:?}", built.files.keys().collect::<Vec<_>>()));
+    let file = built.files.get(rel).unwrap_or_else(|| {
+        panic!(
+            "{rel} not built; have {:?}",
+            built.files.keys().collect::<Vec<_>>()
+        )
+    });
     feed_rs::parser::parse(&file.bytes[..]).unwrap_or_else(|e| panic!("{rel} does not parse: {e}"))
 }
 
 fn titles(feed: &feed_rs::model::Feed) -> Vec<String> {
     feed.entries
         .iter()
-        .map(|e| e.title.as_ref().map(|t| t.content.clone()).unwrap_or_default())
+        .map(|e| {
+            e.title
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default()
+        })
         .collect()
 }
 
@@ -75,14 +82,24 @@ fn bin() -> Command {
 #[test]
 fn site_and_category_feeds_parse_back_with_order_dates_links_and_ids() {
     let site = Site::new();
-    site.add("a.md", &post("Alpha", "2021-01-01T10:00:00Z", "[Tech, Rust]"))
-        .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"))
-        .add("c.md", &post("Gamma", "2021-02-01T10:00:00+08:00", "[Life]"));
+    site.add(
+        "a.md",
+        &post("Alpha", "2021-01-01T10:00:00Z", "[Tech, Rust]"),
+    )
+    .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"))
+    .add(
+        "c.md",
+        &post("Gamma", "2021-02-01T10:00:00+08:00", "[Life]"),
+    );
     let built = site.build();
 
     for format in ["rss.xml", "atom.xml"] {
         let feed = parse(&built, format);
-        assert_eq!(titles(&feed), ["Beta", "Gamma", "Alpha"], "{format}: newest first");
+        assert_eq!(
+            titles(&feed),
+            ["Beta", "Gamma", "Alpha"],
+            "{format}: newest first"
+        );
         let beta = &feed.entries[0];
         assert_eq!(
             beta.published.unwrap().to_rfc3339(),
@@ -90,19 +107,38 @@ fn site_and_category_feeds_parse_back_with_order_dates_links_and_ids() {
             "{format}"
         );
         assert_eq!(beta.links[0].href, "https://blog.example.org/2021/03/01/b/");
-        assert_eq!(beta.id, "https://blog.example.org/2021/03/01/b/", "{format}: id is the permalink");
-        let labels: Vec<&str> = feed.entries[2].categories.iter().map(|c| c.term.as_str()).collect();
+        assert_eq!(
+            beta.id, "https://blog.example.org/2021/03/01/b/",
+            "{format}: id is the permalink"
+        );
+        let labels: Vec<&str> = feed.entries[2]
+            .categories
+            .iter()
+            .map(|c| c.term.as_str())
+            .collect();
         assert_eq!(labels, ["Tech", "Rust"], "{format}");
         // The feed's date is its newest entry's, never the clock.
-        assert_eq!(feed.updated.unwrap().to_rfc3339(), "2021-03-01T10:00:00+00:00", "{format}");
+        assert_eq!(
+            feed.updated.unwrap().to_rfc3339(),
+            "2021-03-01T10:00:00+00:00",
+            "{format}"
+        );
     }
 
     let tech = parse(&built, "categories/tech/rss.xml");
-    assert_eq!(titles(&tech), ["Beta", "Alpha"], "a node holds its descendants' posts");
+    assert_eq!(
+        titles(&tech),
+        ["Beta", "Alpha"],
+        "a node holds its descendants' posts"
+    );
     let rust = parse(&built, "categories/tech/rust/atom.xml");
     assert_eq!(titles(&rust), ["Alpha"]);
     let life = parse(&built, "categories/life/rss.xml");
-    assert_eq!(titles(&life), ["Gamma"], "a category feed holds no other category's posts");
+    assert_eq!(
+        titles(&life),
+        ["Gamma"],
+        "a category feed holds no other category's posts"
+    );
 
     // Each feed's self link is its own URL.
     let self_link = rust
@@ -110,27 +146,39 @@ fn site_and_category_feeds_parse_back_with_order_dates_links_and_ids() {
         .iter()
         .find(|l| l.rel.as_deref() == Some("self"))
         .expect("self link");
-    assert_eq!(self_link.href, "https://blog.example.org/categories/tech/rust/atom.xml");
+    assert_eq!(
+        self_link.href,
+        "https://blog.example.org/categories/tech/rust/atom.xml"
+    );
 }
 
 #[test]
 fn ties_are_ordered_by_path_and_limit_applies() {
     let site = Site::new();
     for name in ["d", "b", "c", "a"] {
-        site.add(&format!("{name}.md"), &post(name, "2021-05-05T05:05:05Z", "[X]"));
+        site.add(
+            &format!("{name}.md"),
+            &post(name, "2021-05-05T05:05:05Z", "[X]"),
+        );
     }
     let mut cfg = site.config();
     cfg.feeds.limit = 3;
     let built = build(&cfg).unwrap();
     assert_eq!(titles(&parse(&built, "rss.xml")), ["a", "b", "c"]);
-    assert_eq!(titles(&parse(&built, "categories/x/atom.xml")), ["a", "b", "c"]);
+    assert_eq!(
+        titles(&parse(&built, "categories/x/atom.xml")),
+        ["a", "b", "c"]
+    );
 }
 
 #[test]
 fn two_builds_are_byte_identical_and_the_second_writes_nothing() {
     let site = Site::new();
-    site.add("a.md", &post("Alpha", "2021-01-01T10:00:00Z", "[金融, 新浪财经]"))
-        .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"));
+    site.add(
+        "a.md",
+        &post("Alpha", "2021-01-01T10:00:00Z", "[金融, 新浪财经]"),
+    )
+    .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"));
     let cfg = site.config();
     let (first, stats1) = feedwright::build::build_to_disk(&cfg).unwrap();
     let (second, stats2) = feedwright::build::build_to_disk(&cfg).unwrap();
@@ -138,7 +186,10 @@ fn two_builds_are_byte_identical_and_the_second_writes_nothing() {
     assert!(stats1.written > 0);
     assert_eq!(stats2.written, 0, "nothing changed, nothing rewritten");
     assert_eq!(stats2.unchanged, stats1.written);
-    assert!(site.out().join("categories/金融/新浪财经/rss.xml").is_file());
+    assert!(site
+        .out()
+        .join("categories/金融/新浪财经/rss.xml")
+        .is_file());
 }
 
 #[test]
@@ -165,18 +216,29 @@ fn no_category_slug_or_permalink_can_escape_the_output_folder() {
     let (built, _) = feedwright::build::build_to_disk(&cfg).unwrap();
     assert_eq!(built.published, 3);
     for rel in built.files.keys() {
-        assert!(!rel.split('/').any(|s| s == ".." || s == "." || s.is_empty()), "{rel}");
+        assert!(
+            !rel.split('/')
+                .any(|s| s == ".." || s == "." || s.is_empty()),
+            "{rel}"
+        );
         assert!(!rel.contains('\\') && !rel.contains(':'), "{rel}");
     }
     // Every file on disk sits under the output folder.
     let out = site.out().canonicalize().unwrap();
     for entry in walk(site.dir.path()) {
         if entry.extension().is_some_and(|e| e == "xml") {
-            assert!(entry.canonicalize().unwrap().starts_with(&out), "{}", entry.display());
+            assert!(
+                entry.canonicalize().unwrap().starts_with(&out),
+                "{}",
+                entry.display()
+            );
         }
     }
     let b = parse(&built, "rss.xml");
-    assert!(b.entries.iter().all(|e| e.links[0].href.starts_with("https://blog.example.org/")));
+    assert!(b
+        .entries
+        .iter()
+        .all(|e| e.links[0].href.starts_with("https://blog.example.org/")));
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -206,12 +268,28 @@ fn content_is_sanitized_absolute_and_xml_safe() {
     for format in ["rss.xml", "atom.xml"] {
         let feed = parse(&built, format);
         let entry = &feed.entries[0];
-        assert_eq!(entry.title.as_ref().unwrap().content, "AT&T <b> & {x} y", "{format}");
+        assert_eq!(
+            entry.title.as_ref().unwrap().content,
+            "AT&T <b> & {x} y",
+            "{format}"
+        );
         let body = entry.content.as_ref().and_then(|c| c.body.clone()).unwrap();
-        assert!(body.contains("href=\"https://blog.example.org/2021/06/01/2021/post/other/\""), "{format}: {body}");
-        assert!(body.contains("src=\"https://blog.example.org/2021/06/01/2021/post/pic.png\""), "{format}: {body}");
-        assert!(!body.contains("script") && !body.contains("javascript:") && !body.contains("onclick"), "{format}");
-        assert!(body.contains("end ]]&gt; of cdata"), "{format}: the CDATA section survived: {body}");
+        assert!(
+            body.contains("href=\"https://blog.example.org/2021/06/01/2021/post/other/\""),
+            "{format}: {body}"
+        );
+        assert!(
+            body.contains("src=\"https://blog.example.org/2021/06/01/2021/post/pic.png\""),
+            "{format}: {body}"
+        );
+        assert!(
+            !body.contains("script") && !body.contains("javascript:") && !body.contains("onclick"),
+            "{format}"
+        );
+        assert!(
+            body.contains("end ]]&gt; of cdata"),
+            "{format}: the CDATA section survived: {body}"
+        );
         assert!(!body.contains('\u{1}'));
     }
 }
@@ -225,19 +303,33 @@ fn summary_comes_from_more_marker_then_description_then_text() {
     let built = site.build();
     let feed = parse(&built, "rss.xml");
     let summary = |i: usize| feed.entries[i].summary.as_ref().unwrap().content.clone();
-    assert!(summary(0).contains("<em>part</em>") && !summary(0).contains("Tail"), "{}", summary(0));
+    assert!(
+        summary(0).contains("<em>part</em>") && !summary(0).contains("Tail"),
+        "{}",
+        summary(0)
+    );
     assert_eq!(summary(1), "The description &amp; more");
     let c = summary(2);
     assert!(c.ends_with("word…") && c.chars().count() < 310, "{c}");
-    let full = feed.entries[0].content.as_ref().and_then(|c| c.body.clone()).unwrap();
+    let full = feed.entries[0]
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .unwrap();
     assert!(full.contains("Tail part."));
 }
 
 #[test]
 fn duplicate_ids_are_reported_naming_both_files_and_both_posts_kept() {
     let site = Site::new();
-    site.add("a.md", "---\ntitle: A\ndate: 2021-01-01T00:00:00Z\nid: same\n---\na\n")
-        .add("b.md", "---\ntitle: B\ndate: 2021-01-02T00:00:00Z\nid: same\n---\nb\n");
+    site.add(
+        "a.md",
+        "---\ntitle: A\ndate: 2021-01-01T00:00:00Z\nid: same\n---\na\n",
+    )
+    .add(
+        "b.md",
+        "---\ntitle: B\ndate: 2021-01-02T00:00:00Z\nid: same\n---\nb\n",
+    );
     let built = site.build();
     let feed = parse(&built, "atom.xml");
     assert_eq!(feed.entries.len(), 2);
@@ -247,22 +339,33 @@ fn duplicate_ids_are_reported_naming_both_files_and_both_posts_kept() {
         .iter()
         .find(|f| f.rule == "post.duplicate-id")
         .expect("a duplicate-id finding");
-    assert!(dup.path.ends_with("b.md") && dup.message.contains("a.md"), "{dup}");
+    assert!(
+        dup.path.ends_with("b.md") && dup.message.contains("a.md"),
+        "{dup}"
+    );
     assert_eq!(dup.line, Some(4));
 }
 
 #[test]
 fn opml_and_index_list_every_feed() {
     let site = Site::new();
-    site.add("a.md", &post("A", "2021-01-01T00:00:00Z", "[金融, 新浪财经]"));
+    site.add(
+        "a.md",
+        &post("A", "2021-01-01T00:00:00Z", "[金融, 新浪财经]"),
+    );
     let built = site.build();
     let feeds: Vec<&String> = built.files.keys().filter(|k| k.ends_with(".xml")).collect();
     assert_eq!(feeds.len(), 6);
     let opml = String::from_utf8(built.files["feeds.opml"].bytes.clone()).unwrap();
     let doc = roxmltree::Document::parse(&opml).expect("OPML is XML");
-    let outlines: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("outline")).collect();
+    let outlines: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("outline"))
+        .collect();
     assert_eq!(outlines.len(), 6);
-    assert!(outlines.iter().all(|o| o.attribute("xmlUrl").is_some() && o.attribute("text").is_some()));
+    assert!(outlines
+        .iter()
+        .all(|o| o.attribute("xmlUrl").is_some() && o.attribute("text").is_some()));
     let index = String::from_utf8(built.files["index.html"].bytes.clone()).unwrap();
     assert!(index.contains("<link rel=\"alternate\" type=\"application/rss+xml\""));
     assert!(index.contains("<link rel=\"alternate\" type=\"application/atom+xml\""));
@@ -272,8 +375,14 @@ fn opml_and_index_list_every_feed() {
 #[test]
 fn tag_feeds_when_enabled() {
     let site = Site::new();
-    site.add("a.md", "---\ntitle: A\ndate: 2021-01-01T00:00:00Z\ntags: [Rust, web]\n---\na\n")
-        .add("b.md", "---\ntitle: B\ndate: 2021-01-02T00:00:00Z\ntags: [web]\n---\nb\n");
+    site.add(
+        "a.md",
+        "---\ntitle: A\ndate: 2021-01-01T00:00:00Z\ntags: [Rust, web]\n---\na\n",
+    )
+    .add(
+        "b.md",
+        "---\ntitle: B\ndate: 2021-01-02T00:00:00Z\ntags: [web]\n---\nb\n",
+    );
     let mut cfg = site.config();
     assert!(!build(&cfg).unwrap().files.contains_key("tags/web/rss.xml"));
     cfg.feeds.tags = true;
@@ -286,7 +395,10 @@ fn tag_feeds_when_enabled() {
 fn cli_builds_without_a_config_file_and_sets_exit_codes() {
     let site = Site::new();
     site.add("good.md", &post("Good", "2021-01-01T00:00:00Z", "[A]"))
-        .add("bad.md", "---\ntitle: [unclosed\ndate: 2021-01-01T00:00:00Z\n---\nx\n");
+        .add(
+            "bad.md",
+            "---\ntitle: [unclosed\ndate: 2021-01-01T00:00:00Z\n---\nx\n",
+        );
     let run = |extra: &[&str]| {
         let mut cmd = bin();
         cmd.current_dir(site.dir.path())
@@ -299,20 +411,41 @@ fn cli_builds_without_a_config_file_and_sets_exit_codes() {
     };
     let out = run(&["--base-url", "https://blog.example.org/"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "a rejected post gives exit 1: {stderr}");
-    assert!(stderr.contains("bad.md:3: "), "diagnostic names file and line: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a rejected post gives exit 1: {stderr}"
+    );
+    assert!(
+        stderr.contains("bad.md:3: "),
+        "diagnostic names file and line: {stderr}"
+    );
     assert!(stderr.contains("2 posts read, 1 published"), "{stderr}");
-    assert!(site.out().join("categories/a/rss.xml").is_file(), "the good post still publishes");
+    assert!(
+        site.out().join("categories/a/rss.xml").is_file(),
+        "the good post still publishes"
+    );
 
     std::fs::remove_file(site.posts().join("bad.md")).unwrap();
     let out = run(&["--base-url", "https://blog.example.org/"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2), "no base_url: could not run");
 
     let out = bin()
-        .args(["build", "--posts", "/nonexistent/posts", "--base-url", "https://x.org/"])
+        .args([
+            "build",
+            "--posts",
+            "/nonexistent/posts",
+            "--base-url",
+            "https://x.org/",
+        ])
         .current_dir(site.dir.path())
         .output()
         .unwrap();
@@ -349,7 +482,11 @@ fn seed_article_publishes_with_title_date_categories_image_and_clean_content() {
             continue;
         }
         let feed = feed_rs::parser::parse(&file.bytes[..]).unwrap();
-        if let Some(e) = feed.entries.iter().find(|e| e.title.as_ref().unwrap().content == seed_title) {
+        if let Some(e) = feed
+            .entries
+            .iter()
+            .find(|e| e.title.as_ref().unwrap().content == seed_title)
+        {
             seen.insert(rel.clone(), e.clone());
         }
     }
@@ -363,23 +500,49 @@ fn seed_article_publishes_with_title_date_categories_image_and_clean_content() {
         "categories/金融/新浪财经/新浪财经-国內/rss.xml",
         "rss.xml",
     ];
-    assert_eq!(seen.keys().map(String::as_str).collect::<Vec<_>>(), expected);
+    assert_eq!(
+        seen.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
     for (rel, e) in &seen {
-        assert_eq!(e.published.unwrap().to_rfc3339(), "2021-08-14T09:59:23+00:00", "{rel}");
+        assert_eq!(
+            e.published.unwrap().to_rfc3339(),
+            "2021-08-14T09:59:23+00:00",
+            "{rel}"
+        );
         let body = e.content.as_ref().and_then(|c| c.body.clone()).unwrap();
-        assert!(!body.contains("<style") && !body.contains("article_adlist") && !body.contains("cms-style"), "{rel}");
+        assert!(
+            !body.contains("<style")
+                && !body.contains("article_adlist")
+                && !body.contains("cms-style"),
+            "{rel}"
+        );
         assert!(body.matches("<p").count() >= 8, "{rel}: paragraphs kept");
-        assert!(body.contains(&format!("<img src=\"{image}\"")), "{rel}: images kept");
+        assert!(
+            body.contains(&format!("<img src=\"{image}\"")),
+            "{rel}: images kept"
+        );
         let media_image = e
             .media
             .iter()
             .flat_map(|m| m.thumbnails.iter().map(|t| t.image.uri.clone()))
-            .chain(e.links.iter().filter(|l| l.rel.as_deref() == Some("enclosure")).map(|l| l.href.clone()))
+            .chain(
+                e.links
+                    .iter()
+                    .filter(|l| l.rel.as_deref() == Some("enclosure"))
+                    .map(|l| l.href.clone()),
+            )
             .next();
-        assert_eq!(media_image.as_deref(), Some(image), "{rel}: headimg is the entry's image");
+        assert_eq!(
+            media_image.as_deref(),
+            Some(image),
+            "{rel}: headimg is the entry's image"
+        );
     }
     let atom = String::from_utf8(built.files["atom.xml"].bytes.clone()).unwrap();
-    assert!(atom.contains(&format!("<link href=\"{image}\" rel=\"enclosure\" type=\"image/jpeg\"/>")));
+    assert!(atom.contains(&format!(
+        "<link href=\"{image}\" rel=\"enclosure\" type=\"image/jpeg\"/>"
+    )));
 }
 
 #[test]
@@ -390,5 +553,27 @@ fn example_site_publishes_every_post_but_the_drafts() {
     assert_eq!(built.skipped, 2, "the draft and the unpublished post");
     assert_eq!(built.published, built.read - 2);
     let site = parse(&built, "rss.xml");
-    assert!(titles(&site).iter().all(|t| t != "An unfinished idea" && t != "Not for publication"));
+    assert!(titles(&site)
+        .iter()
+        .all(|t| t != "An unfinished idea" && t != "Not for publication"));
+}
+
+#[test]
+fn summary_only_feeds_carry_no_full_content() {
+    let site = Site::new();
+    site.add(
+        "a.md",
+        "---\ntitle: A\ndate: 2021-01-03T00:00:00Z\n---\nHead.\n\n<!-- more -->\n\nSecret tail.\n",
+    );
+    let mut cfg = site.config();
+    cfg.feeds.content = feedwright::config::Content::Summary;
+    let built = build(&cfg).unwrap();
+    for format in ["rss.xml", "atom.xml"] {
+        let text = String::from_utf8(built.files[format].bytes.clone()).unwrap();
+        assert!(
+            text.contains("Head.") && !text.contains("Secret tail"),
+            "{format}: {text}"
+        );
+        assert!(parse(&built, format).entries[0].summary.is_some());
+    }
 }
