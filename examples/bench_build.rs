@@ -7,6 +7,8 @@
 //! cargo run --release --example bench_build -- 20000   # other sizes
 //! ```
 //!
+//! `-- --generate N DIR` only writes the corpus to `DIR/posts` (for other benchmarks).
+//!
 //! Each size is measured in a fresh child process, so its peak memory (VmHWM) is its own.
 
 use std::io::Write;
@@ -21,6 +23,14 @@ const LEAF: [&str; 3] = ["Daily", "Weekly", "深度"];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 4 && args[1] == "--generate" {
+        let n: usize = args[2].parse().expect("post count");
+        let dir = Path::new(&args[3]);
+        std::fs::create_dir_all(dir.join("posts")).expect("folder");
+        generate(dir, n);
+        println!("{n} posts written to {}", dir.join("posts").display());
+        return;
+    }
     if args.len() == 4 && args[1] == "--child" {
         let n: usize = args[2].parse().expect("post count");
         measure(n, Path::new(&args[3]));
