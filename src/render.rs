@@ -156,8 +156,8 @@ fn sanitizer(base: Option<&Url>) -> ammonia::Builder<'static> {
 /// characters at a word (or, in scripts without spaces, a character) boundary, never
 /// inside a tag or an entity. The result is HTML-escaped text.
 pub fn excerpt(html: &str, max: usize) -> String {
-    let text = html_text(html);
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // One character of slack tells whether the text goes on past `max`.
+    let text = html_text(html, max + 1);
     if text.chars().count() <= max {
         return escape_html(&text);
     }
@@ -171,15 +171,123 @@ pub fn excerpt(html: &str, max: usize) -> String {
     format!("{}…", escape_html(cut.trim_end()))
 }
 
-/// The text of an HTML fragment, entities decoded.
-pub fn html_text(html: &str) -> String {
-    let frag = scraper::Html::parse_fragment(html);
-    let mut out = String::with_capacity(html.len() / 2);
-    for t in frag.root_element().text() {
-        out.push_str(t);
-        out.push(' ');
+/// The text of sanitized HTML (as ammonia serializes it), whitespace folded, up to
+/// `max` characters. Block-level tags separate words; entities are decoded.
+pub fn html_text(html: &str, max: usize) -> String {
+    let mut out = String::with_capacity(max.min(html.len()) + 4);
+    let mut count = 0;
+    let mut space = false;
+    let mut rest = html;
+    let mut push = |out: &mut String, c: char, space: &mut bool, count: &mut usize| {
+        if c.is_whitespace() {
+            *space = true;
+            return;
+        }
+        if *space && !out.is_empty() {
+            out.push(' ');
+            *count += 1;
+        }
+        *space = false;
+        out.push(c);
+        *count += 1;
+    };
+    while count < max {
+        let Some(c) = rest.chars().next() else { break };
+        match c {
+            '<' => {
+                // Skip the tag, minding quoted attribute values.
+                let mut quote = None;
+                let mut end = rest.len();
+                for (i, ch) in rest.char_indices().skip(1) {
+                    match (quote, ch) {
+                        (None, '"' | '\'') => quote = Some(ch),
+                        (Some(q), ch) if ch == q => quote = None,
+                        (None, '>') => {
+                            end = i + 1;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let name: String = rest[1..end.min(rest.len())]
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                if is_block(&name.to_ascii_lowercase()) {
+                    space = true;
+                }
+                rest = &rest[end..];
+            }
+            '&' => {
+                let end = rest[..rest.len().min(12)].find(';');
+                let decoded = end.and_then(|e| match &rest[1..e] {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" | "#39" => Some('\''),
+                    "nbsp" => Some(' '),
+                    num if num.starts_with("#x") || num.starts_with("#X") => {
+                        u32::from_str_radix(&num[2..], 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                    }
+                    num if num.starts_with('#') => num[1..].parse().ok().and_then(char::from_u32),
+                    _ => None,
+                });
+                match (decoded, end) {
+                    (Some(d), Some(e)) => {
+                        push(&mut out, d, &mut space, &mut count);
+                        rest = &rest[e + 1..];
+                    }
+                    _ => {
+                        push(&mut out, '&', &mut space, &mut count);
+                        rest = &rest[1..];
+                    }
+                }
+            }
+            c => {
+                push(&mut out, c, &mut space, &mut count);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
     }
     out
+}
+
+fn is_block(tag: &str) -> bool {
+    matches!(
+        tag,
+        "p" | "div"
+            | "br"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "blockquote"
+            | "pre"
+            | "figure"
+            | "figcaption"
+            | "hr"
+            | "img"
+            | "article"
+            | "section"
+            | "header"
+            | "footer"
+            | "dd"
+            | "dt"
+            | "dl"
+    )
 }
 
 /// Decodes HTML entities (`&nbsp;`, `&#123;`, `&amp;`) in plain text, leaving anything
@@ -297,6 +405,10 @@ mod tests {
         assert!(!e.contains("&am…") && !e.ends_with("&…"));
         let cjk = format!("<p>{}</p>", "汉字".repeat(300));
         assert_eq!(excerpt(&cjk, 10).chars().count(), 11);
+        assert_eq!(
+            excerpt("<p>short &lt;b&gt;</p><p title=\"a>b\">two</p>", 50),
+            "short &lt;b&gt; two"
+        );
     }
 
     #[test]

@@ -48,8 +48,20 @@ pub struct Site {
 
 /// Orders posts, gives each its URL and id, and groups them into feeds. Colliding ids
 /// are reported (naming both files) and made unique; no post is lost.
-pub fn plan(mut posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) {
-    posts.sort_by(|a, b| b.date.cmp(&a.date).then_with(|| a.rel.cmp(&b.rel)));
+pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) {
+    // Sort indices, not the (large) posts, then move each post once.
+    let mut order: Vec<usize> = (0..posts.len()).collect();
+    order.sort_by(|&a, &b| {
+        posts[b]
+            .date
+            .cmp(&posts[a].date)
+            .then_with(|| posts[a].rel.cmp(&posts[b].rel))
+    });
+    let mut slots: Vec<Option<Post>> = posts.into_iter().map(Some).collect();
+    let posts: Vec<Post> = order
+        .into_iter()
+        .map(|i| slots[i].take().expect("each index appears once"))
+        .collect();
     let mut findings = Vec::new();
     let urls: Vec<String> = posts.iter().map(|p| permalink(p, cfg, base)).collect();
     let ids = unique_ids(&posts, &urls, &mut findings);
