@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -21,13 +22,22 @@ use serde_json::Value;
 
 // ---------------------------------------------------------------- the test server
 
-type Counts = Arc<Mutex<BTreeMap<String, u32>>>;
+/// What the server saw: requests by `METHOD /path[ +referer]`, and the most
+/// requests it was answering at once.
+#[derive(Default)]
+struct Seen {
+    counts: Mutex<BTreeMap<String, u32>>,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+type Shared = Arc<Seen>;
 
 /// A server on 127.0.0.1:0 with one path per case; it counts requests by
 /// `METHOD /path` (plus ` +referer` when a Referer was sent).
 struct Server {
     addr: SocketAddr,
-    counts: Counts,
+    counts: Shared,
 }
 
 impl Server {
@@ -35,7 +45,7 @@ impl Server {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let counts: Counts = Arc::default();
+        let counts: Shared = Arc::default();
         let c = Arc::clone(&counts);
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -69,7 +79,12 @@ impl Server {
     }
 
     fn counts(&self) -> BTreeMap<String, u32> {
-        self.counts.lock().unwrap().clone()
+        self.counts.counts.lock().unwrap().clone()
+    }
+
+    /// The most requests the server was answering at the same time.
+    fn peak(&self) -> usize {
+        self.counts.peak.load(Ordering::SeqCst)
     }
 }
 
@@ -107,7 +122,15 @@ fn reply(status: u16, headers: &[(&str, &str)], body: &'static str) -> Reply {
 const HTML: (&str, &str) = ("content-type", "text/html; charset=utf-8");
 const PNG: (&str, &str) = ("content-type", "image/png");
 
-async fn answer(req: Request<Incoming>, counts: Counts) -> Reply {
+async fn answer(req: Request<Incoming>, seen: Shared) -> Reply {
+    let now = seen.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    seen.peak.fetch_max(now, Ordering::SeqCst);
+    let reply = respond(req, &seen).await;
+    seen.in_flight.fetch_sub(1, Ordering::SeqCst);
+    reply
+}
+
+async fn respond(req: Request<Incoming>, counts: &Seen) -> Reply {
     let head = req.method() == hyper::Method::HEAD;
     let referer = req.headers().contains_key("referer");
     let path = req.uri().path().to_string();
@@ -117,7 +140,7 @@ async fn answer(req: Request<Incoming>, counts: Counts) -> Reply {
         if referer { " +referer" } else { "" }
     );
     let seen = {
-        let mut c = counts.lock().unwrap();
+        let mut c = counts.counts.lock().unwrap();
         let n = c.entry(key).or_insert(0);
         *n += 1;
         // Requests to this path so far, any method.
@@ -146,6 +169,10 @@ async fn answer(req: Request<Incoming>, counts: Counts) -> Reply {
         "/fake.png" => reply(200, &[HTML], "<html>a login page</html>"),
         "/guarded.png" if referer => reply(403, &[HTML], "no hotlinking"),
         "/guarded.png" => reply(200, &[PNG], "\u{89}PNG"),
+        p if p.starts_with("/hold/") => {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            reply(200, &[HTML], "held")
+        }
         "/huge" if head => reply(405, &[("allow", "GET")], ""),
         "/huge" => Response::builder()
             .status(200)
@@ -462,6 +489,36 @@ fn retries_give_up_with_the_last_answer() {
         .as_str()
         .unwrap()
         .contains("429 Too Many Requests"));
+}
+
+#[test]
+fn concurrency_limits_hold_per_host_and_globally() {
+    // Eight URLs the server holds 100 ms each: never more in flight at once than the
+    // limits allow (the server counts, no clock is read).
+    let s = Server::start();
+    let site = Site::new("base_url: http://blog.example.com/\nposts: posts\n");
+    let links: String = (0..8)
+        .map(|i| format!("[{i}]({})\n", s.url(&format!("/hold/{i}"))))
+        .collect();
+    site.post(
+        "a.md",
+        &format!("---\ntitle: A\ndate: 2021-08-14T09:59:23Z\n---\n{links}"),
+    );
+    let (code, _, err) = site.check(&["--no-cache", "--per-host", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(s.peak(), 2);
+
+    let s = Server::start();
+    let links: String = (0..8)
+        .map(|i| format!("[{i}]({})\n", s.url(&format!("/hold/{i}"))))
+        .collect();
+    site.post(
+        "a.md",
+        &format!("---\ntitle: A\ndate: 2021-08-14T09:59:23Z\n---\n{links}"),
+    );
+    let (code, _, err) = site.check(&["--no-cache", "--per-host", "8", "--concurrency", "3"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(s.peak(), 3);
 }
 
 // ---------------------------------------------------------------- offline
