@@ -129,9 +129,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(url)
         .collect();
 
-    let mut cfg = Config::default();
-    cfg.posts = dir.path().to_path_buf();
-    cfg.base_url = Some(url::Url::parse("http://bench.example.com/")?);
+    let mut cfg = Config {
+        posts: dir.path().to_path_buf(),
+        base_url: Some(url::Url::parse("http://bench.example.com/")?),
+        ..Config::default()
+    };
     cfg.check.concurrency = 64;
     cfg.check.per_host = 64;
     cfg.check.timeout = Duration::from_secs(10);
