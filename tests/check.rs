@@ -169,6 +169,14 @@ async fn respond(req: Request<Incoming>, counts: &Seen) -> Reply {
         "/fake.png" => reply(200, &[HTML], "<html>a login page</html>"),
         "/guarded.png" if referer => reply(403, &[HTML], "no hotlinking"),
         "/guarded.png" => reply(200, &[PNG], "\u{89}PNG"),
+        p if p.starts_with("/chain/") => {
+            let n: u32 = p["/chain/".len()..].parse().unwrap_or(0);
+            let next = format!("/chain/{}", n + 1);
+            let mut r = reply(307, &[], "");
+            r.headers_mut()
+                .insert("location", next.parse().expect("a valid header"));
+            r
+        }
         p if p.starts_with("/hold/") => {
             tokio::time::sleep(Duration::from_millis(100)).await;
             reply(200, &[HTML], "held")
@@ -519,6 +527,32 @@ fn concurrency_limits_hold_per_host_and_globally() {
     let (code, _, err) = site.check(&["--no-cache", "--per-host", "8", "--concurrency", "3"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(s.peak(), 3);
+}
+
+#[test]
+fn endless_redirects_stop_after_ten() {
+    let s = Server::start();
+    let site = Site::new("base_url: http://blog.example.com/\nposts: posts\n");
+    site.post(
+        "a.md",
+        &format!(
+            "---\ntitle: A\ndate: 2021-08-14T09:59:23Z\n---\n[a]({})\n",
+            s.url("/chain/0")
+        ),
+    );
+    let (code, doc) = site.check_json(&["--no-cache"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&doc),
+        [p("posts/a.md", 5, "link.too-many-redirects", "error")]
+    );
+    // The URL itself and ten redirects: eleven requests, then it gives up.
+    let asked: u32 = s.counts().values().sum();
+    assert_eq!(asked, 11);
+    assert!(doc["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains(&s.url("/chain/10")));
 }
 
 // ---------------------------------------------------------------- offline
