@@ -317,14 +317,17 @@ fn online_check_judges_every_case_fetches_each_url_once_and_caches_successes() {
             huge = u("/huge"),
         ),
     );
-    // A Markdown post using two of the same URLs: they are not fetched again.
+    // A Markdown post using some of the same URLs: they are not fetched again, and
+    // the images it only links to are not held to the image rules.
     site.post(
         "b.md",
         &format!(
-            "---\ntitle: B\ndate: 2021-08-15T09:59:23Z\n---\nIntro.\n\nSee [the page]({}) and\n![a picture]({})\n\nAlso [missing]({}).\n",
+            "---\ntitle: B\ndate: 2021-08-15T09:59:23Z\n---\nIntro.\n\nSee [the page]({}) and\n![a picture]({})\n\nAlso [missing]({}).\n\n[as a link]({}) [also]({})\n",
             u("/page"),
             u("/img.png"),
-            u("/missing")
+            u("/missing"),
+            u("/fake.png"),
+            u("/guarded.png"),
         ),
     );
 

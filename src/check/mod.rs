@@ -345,6 +345,7 @@ fn finish(mut prep: Prepared, notes: Vec<String>, c: Counts, start: Instant) -> 
 fn verdict_findings(occ: &Occurrence, v: &Verdict, base: Option<&Url>) -> Vec<Finding> {
     let url = occ.url.as_str();
     let what = &occ.link.origin;
+    let is_image = occ.link.kind == Kind::Image;
     let mut out: Vec<(Severity, &str, String)> = Vec::new();
     match v {
         Verdict::Ok {
@@ -357,7 +358,8 @@ fn verdict_findings(occ: &Occurrence, v: &Verdict, base: Option<&Url>) -> Vec<Fi
                     format!("{what} {url} redirects permanently to {to}: link to the new URL"),
                 ));
             }
-            if let Some(status) = hotlink {
+            // A link to an image (`<a href="pic.jpg">`) is fine whatever a Referer does.
+            if let Some(status) = hotlink.filter(|_| is_image) {
                 let referer = base.map_or("the site", Url::as_str);
                 out.push((
                     Severity::Warning,
@@ -386,6 +388,8 @@ fn verdict_findings(occ: &Occurrence, v: &Verdict, base: Option<&Url>) -> Vec<Fi
             }
             out.push((Severity::Error, "link.broken", msg.trim_end().to_string()));
         }
+        // The same URL as a plain link: a page is what a link may lead to.
+        Verdict::NotImage { .. } if !is_image => {}
         Verdict::NotImage { content_type } => out.push((
             Severity::Error,
             "image.not-image",
