@@ -558,6 +558,30 @@ fn endless_redirects_stop_after_ten() {
         .contains(&s.url("/chain/10")));
 }
 
+#[test]
+fn relative_urls_resolve_against_the_post_url_and_own_images_skip_the_hotlink_probe() {
+    let s = Server::start();
+    let site = Site::new(&format!(
+        "base_url: {}\nposts: posts\npermalink: \":year/:slug/\"\n",
+        s.url("/blog/")
+    ));
+    site.post(
+        "a.md",
+        "---\ntitle: A\ndate: 2021-08-14T09:59:23Z\nslug: a\n---\n![root](/img.png)\n![here](pic.png)\n",
+    );
+    let (code, doc) = site.check_json(&["--no-cache"]);
+    assert_eq!(code, 1);
+    assert_eq!(places(&doc), [p("posts/a.md", 7, "link.broken", "error")]);
+    assert_eq!(doc["findings"][0]["url"], s.url("/blog/2021/a/pic.png"));
+    let want: BTreeMap<String, u32> = [
+        ("HEAD /img.png".to_string(), 1),
+        ("HEAD /blog/2021/a/pic.png".to_string(), 1),
+        ("GET /blog/2021/a/pic.png".to_string(), 1),
+    ]
+    .into();
+    assert_eq!(s.counts(), want);
+}
+
 // ---------------------------------------------------------------- offline
 
 const OFFLINE_CONFIG: &str = "base_url: https://blog.example.com/\nposts: posts\n";
