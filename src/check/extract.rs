@@ -278,15 +278,34 @@ impl<'a> Locator<'a> {
     }
 
     /// `needle` in `hay` from the cursor, else from the start: (offset, length).
+    /// A hit where a value is written (after a quote, `=`, `(`, `<` or a space) is
+    /// preferred over one inside text, such as a link's own text.
     fn search(&self, hay: &str, needle: &str) -> Option<(usize, usize)> {
         if needle.is_empty() {
             return None;
         }
+        let as_value = |at: usize| {
+            at == 0
+                || matches!(
+                    hay.as_bytes()[at - 1],
+                    b'"' | b'\'' | b'=' | b'(' | b'<' | b' ' | b'\t' | b'\n'
+                )
+        };
         let from = self.cursor.min(hay.len());
-        hay.get(from..)
-            .and_then(|h| h.find(needle))
-            .map(|i| (from + i, needle.len()))
-            .or_else(|| hay.find(needle).map(|i| (i, needle.len())))
+        let tail = hay.get(from..).unwrap_or("");
+        let after: Vec<usize> = tail.match_indices(needle).map(|(i, _)| from + i).collect();
+        let hit = after
+            .iter()
+            .copied()
+            .find(|&at| as_value(at))
+            .or_else(|| {
+                hay.match_indices(needle)
+                    .map(|(i, _)| i)
+                    .find(|&at| as_value(at))
+            })
+            .or_else(|| after.first().copied())
+            .or_else(|| hay.find(needle));
+        hit.map(|at| (at, needle.len()))
     }
 
     fn pos(&self, at: usize) -> Pos {
@@ -365,11 +384,14 @@ mod tests {
                 column: Some(13)
             }
         );
-        // The link text "u" on line 5 comes before the second attribute; the search
-        // moves on from the first hit, so the next value found is that text, still on
-        // line 5 — then the next one is on line 6.
-        l.find("a", "href", "u");
-        assert_eq!(l.find("a", "href", "u").line, Some(6));
+        // The link text "u" on line 5 is not taken for the second href.
+        assert_eq!(
+            l.find("a", "href", "u"),
+            Pos {
+                line: Some(6),
+                column: Some(12)
+            }
+        );
     }
 
     #[test]
