@@ -58,6 +58,37 @@ struct CheckArgs {
     /// Config file (default: ./feedwright.yaml if present).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Posts folder.
+    #[arg(long)]
+    posts: Option<PathBuf>,
+    /// Where the posts live (relative links are resolved against their permalinks).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Only the offline rules: no network.
+    #[arg(long)]
+    offline: bool,
+    /// Output format (human goes to stderr, the others to stdout).
+    #[arg(long, value_enum, default_value_t = report::OutputFormat::Human)]
+    format: report::OutputFormat,
+    /// Neither read nor write the check cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Per-request timeout (10s, 500ms, 1m).
+    #[arg(long, value_parser = parse_duration_arg)]
+    timeout: Option<std::time::Duration>,
+    /// Requests in flight at once.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    concurrency: Option<u64>,
+    /// Requests in flight at once to one host.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    per_host: Option<u64>,
+}
+
+fn parse_duration_arg(s: &str) -> Result<std::time::Duration, String> {
+    config::parse_duration(s).ok_or_else(|| format!("invalid duration {s:?} (e.g. 10s, 500ms)"))
 }
 
 #[derive(clap::Args)]
@@ -147,8 +178,52 @@ fn run_build(args: BuildArgs) -> anyhow::Result<u8> {
 }
 
 fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
-    let _cfg = load_config(args.config)?;
-    anyhow::bail!("check is not built yet")
+    use feedwright::check::{self, CheckOptions};
+    use std::io::IsTerminal;
+
+    let mut cfg = load_config(args.config)?;
+    if let Some(p) = args.posts {
+        cfg.posts = p;
+    }
+    if let Some(u) = args.base_url {
+        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(t) = args.timeout {
+        cfg.check.timeout = t;
+    }
+    if let Some(n) = args.concurrency {
+        cfg.check.concurrency = n as usize;
+    }
+    if let Some(n) = args.per_host {
+        cfg.check.per_host = n as usize;
+    }
+    let mut opts = CheckOptions::new(args.offline);
+    opts.use_cache = !args.no_cache;
+    opts.progress = std::io::stderr().is_terminal();
+    let outcome = if args.offline {
+        check::check_offline(&cfg, &opts)?
+    } else {
+        let client = check::client(&cfg.check)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(check::check(&cfg, &opts, &client))?
+    };
+    for note in &outcome.notes {
+        eprintln!("warning: {note}");
+    }
+    let text = report::render(args.format, &outcome.findings, &outcome.summary);
+    if args.format == report::OutputFormat::Human {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+    let (errors, warnings) = report::count(&outcome.findings);
+    Ok(if errors > 0 || (args.deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    })
 }
 
 fn run_lint(args: LintArgs) -> anyhow::Result<u8> {

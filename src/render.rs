@@ -136,6 +136,26 @@ pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
     xml_clean(&cleaned).into_owned()
 }
 
+/// Body text → HTML exactly as the author wrote it: Markdown rendered with the same
+/// options as [`to_html`], nothing sanitized and no URL rewritten. The link checker
+/// reads this, because the sanitizer drops the very URLs it must report
+/// (`javascript:`, empty `href`s).
+pub fn raw_html(body: &str, format: BodyFormat) -> Cow<'_, str> {
+    match format {
+        BodyFormat::Html => Cow::Borrowed(body),
+        BodyFormat::Markdown => {
+            let mut opts = Options::empty();
+            opts.insert(Options::ENABLE_TABLES);
+            opts.insert(Options::ENABLE_FOOTNOTES);
+            opts.insert(Options::ENABLE_STRIKETHROUGH);
+            opts.insert(Options::ENABLE_TASKLISTS);
+            let mut out = String::with_capacity(body.len() * 3 / 2);
+            html::push_html(&mut out, Parser::new_ext(body, opts));
+            Cow::Owned(out)
+        }
+    }
+}
+
 fn sanitizer(base: Option<&Url>) -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["video", "audio", "source", "picture"]);

@@ -1,1 +1,0 @@
-//! Links and images in posts: offline rules, then HTTP checks (see DESIGN.md, "Checks").
