@@ -138,11 +138,13 @@ fn generate(dir: &Path, n: usize) {
 }
 
 fn measure(n: usize, dir: &Path) {
-    let mut cfg = Config::default();
-    cfg.title = "Bench".to_string();
-    cfg.base_url = Some(config::parse_base("https://bench.example.com/").unwrap());
-    cfg.posts = dir.join("posts");
-    cfg.out = dir.join("out");
+    let cfg = Config {
+        title: "Bench".to_string(),
+        base_url: Some(config::parse_base("https://bench.example.com/").unwrap()),
+        posts: dir.join("posts"),
+        out: dir.join("out"),
+        ..Config::default()
+    };
     let start = Instant::now();
     let (built, stats) = feedwright::build::build_to_disk(&cfg).expect("build");
     let wall = start.elapsed();

@@ -88,7 +88,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
         .flat_map(|f| f.entries.iter().copied())
         .collect();
     let needed: Vec<usize> = needed.into_iter().collect();
-    let rendered: Vec<(usize, Result<Entry, Finding>)> = needed
+    let rendered: Vec<(usize, Result<Entry, Box<Finding>>)> = needed
         .par_iter()
         .map(|&i| {
             (
@@ -106,7 +106,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
                 }
                 entries.insert(i, e);
             }
-            Err(f) => built.findings.push(f),
+            Err(f) => built.findings.push(*f),
         }
     }
 

@@ -45,14 +45,14 @@ pub struct Entry {
 
 /// Renders one post. `url` is its permalink, `id` its entry id. Fails only when the
 /// body can no longer be read from disk.
-pub fn render(post: &Post, url: &str, id: &str) -> Result<Entry, Finding> {
+pub fn render(post: &Post, url: &str, id: &str) -> Result<Entry, Box<Finding>> {
     let body = post.body_text().map_err(|e| {
-        Finding::error(
+        Box::new(Finding::error(
             "post.read",
             post.path.display().to_string(),
             None,
             format!("cannot read body: {e}"),
-        )
+        ))
     })?;
     let base = Url::parse(url).ok();
     let (head, has_more) = split_more(&body);
@@ -198,7 +198,7 @@ pub fn html_text(html: &str, max: usize) -> String {
     let mut count = 0;
     let mut space = false;
     let mut rest = html;
-    let mut push = |out: &mut String, c: char, space: &mut bool, count: &mut usize| {
+    let push = |out: &mut String, c: char, space: &mut bool, count: &mut usize| {
         if c.is_whitespace() {
             *space = true;
             return;

@@ -36,12 +36,13 @@ impl Site {
     }
 
     fn config(&self) -> Config {
-        let mut cfg = Config::default();
-        cfg.title = "Test Site".to_string();
-        cfg.base_url = Some(config::parse_base("https://blog.example.org/").unwrap());
-        cfg.posts = self.posts();
-        cfg.out = self.out();
-        cfg
+        Config {
+            title: "Test Site".to_string(),
+            base_url: Some(config::parse_base("https://blog.example.org/").unwrap()),
+            posts: self.posts(),
+            out: self.out(),
+            ..Config::default()
+        }
     }
 
     fn build(&self) -> Built {
