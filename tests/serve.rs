@@ -971,3 +971,153 @@ fn binary_exits_2_without_a_base_url() {
     assert_eq!(status.code(), Some(2));
     assert!(wait_line(&lines, "error:").contains("base_url"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rebuilds_on_an_interval_without_watching() {
+    let site = Site::new();
+    let mut cfg = site.config();
+    cfg.serve.watch = false;
+    cfg.serve.every = Some(Duration::from_millis(100));
+    let state = Arc::new(State::new(cfg));
+    state.rebuild().unwrap();
+    let (addr, stop, task) = start(state, Options::default()).await;
+    site.post("late.md", "Arrived later", "2024-02-02T00:00:00Z", "[Tech]");
+    let http = client();
+    wait_for(
+        &http,
+        &format!("http://{addr}/categories/tech/rss.xml"),
+        "Arrived later",
+    )
+    .await;
+    stop_server(stop, task).await;
+}
+
+// ---------------------------------------------------------------- examples/deploy
+
+fn deploy_file(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/deploy")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A site folder as the deploy examples expect at /srv/news.
+fn deploy_site() -> Site {
+    let site = Site::new();
+    std::fs::write(
+        site.dir.path().join("feedwright.yaml"),
+        format!("title: Example News\nbase_url: {BASE}\nposts: posts\nout: feeds\n"),
+    )
+    .unwrap();
+    site
+}
+
+/// Inode of every file under `dir`: an atomic rewrite (temp file + rename) changes it.
+fn inodes(dir: &std::path::Path) -> std::collections::BTreeMap<PathBuf, u64> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), e.metadata().unwrap().ino()))
+        .collect()
+}
+
+/// Runs `command` (from a deploy file) twice on a fresh site; the second run must
+/// leave every output file as it was.
+fn run_twice_rewrites_nothing(command: &str, workdir: Option<&str>) {
+    let site = deploy_site();
+    let root = site.dir.path().to_str().unwrap().to_string();
+    let command = command.replace("/srv/news", &root).replace(
+        "/usr/local/bin/feedwright",
+        env!("CARGO_BIN_EXE_feedwright"),
+    );
+    let run = || {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.args(["-c", &command]);
+        if let Some(dir) = workdir {
+            cmd.current_dir(dir.replace("/srv/news", &root));
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run();
+    let feeds = site.dir.path().join("feeds");
+    let first = inodes(&feeds);
+    assert!(first
+        .keys()
+        .any(|p| p.ends_with("categories/tech/rust/rss.xml")));
+    assert!(first.keys().any(|p| p.ends_with("rss.xml")));
+    run();
+    assert_eq!(first, inodes(&feeds), "the second run rewrote files");
+}
+
+#[test]
+fn the_cron_line_builds_and_a_second_run_rewrites_nothing() {
+    let crontab = deploy_file("crontab");
+    let line = crontab
+        .lines()
+        .find(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .expect("a cron line");
+    let fields: Vec<&str> = line.splitn(6, ' ').collect();
+    assert_eq!(
+        fields.len(),
+        6,
+        "five schedule fields and a command: {line}"
+    );
+    run_twice_rewrites_nothing(fields[5], None);
+}
+
+#[test]
+fn the_systemd_pair_builds_on_a_timer_and_a_second_run_rewrites_nothing() {
+    let service = deploy_file("feedwright-build.service");
+    let value = |text: &str, key: &str| -> String {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key}="))
+            .to_string()
+    };
+    assert_eq!(value(&service, "Type"), "oneshot");
+    let timer = deploy_file("feedwright-build.timer");
+    assert_eq!(value(&timer, "Unit"), "feedwright-build.service");
+    assert!(value(&timer, "OnUnitActiveSec").ends_with("min"));
+    assert_eq!(value(&timer, "WantedBy"), "timers.target");
+    run_twice_rewrites_nothing(
+        &value(&service, "ExecStart"),
+        Some(&value(&service, "WorkingDirectory")),
+    );
+    let serve = deploy_file("feedwright-serve.service");
+    assert!(value(&serve, "ExecStart").contains("feedwright serve"));
+}
+
+#[test]
+fn the_ci_workflow_builds_checks_and_publishes_feeds() {
+    let workflow = feedwright::yaml::parse(&deploy_file("feeds.yml")).expect("valid YAML");
+    let steps = workflow["jobs"]["build"]["steps"]
+        .as_array()
+        .expect("build steps");
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let position = |needle: &str| {
+        runs.iter()
+            .position(|r| r.contains(needle))
+            .unwrap_or_else(|| panic!("no step runs {needle:?}"))
+    };
+    assert!(position("feedwright build") < position("feedwright check --offline"));
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/upload-pages-artifact"))
+        })
+        .expect("an upload step");
+    assert_eq!(upload["with"]["path"], "feeds");
+    assert!(workflow["jobs"]["publish"]["steps"][0]["uses"]
+        .as_str()
+        .unwrap()
+        .starts_with("actions/deploy-pages"));
+}
