@@ -3,6 +3,7 @@
 //! headers and the current [`FileSet`]. No I/O: the path is only ever a key into
 //! the in-memory set, so `..`, `%2e%2e`, `//`, backslashes or NUL cannot reach a file.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -46,7 +47,7 @@ pub fn resolve(set: &FileSet, method: &Method, uri: &Uri, headers: &HeaderMap) -
         Ok(p) => p,
         Err(why) => return Outcome::BadRequest(why),
     };
-    let key = match path.as_str() {
+    let key = match &*path {
         "/healthz" => return Outcome::Health { head },
         "/" => "index.html",
         p => &p[1..],
@@ -77,53 +78,70 @@ pub fn resolve(set: &FileSet, method: &Method, uri: &Uri, headers: &HeaderMap) -
 /// layout can be named by: NUL and control characters, backslashes, `.` and `..`
 /// segments, and empty segments (`//`). Both `/categories/%E9%87%91%E8%9E%8D/rss.xml`
 /// and the raw UTF-8 form decode to the same key.
-pub fn decode_path(raw: &str) -> Result<String, &'static str> {
+pub fn decode_path(raw: &str) -> Result<Cow<'_, str>, &'static str> {
     if !raw.starts_with('/') {
         return Err("the path must start with /");
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).ok_or("truncated percent escape")?;
-            let text = std::str::from_utf8(hex).map_err(|_| "bad percent escape")?;
-            let b = u8::from_str_radix(text, 16).map_err(|_| "bad percent escape")?;
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    let path = String::from_utf8(out).map_err(|_| "the path is not UTF-8")?;
+    let path = if raw.contains('%') {
+        Cow::Owned(percent_decode(raw)?)
+    } else {
+        Cow::Borrowed(raw)
+    };
     if path.chars().any(|c| c.is_control()) {
         return Err("control character in the path");
     }
     if path.contains('\\') {
         return Err("backslash in the path");
     }
-    let segments: Vec<&str> = path[1..].split('/').collect();
-    let last = segments.len() - 1;
-    for (i, s) in segments.iter().enumerate() {
-        if *s == "." || *s == ".." {
+    let segments = path[1..].split('/');
+    let count = segments.clone().count();
+    for (i, s) in segments.enumerate() {
+        if s == "." || s == ".." {
             return Err("dot segment in the path");
         }
-        if s.is_empty() && i != last {
+        if s.is_empty() && i + 1 != count {
             return Err("empty segment in the path");
         }
     }
     Ok(path)
 }
 
-/// All values of a header joined by commas (a list header may be split over lines).
-fn header_text(headers: &HeaderMap, name: http::header::HeaderName) -> String {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(",")
+fn percent_decode(raw: &str) -> Result<String, &'static str> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3).ok_or("truncated percent escape")?;
+            let digit = |c: u8| (c as char).to_digit(16).ok_or("bad percent escape");
+            out.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| "the path is not UTF-8")
+}
+
+/// All values of a header joined by commas (a list header may be split over lines);
+/// borrowed in the usual case of one line.
+fn header_text(headers: &HeaderMap, name: http::header::HeaderName) -> Cow<'_, str> {
+    let mut values = headers.get_all(name).iter().filter_map(|v| v.to_str().ok());
+    let Some(first) = values.next() else {
+        return Cow::Borrowed("");
+    };
+    match values.next() {
+        None => Cow::Borrowed(first),
+        Some(second) => {
+            let mut all = format!("{first},{second}");
+            for v in values {
+                all.push(',');
+                all.push_str(v);
+            }
+            Cow::Owned(all)
+        }
+    }
 }
 
 /// Picks the coding to send from an `Accept-Encoding` value (RFC 9110 §12.5.3):
@@ -132,14 +150,12 @@ fn header_text(headers: &HeaderMap, name: http::header::HeaderName) -> String {
 /// acceptable unless refused, but ranks below any coding the client names; when everything is refused, identity is sent anyway
 /// (the RFC allows disregarding the header rather than answering 406).
 pub fn choose_coding(accept: &str, available: impl Fn(Coding) -> bool) -> Coding {
-    let mut named: Vec<(String, f32)> = Vec::new();
+    // q-values named for br, gzip, identity and `*`, in one pass without allocating.
+    let (mut br, mut gzip, mut identity, mut star) = (None, None, None, None);
     for item in accept.split(',') {
         let mut parts = item.split(';');
-        let token = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        if token.is_empty() {
-            continue;
-        }
-        let mut q = Some(1.0);
+        let token = parts.next().unwrap_or("").trim();
+        let mut q = Some(1.0f32);
         for p in parts {
             if let Some((k, v)) = p.split_once('=') {
                 if k.trim().eq_ignore_ascii_case("q") {
@@ -151,26 +167,32 @@ pub fn choose_coding(accept: &str, available: impl Fn(Coding) -> bool) -> Coding
                 }
             }
         }
-        if let Some(q) = q {
-            let token = if token == "x-gzip" {
-                "gzip".to_string()
-            } else {
-                token
-            };
-            named.push((token, q));
-        }
+        let Some(q) = q else { continue };
+        let slot = if token.eq_ignore_ascii_case("br") {
+            &mut br
+        } else if token.eq_ignore_ascii_case("gzip") || token.eq_ignore_ascii_case("x-gzip") {
+            &mut gzip
+        } else if token.eq_ignore_ascii_case("identity") {
+            &mut identity
+        } else if token == "*" {
+            &mut star
+        } else {
+            continue;
+        };
+        *slot = Some(q);
     }
-    let star = named.iter().find(|(t, _)| t == "*").map(|(_, q)| *q);
     let q_of = |coding: Coding| -> f32 {
-        let name = coding.token().unwrap_or("identity");
-        match named.iter().find(|(t, _)| t == name) {
-            Some((_, q)) => *q,
-            None => match (coding, star) {
-                (_, Some(q)) => q,
-                // Acceptable, but any coding the client names is preferred.
-                (Coding::Identity, None) => f32::MIN_POSITIVE,
-                (_, None) => 0.0,
-            },
+        let named = match coding {
+            Coding::Br => br,
+            Coding::Gzip => gzip,
+            Coding::Identity => identity,
+        };
+        match (named, star, coding) {
+            (Some(q), _, _) => q,
+            (None, Some(q), _) => q,
+            // Acceptable, but any coding the client names is preferred.
+            (None, None, Coding::Identity) => f32::MIN_POSITIVE,
+            (None, None, _) => 0.0,
         }
     };
     let mut best = (Coding::Identity, 0.0f32);
@@ -315,6 +337,7 @@ mod tests {
             "/a\\b",
             "/rss.xml%00",
             "/%zz",
+            "/%+f",
             "/%e9",
             "/%",
             "rss.xml",
