@@ -23,7 +23,8 @@ use super::State;
 pub struct Options {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
-    /// A client that has not sent complete headers by then is dropped.
+    /// A client that has not sent complete headers by then is dropped; it also bounds
+    /// how long an idle keep-alive connection waits for its next request.
     pub header_read_timeout: Duration,
     /// How long shutdown waits for in-flight requests.
     pub grace: Duration,
@@ -172,7 +173,8 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .keep_alive(true)
-        .max_buf_size(MAX_HEAD)
+        .max_header_size(MAX_HEAD)
+        .max_buf_size(4 * MAX_HEAD)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
