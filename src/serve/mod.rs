@@ -117,8 +117,8 @@ impl State {
         let start = Instant::now();
         let old = self.current.load_full();
         match build::build(&self.cfg) {
-            Ok(built) => {
-                let set = FileSet::new(&built, Some(&old.set));
+            Ok(mut built) => {
+                let set = FileSet::new(&mut built, Some(&old.set));
                 let errors = built
                     .findings
                     .iter()

@@ -70,15 +70,18 @@ pub struct Resource {
 }
 
 impl Resource {
-    /// Encodes and hashes one built file.
-    pub fn new(file: &OutFile) -> Resource {
+    /// Encodes and hashes one built file (its bytes become the identity body
+    /// without a copy).
+    pub fn new(file: OutFile) -> Resource {
         let digest = Sha256::digest(&file.bytes);
         let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-        let identity = Variant::new(Bytes::copy_from_slice(&file.bytes), format!("\"{hex}\""));
         let smaller = |body: Vec<u8>, suffix: &str| {
             (body.len() < file.bytes.len())
                 .then(|| Variant::new(Bytes::from(body), format!("\"{hex}-{suffix}\"")))
         };
+        let gzip = smaller(gzip(&file.bytes), "gzip");
+        let br = smaller(brotli(&file.bytes), "br");
+        let identity = Variant::new(Bytes::from(file.bytes), format!("\"{hex}\""));
         let modified = file
             .modified
             .map(|d| d.with_timezone(&Utc))
@@ -89,8 +92,8 @@ impl Resource {
                 HeaderValue::from_str(&http_date(&d)).expect("an HTTP-date is a valid header value")
             }),
             modified,
-            gzip: smaller(gzip(&file.bytes), "gzip"),
-            br: smaller(brotli(&file.bytes), "br"),
+            gzip,
+            br,
             identity,
         }
     }
@@ -117,19 +120,19 @@ pub struct FileSet {
 impl FileSet {
     /// Makes the set from a build. Files whose bytes did not change since `previous`
     /// keep their already encoded bodies, so a rebuild with nothing new is cheap.
-    pub fn new(built: &Built, previous: Option<&FileSet>) -> FileSet {
-        let files = built
-            .files
-            .par_iter()
+    /// Takes the build's files (`built.files` is left empty) to avoid a copy.
+    pub fn new(built: &mut Built, previous: Option<&FileSet>) -> FileSet {
+        let files = std::mem::take(&mut built.files)
+            .into_par_iter()
             .map(|(path, file)| {
                 let reused = previous
-                    .and_then(|p| p.files.get(path))
-                    .filter(|old| old.identity.body == file.bytes && same_meta(old, file));
+                    .and_then(|p| p.files.get(&path))
+                    .filter(|old| old.identity.body == file.bytes && same_meta(old, &file));
                 let res = match reused {
                     Some(old) => Arc::clone(old),
                     None => Arc::new(Resource::new(file)),
                 };
-                (path.clone(), res)
+                (path, res)
             })
             .collect();
         FileSet {
@@ -193,7 +196,7 @@ mod tests {
     #[test]
     fn bodies_decode_to_the_original_and_tags_differ_per_coding() {
         let text = "<rss>".to_string() + &"<item>hello</item>".repeat(200) + "</rss>";
-        let r = Resource::new(&file(&text));
+        let r = Resource::new(file(&text));
         let mut unzipped = String::new();
         flate2::read::GzDecoder::new(&r.gzip.as_ref().unwrap().body[..])
             .read_to_string(&mut unzipped)
@@ -213,24 +216,24 @@ mod tests {
     #[test]
     fn etag_depends_only_on_the_bytes() {
         assert_eq!(
-            Resource::new(&file("abc")).identity.etag,
-            Resource::new(&file("abc")).identity.etag
+            Resource::new(file("abc")).identity.etag,
+            Resource::new(file("abc")).identity.etag
         );
         assert_ne!(
-            Resource::new(&file("abc")).identity.etag,
-            Resource::new(&file("abd")).identity.etag
+            Resource::new(file("abc")).identity.etag,
+            Resource::new(file("abd")).identity.etag
         );
     }
 
     #[test]
     fn tiny_files_are_not_compressed() {
-        let r = Resource::new(&file("x"));
+        let r = Resource::new(file("x"));
         assert!(r.gzip.is_none() && r.br.is_none());
     }
 
     #[test]
     fn last_modified_is_an_http_date_in_gmt() {
-        let r = Resource::new(&file("x"));
+        let r = Resource::new(file("x"));
         assert_eq!(
             r.last_modified_header.as_ref().unwrap(),
             "Sat, 14 Aug 2021 09:59:23 GMT"
