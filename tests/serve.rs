@@ -887,51 +887,53 @@ fn wait_line(lines: &std::sync::mpsc::Receiver<String>, needle: &str) -> String 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn binary_logs_its_url_and_requests_and_exits_0_on_sigterm() {
+async fn binary_logs_its_url_and_requests_and_exits_0_on_sigterm_and_sigint() {
     let site = Site::new();
-    let mut child = feedwright()
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "-v",
-            "--base-url",
-            BASE,
-            "--posts",
-        ])
-        .arg(site.posts())
-        .current_dir(site.dir.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = stderr_lines(&mut child);
-    let line = wait_line(&lines, "listening on ");
-    let url = line
-        .split("listening on ")
-        .nth(1)
-        .unwrap()
-        .trim()
-        .to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
-        "{line}"
-    );
-    let res = client().get(format!("{url}rss.xml")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    assert_eq!(titles(&res.bytes().await.unwrap()).len(), 3);
-    let log = wait_line(&lines, "/rss.xml");
-    assert!(
-        log.contains("GET /rss.xml") && log.contains(" 200 "),
-        "{log}"
-    );
+    for signal in ["-TERM", "-INT"] {
+        let mut child = feedwright()
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "-v",
+                "--base-url",
+                BASE,
+                "--posts",
+            ])
+            .arg(site.posts())
+            .current_dir(site.dir.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = stderr_lines(&mut child);
+        let line = wait_line(&lines, "listening on ");
+        let url = line
+            .split("listening on ")
+            .nth(1)
+            .unwrap()
+            .trim()
+            .to_string();
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.ends_with('/'),
+            "{line}"
+        );
+        let res = client().get(format!("{url}rss.xml")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(titles(&res.bytes().await.unwrap()).len(), 3);
+        let log = wait_line(&lines, "/rss.xml");
+        assert!(
+            log.contains("GET /rss.xml") && log.contains(" 200 "),
+            "{log}"
+        );
 
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = wait_exit(&mut child, 10);
-    assert_eq!(status.code(), Some(0));
+        let sent = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = wait_exit(&mut child, 10);
+        assert_eq!(status.code(), Some(0), "after {signal}");
+    }
 }
 
 #[test]
@@ -1120,4 +1122,31 @@ fn the_ci_workflow_builds_checks_and_publishes_feeds() {
         .as_str()
         .unwrap()
         .starts_with("actions/deploy-pages"));
+}
+
+#[tokio::test]
+async fn shutdown_lets_a_request_in_flight_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let site = Site::new();
+    let (addr, stop, task) = start(site.state(), Options::default()).await;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // Half a request: the server is reading it when shutdown begins.
+    s.write_all(b"GET /atom.xml HTTP/1.1\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    s.write_all(b"Host: x\r\n\r\n").await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("the connection is closed after the response")
+        .unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(text.contains("</feed>"));
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
 }
