@@ -187,6 +187,11 @@ async fn every_route_answers_with_its_media_type() {
         call(&state, "GET", "/", &[]).await.2,
         call(&state, "GET", "/index.html", &[]).await.2
     );
+    // Readers that add a cache-busting query still get the feed.
+    assert_eq!(
+        call(&state, "GET", "/rss.xml?ts=123", &[]).await.2,
+        call(&state, "GET", "/rss.xml", &[]).await.2
+    );
 }
 
 #[tokio::test]
