@@ -59,8 +59,6 @@ pub async fn run(
     options: Options,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let addr = listener.local_addr()?;
-    eprintln!("listening on http://{addr}/");
     let serve_cfg = &state.config().serve;
     let _watching = if serve_cfg.watch {
         Some(
@@ -75,6 +73,9 @@ pub async fn run(
         .every
         .filter(|d| !d.is_zero())
         .map(|d| super::watch::every(Arc::clone(&state), d));
+
+    let addr = listener.local_addr()?;
+    eprintln!("listening on http://{addr}/");
 
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let (stop_tx, stop_rx) = watch::channel(false);
