@@ -1137,7 +1137,8 @@ async fn shutdown_lets_a_request_in_flight_finish() {
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     // Half a request: the server is reading it when shutdown begins.
     s.write_all(b"GET /atom.xml HTTP/1.1\r\n").await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Give the server a moment to accept and read it (it has no way to tell us).
+    tokio::time::sleep(Duration::from_millis(250)).await;
     stop.send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     s.write_all(b"Host: x\r\n\r\n").await.unwrap();
