@@ -1156,3 +1156,55 @@ async fn shutdown_lets_a_request_in_flight_finish() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_follows_a_replaced_posts_folder() {
+    let site = Site::new();
+    let mut cfg = site.config();
+    cfg.serve.watch = true;
+    let state = Arc::new(State::new(cfg));
+    state.rebuild().unwrap();
+    let options = Options {
+        recheck: Duration::from_millis(100),
+        ..Options::default()
+    };
+    let (addr, stop, task) = start(Arc::clone(&state), options).await;
+    let http = client();
+    wait_for(&http, &format!("http://{addr}/rss.xml"), "A first post").await;
+    // Deploy a new copy of the folder and swap it in, as release scripts do.
+    let old = site.dir.path().join("posts.old");
+    std::fs::rename(site.posts(), &old).unwrap();
+    std::fs::create_dir(site.posts()).unwrap();
+    for f in ["a.md", "b.md", "c.md"] {
+        std::fs::copy(old.join(f), site.posts().join(f)).unwrap();
+    }
+    // Wait until the swap was noticed (a rebuild from the new folder)...
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let res = http.get(format!("http://{addr}/healthz")).send().await;
+        let h: serde_json::Value =
+            serde_json::from_slice(&res.unwrap().bytes().await.unwrap()).unwrap();
+        if h["builds"].as_u64() >= Some(2) && h["status"] == "ok" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "swap not noticed: {h}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // ...then the new folder is watched: a post added to it shows up.
+    site.post(
+        "new.md",
+        "In the new folder",
+        "2024-03-03T00:00:00Z",
+        "[Tech]",
+    );
+    wait_for(
+        &http,
+        &format!("http://{addr}/categories/tech/atom.xml"),
+        "In the new folder",
+    )
+    .await;
+    stop_server(stop, task).await;
+}

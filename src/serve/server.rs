@@ -30,6 +30,8 @@ pub struct Options {
     pub grace: Duration,
     /// Quiet time after a change in the posts folder before rebuilding.
     pub debounce: Duration,
+    /// How often the watcher looks whether the posts folder itself was replaced.
+    pub recheck: Duration,
     /// Print one access-log line per request.
     pub verbose: bool,
 }
@@ -41,6 +43,7 @@ impl Default for Options {
             header_read_timeout: Duration::from_secs(10),
             grace: Duration::from_secs(5),
             debounce: Duration::from_millis(200),
+            recheck: Duration::from_secs(2),
             verbose: false,
         }
     }
@@ -62,9 +65,9 @@ pub async fn run(
     let serve_cfg = &state.config().serve;
     let _watching = if serve_cfg.watch {
         Some(
-            super::watch::watch(Arc::clone(&state), options.debounce).map_err(|e| {
-                std::io::Error::other(format!("cannot watch the posts folder: {e}"))
-            })?,
+            super::watch::watch(Arc::clone(&state), options.debounce, options.recheck).map_err(
+                |e| std::io::Error::other(format!("cannot watch the posts folder: {e}")),
+            )?,
         )
     } else {
         None
