@@ -103,6 +103,28 @@ struct ServeArgs {
     /// Config file (default: ./feedwright.yaml if present).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Posts folder.
+    #[arg(long)]
+    posts: Option<PathBuf>,
+    /// Where the posts live (permalinks are made from it).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Address to listen on (default: serve.addr, 127.0.0.1:8080).
+    #[arg(long)]
+    addr: Option<String>,
+    /// Rebuild when files in the posts folder change.
+    #[arg(long)]
+    watch: bool,
+    /// Also rebuild on an interval (e.g. 10m, 30s).
+    #[arg(long, value_parser = parse_every)]
+    every: Option<std::time::Duration>,
+    /// Print one access-log line per request.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn parse_every(text: &str) -> Result<std::time::Duration, String> {
+    config::parse_duration(text).ok_or_else(|| format!("invalid duration {text:?} (e.g. 10m, 30s)"))
 }
 
 fn main() -> ExitCode {
@@ -232,6 +254,84 @@ fn run_lint(args: LintArgs) -> anyhow::Result<u8> {
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<u8> {
-    let _cfg = load_config(args.config)?;
-    anyhow::bail!("serve is not built yet")
+    use std::sync::Arc;
+
+    use anyhow::Context;
+    use feedwright::serve;
+
+    let mut cfg = load_config(args.config)?;
+    if let Some(p) = args.posts {
+        cfg.posts = p;
+    }
+    if let Some(u) = args.base_url {
+        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(a) = args.addr {
+        cfg.serve.addr = a;
+    }
+    if args.watch {
+        cfg.serve.watch = true;
+    }
+    if let Some(e) = args.every {
+        cfg.serve.every = Some(e);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let addr = cfg.serve.addr.clone();
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+                    "cannot listen on {addr}: the address is already in use (another server running? choose another with --addr)"
+                ),
+                _ => anyhow::anyhow!("cannot listen on {addr}: {e}"),
+            })?;
+        let state = Arc::new(serve::State::new(cfg));
+        let worker = Arc::clone(&state);
+        let findings = tokio::task::spawn_blocking(move || worker.rebuild())
+            .await
+            .context("the first build panicked")??;
+        for f in &findings {
+            eprintln!("{f}");
+        }
+        let health = state.snapshot().health.clone();
+        eprintln!(
+            "built {} posts into {} feeds in {} ms ({} errors, {} warnings)",
+            health.posts, health.feeds, health.build_ms, health.errors, health.warnings
+        );
+        let options = serve::Options {
+            verbose: args.verbose,
+            ..Default::default()
+        };
+        serve::run(state, listener, options, shutdown_signal()).await?;
+        eprintln!("stopped");
+        Ok(0)
+    })
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }

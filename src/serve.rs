@@ -1,1 +1,0 @@
-//! The feed server: the `build` layout served from memory by hyper (see DESIGN.md, "Server").
