@@ -22,7 +22,16 @@ pub fn parse(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
             None => in_zone(naive, tz),
         });
     }
-    DateTime::parse_from_rfc2822(text).ok()
+    DateTime::parse_from_rfc2822(text)
+        .or_else(|e| {
+            // A weekday that does not match the date (`Mon, 18 May 2019`, a Saturday)
+            // is redundant: the date wins.
+            match text.split_once(',') {
+                Some((day, rest)) if day.len() == 3 => DateTime::parse_from_rfc2822(rest.trim()),
+                _ => Err(e),
+            }
+        })
+        .ok()
 }
 
 /// A local date and time read in `tz`, without ever failing (see the module docs).
@@ -249,6 +258,14 @@ mod tests {
             ("  2020-01-02 03:04:05  ", "2020-01-02T03:04:05+00:00"),
             ("2020-01-02t03:04:05+0530", "2020-01-02T03:04:05+05:30"),
             ("2020-01-02 03:04:05 UTC", "2020-01-02T03:04:05+00:00"),
+            (
+                "Mon, 18 May 2019 09:00:00 +0000",
+                "2019-05-18T09:00:00+00:00",
+            ),
+            (
+                "Tue, 5 Jun 2018 10:00:00 -0700",
+                "2018-06-05T10:00:00-07:00",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(at(text, utc), want, "{text}");
