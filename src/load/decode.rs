@@ -51,7 +51,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>),
     let (enc, confident) = detector.guess_assess(None, false);
     if confident {
         if let Some(s) = enc.decode_without_bom_handling_and_without_replacement(bytes) {
-            return Ok((Cow::Owned(s.into_owned()), Some(enc)));
+            // chardetng always has a best guess; text full of control characters
+            // (a binary file, bytes no legacy encoding uses) means the guess is wrong.
+            if !s.chars().any(is_control) {
+                return Ok((Cow::Owned(s.into_owned()), Some(enc)));
+            }
         }
     }
     Err(DecodeError {
@@ -61,6 +65,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>),
             bytes[bad]
         ),
     })
+}
+
+/// Control characters that never occur in text (C0 but tab, line ends and form
+/// feed; C1, which windows-1252 gives for its unassigned bytes).
+fn is_control(c: char) -> bool {
+    matches!(c, '\0'..='\x08' | '\x0B' | '\x0E'..='\x1F' | '\u{7F}'..='\u{9F}')
 }
 
 /// 1-based line of byte `at`, counting `\n`, `\r\n` and lone `\r` as line ends (as
@@ -105,6 +115,22 @@ mod tests {
         let (t, enc) = decode(&bytes).unwrap();
         assert_eq!(t, text);
         assert_eq!(enc.map(Encoding::name), Some("GBK"));
+    }
+
+    #[test]
+    fn windows_1252_is_detected() {
+        let text = "---\ntitle: Security advisory\n---\nIt’s a bug in rustdoc’s plugin handling.\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(text);
+        let (t, enc) = decode(&bytes).unwrap();
+        assert_eq!(t, text);
+        assert_eq!(enc.map(Encoding::name), Some("windows-1252"));
+    }
+
+    #[test]
+    fn binary_bytes_are_reported_with_their_line() {
+        let err = decode(b"---\ntitle: a\n---\nbody \xff\xfe\x00\x81 x").unwrap_err();
+        assert_eq!(err.line, 4);
+        assert!(err.message.contains("0xFF"), "{err:?}");
     }
 
     #[test]
