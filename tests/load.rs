@@ -225,7 +225,7 @@ fn bom_and_blank_lines_before_the_fence() {
         "bom.md",
         b"\xEF\xBB\xBF\n\n---\ntitle: BOM\ndate: 2020-01-02\n---\nbody\n",
     )]);
-    let loaded = load(&dir);
+    let loaded = load_in(dir.path(), chrono_tz::UTC, true);
     assert!(loaded.findings.is_empty(), "{:#?}", loaded.findings);
     let p = post(&loaded, "bom.md");
     assert_eq!(p.title, "BOM");
@@ -251,7 +251,7 @@ fn crlf_cr_only_and_mixed_line_ends() {
             b"+++\r\ntitle = \"Mixed\"\ndate = 2020-01-04\r\n+++\nline 1\r\nline 2\n",
         ),
     ]);
-    let loaded = load(&dir);
+    let loaded = load_in(dir.path(), chrono_tz::UTC, true);
     assert!(loaded.findings.is_empty(), "{:#?}", loaded.findings);
     for (rel, title, day) in [
         ("crlf.md", "CRLF", 2),
@@ -527,6 +527,29 @@ fn every_understood_key_and_unknown_ones_kept() {
     assert_eq!(p.key_lines["math"], 15);
     let p = published("q.md", "---\ntitle: true\ndate: 2020-01-01\n---\n");
     assert_eq!(p.title, "true");
+}
+
+#[test]
+fn builds_keep_only_the_typed_fields_and_identity_key_lines() {
+    let dir = site(&[(
+        "p.md",
+        b"---\ntitle: t\ndate: 2020-01-01\ncomments: false\nslug: my-slug\nguid: urn:1\n---\nbody\n",
+    )]);
+    let build = load_in(dir.path(), chrono_tz::UTC, false);
+    let p = post(&build, "p.md");
+    assert!(p.front.is_empty());
+    assert!(p.body.is_none());
+    let lines: Vec<(&str, usize)> = p.key_lines.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    assert_eq!(lines, [("guid", 6), ("slug", 5)]);
+    assert_eq!(
+        (p.slug.as_deref(), p.id.as_deref()),
+        (Some("my-slug"), Some("urn:1"))
+    );
+    let check = load_in(dir.path(), chrono_tz::UTC, true);
+    let p = post(&check, "p.md");
+    assert_eq!(p.front["comments"], false);
+    assert_eq!(p.key_lines.len(), 5);
+    assert_eq!(p.body.as_deref(), Some("body\n"));
 }
 
 #[test]

@@ -50,9 +50,13 @@ pub struct Post {
     pub slug: Option<String>,
     /// `id`/`guid`.
     pub id: Option<String>,
-    /// Every front-matter key, the unknown ones too.
+    /// Every front-matter key, the unknown ones too. Empty when loaded for a build
+    /// (`keep_bodies: false`): nothing in a build reads it, and 100,000 posts' worth
+    /// of it would not fit the memory budget.
     pub front: Map<String, Value>,
-    /// 1-based line of each top-level front-matter key in the file.
+    /// 1-based line of each top-level front-matter key in the file. A build
+    /// (`keep_bodies: false`) keeps only the keys its diagnostics point at:
+    /// [`IDENTITY_KEYS`].
     pub key_lines: BTreeMap<String, usize>,
     /// The body; `None` when loaded without bodies (see [`LoadOptions`]).
     pub body: Option<String>,
@@ -85,8 +89,9 @@ impl Post {
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
     pub timezone: chrono_tz::Tz,
-    /// Keep every body in memory (checks need them all); builds read only the
-    /// bodies of posts that reach a feed.
+    /// Keep every body in memory, and every front-matter key in [`Post::front`] and
+    /// [`Post::key_lines`] (checks need them all). Builds (`false`) read only the
+    /// bodies of posts that reach a feed, and keep only the typed fields.
     pub keep_bodies: bool,
 }
 
@@ -119,6 +124,18 @@ pub enum Outcome {
     Rejected,
 }
 
+/// The keys whose lines a build keeps in [`Post::key_lines`]: those that make an
+/// entry's id, which the duplicate-id diagnostic points at.
+pub const IDENTITY_KEYS: [&str; 6] = ["id", "guid", "permalink", "link", "url", "slug"];
+
+/// What parsing one file gave; a post by value, so that collecting many needs no
+/// second copy (see [`load_dir`]).
+enum Parsed {
+    Post(Post),
+    Draft,
+    Rejected,
+}
+
 /// Loads every post under `dir`: `.md`, `.markdown`, `.html` and `.htm` files, found
 /// in file-name order; hidden files and folders and editor leftovers are skipped,
 /// symlinks are followed and a symlink loop is reported, not walked. Files are read
@@ -135,24 +152,32 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
         });
     }
     let (files, mut findings) = walk(dir);
-    let results: Vec<(Outcome, Vec<Finding>)> = files
-        .par_iter()
+    let read = files.len();
+    let mut results: Vec<(Parsed, Vec<Finding>)> = files
+        .into_par_iter()
         .map(|(path, rel)| load_file(path, rel, opts))
         .collect();
-    let mut loaded = Loaded {
-        read: files.len(),
-        ..Loaded::default()
-    };
-    for (outcome, file_findings) in results {
-        findings.extend(file_findings);
-        match outcome {
-            Outcome::Published(post) => loaded.posts.push(*post),
-            Outcome::Draft => loaded.skipped += 1,
-            Outcome::Rejected => {}
-        }
+    let mut skipped = 0;
+    for (parsed, file_findings) in &mut results {
+        findings.append(file_findings);
+        skipped += usize::from(matches!(parsed, Parsed::Draft));
     }
-    loaded.findings = findings;
-    Ok(loaded)
+    // Collected in place (the element is no smaller than a `Post`): no second copy
+    // of 100,000 posts at the peak.
+    let mut posts: Vec<Post> = results
+        .into_iter()
+        .filter_map(|(parsed, _)| match parsed {
+            Parsed::Post(p) => Some(p),
+            Parsed::Draft | Parsed::Rejected => None,
+        })
+        .collect();
+    posts.shrink_to_fit();
+    Ok(Loaded {
+        posts,
+        findings,
+        read,
+        skipped,
+    })
 }
 
 /// The post files under `dir` with their `/`-separated relative paths, in a fixed
@@ -214,10 +239,10 @@ fn is_post_file(name: &OsStr) -> bool {
 }
 
 /// Reads, decodes and parses one file.
-fn load_file(path: &Path, rel: &str, opts: LoadOptions) -> (Outcome, Vec<Finding>) {
+fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Finding>) {
     let mut findings = Vec::new();
     let shown = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match std::fs::read(&path) {
         Ok(b) => b,
         Err(e) => {
             findings.push(Finding::error(
@@ -226,7 +251,7 @@ fn load_file(path: &Path, rel: &str, opts: LoadOptions) -> (Outcome, Vec<Finding
                 None,
                 format!("cannot read: {e}"),
             ));
-            return (Outcome::Rejected, findings);
+            return (Parsed::Rejected, findings);
         }
     };
     let text = match decode::decode(&bytes) {
@@ -247,7 +272,7 @@ fn load_file(path: &Path, rel: &str, opts: LoadOptions) -> (Outcome, Vec<Finding
                 Some(e.line),
                 e.message,
             ));
-            return (Outcome::Rejected, findings);
+            return (Parsed::Rejected, findings);
         }
     };
     let outcome = parse_inner(
@@ -258,7 +283,7 @@ fn load_file(path: &Path, rel: &str, opts: LoadOptions) -> (Outcome, Vec<Finding
         opts.keep_bodies,
         &mut findings,
     );
-    if matches!(outcome, Outcome::Rejected) {
+    if matches!(outcome, Parsed::Rejected) {
         // One finding per rejected post: its reason, not the notes made before it.
         let reason = findings.pop();
         findings.clear();
@@ -276,21 +301,33 @@ pub fn parse_post(
     tz: chrono_tz::Tz,
     findings: &mut Vec<Finding>,
 ) -> Outcome {
-    parse_inner(path, rel, text, tz, true, findings)
+    match parse_inner(
+        path.to_path_buf(),
+        rel.to_string(),
+        text,
+        tz,
+        true,
+        findings,
+    ) {
+        Parsed::Post(p) => Outcome::Published(Box::new(p)),
+        Parsed::Draft => Outcome::Draft,
+        Parsed::Rejected => Outcome::Rejected,
+    }
 }
 
+/// [`parse_post`]; `full` keeps the body and every key (see [`LoadOptions`]).
 fn parse_inner(
-    path: &Path,
-    rel: &str,
+    path: PathBuf,
+    rel: String,
     text: &str,
     tz: chrono_tz::Tz,
-    keep_body: bool,
+    full: bool,
     findings: &mut Vec<Finding>,
-) -> Outcome {
+) -> Parsed {
     let shown = || path.display().to_string();
     let reject = |findings: &mut Vec<Finding>, f: Finding| {
         findings.push(f);
-        Outcome::Rejected
+        Parsed::Rejected
     };
     let text = front::normalize(text);
     let split = match front::split(&text) {
@@ -328,7 +365,7 @@ fn parse_inner(
         }
     };
     if fields::is_draft(&front.map) {
-        return Outcome::Draft;
+        return Parsed::Draft;
     }
     let mut notes: Vec<Finding> = front
         .repairs
@@ -348,7 +385,7 @@ fn parse_inner(
         }
     };
 
-    let date = match resolve_date(&front.map, rel, tz) {
+    let date = match resolve_date(&front.map, &rel, tz) {
         Ok((date, note)) => {
             if let Some((key, msg)) = note {
                 notes.push(Finding::warning("post.date", shown(), line_of(key), msg));
@@ -386,7 +423,7 @@ fn parse_inner(
     let title = match scalar(&["title"]) {
         Some(t) => fields::one_line(t),
         None => {
-            let name = title_from_file_name(rel);
+            let name = title_from_file_name(&rel);
             notes.push(Finding::warning(
                 "post.title",
                 shown(),
@@ -396,29 +433,44 @@ fn parse_inner(
             name
         }
     };
-    let format = body_format(rel, split.body);
-    let body = keep_body.then(|| split.body.to_string());
+    let format = body_format(&rel, split.body);
+    let body = full.then(|| split.body.to_string());
     findings.extend(notes);
-    Outcome::Published(Box::new(Post {
-        path: path.to_path_buf(),
-        rel: rel.to_string(),
+    let categories = fields::categories(&front.map);
+    let tags = fields::tags(&front.map);
+    let author = fields::author(&front.map);
+    let description = fields::first_text(&front.map, &["description", "summary", "excerpt"]);
+    let image = fields::image(&front.map);
+    let permalink = scalar(&["permalink", "link", "url"]);
+    let slug = scalar(&["slug"]);
+    let id = scalar(&["id", "guid"]);
+    let (front_map, mut key_lines) = (front.map, front.key_lines);
+    let front_map = if full {
+        front_map
+    } else {
+        key_lines.retain(|k, _| IDENTITY_KEYS.contains(&k.as_str()));
+        Map::new()
+    };
+    Parsed::Post(Post {
+        path,
+        rel,
         title,
         date,
         updated,
-        categories: fields::categories(&front.map),
-        tags: fields::tags(&front.map),
-        author: fields::author(&front.map),
-        description: fields::first_text(&front.map, &["description", "summary", "excerpt"]),
-        image: fields::image(&front.map),
-        permalink: scalar(&["permalink", "link", "url"]),
-        slug: scalar(&["slug"]),
-        id: scalar(&["id", "guid"]),
+        categories,
+        tags,
+        author,
+        description,
+        image,
+        permalink,
+        slug,
+        id,
         body,
         body_line: split.body_line,
         format,
-        key_lines: front.key_lines,
-        front: front.map,
-    }))
+        key_lines,
+        front: front_map,
+    })
 }
 
 /// Why a post has no usable date.
