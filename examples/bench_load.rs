@@ -2,10 +2,47 @@
 //! per second and peak memory. `cargo run --release --example bench_load -- [N...]`
 //! (default 10000 100000). The corpus is deterministic and written to a temp folder.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use feedwright::load::{load_dir, LoadOptions};
+
+/// Counts live heap bytes and their peak, to tell what the posts hold from what the
+/// allocator keeps.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let live = LIVE.fetch_add(new_size, Ordering::Relaxed) + new_size;
+        PEAK.fetch_max(live, Ordering::Relaxed);
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const MB: f64 = 1024.0 * 1024.0;
 
 /// Writes `n` posts: YAML front matter like the seed's, nested categories from a
 /// tree of ~50 nodes, HTML and Markdown bodies, 100 posts per folder.
@@ -103,6 +140,8 @@ fn main() {
         }
         for round in 1..=3 {
             reset_peak();
+            let before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(before, Ordering::Relaxed);
             let t = Instant::now();
             let cpu = cpu_secs();
             let loaded = load_dir(dir, opts).expect("the corpus loads");
@@ -116,6 +155,12 @@ fn main() {
                 n as f64 / secs,
                 peak_mb(),
                 loaded.findings.len()
+            );
+            println!(
+                "    heap: {:.1} MB live after, {:.1} MB at the peak; size of a Post {} B",
+                (LIVE.load(Ordering::Relaxed) - before) as f64 / MB,
+                (PEAK.load(Ordering::Relaxed) - before) as f64 / MB,
+                std::mem::size_of::<feedwright::load::Post>()
             );
             drop(loaded);
         }

@@ -277,9 +277,24 @@ pub fn categories(map: &Map<String, Value>) -> Vec<Vec<String>> {
         other => vec![text(other).into_iter().collect()],
     };
     out.retain(|h| !h.is_empty());
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|h| seen.insert(h.clone()));
+    dedup(&mut out);
+    for h in &mut out {
+        h.shrink_to_fit();
+    }
+    out.shrink_to_fit();
     out
+}
+
+/// Drops later repeats, keeping the first of each (lists are short: no hashing).
+fn dedup<T: PartialEq>(items: &mut Vec<T>) {
+    let mut i = 0;
+    while i < items.len() {
+        if items[..i].contains(&items[i]) {
+            items.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// `tags`/`tag`: a list, or a string (split at commas).
@@ -287,7 +302,7 @@ pub fn tags(map: &Map<String, Value>) -> Vec<String> {
     let Some((_, v)) = first(map, &["tags", "tag"]) else {
         return Vec::new();
     };
-    let raw: Vec<String> = match v {
+    let mut tags: Vec<String> = match v {
         Value::Array(items) => items.iter().filter_map(text).collect(),
         Value::String(s) => s
             .split(',')
@@ -297,8 +312,9 @@ pub fn tags(map: &Map<String, Value>) -> Vec<String> {
             .collect(),
         other => text(other).into_iter().collect(),
     };
-    let mut seen = std::collections::HashSet::new();
-    raw.into_iter().filter(|t| seen.insert(t.clone())).collect()
+    dedup(&mut tags);
+    tags.shrink_to_fit();
+    tags
 }
 
 /// `author`/`authors`: a name, a map with `name`, or a list of either (joined).
