@@ -65,7 +65,7 @@ fn parse_yaml(
     first_line: usize,
     repairs: &mut Vec<(usize, String)>,
 ) -> Result<Value, FrontError> {
-    let err = match crate::yaml::parse(text) {
+    let err = match crate::yaml::parse_front(text) {
         Ok(v) => return Ok(v),
         Err(e) => e,
     };
