@@ -206,12 +206,13 @@ fn scalar(text: &str, in_flow: bool) -> Option<Value> {
         "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
         _ => {}
     }
-    let lower = text.to_ascii_lowercase();
-    if text.parse::<f64>().is_ok()
-        || lower.starts_with("0x")
-        || lower.starts_with("0o")
-        || lower.starts_with("0b")
+    let radix_prefix = text.len() > 1
+        && first == '0'
+        && matches!(text.as_bytes()[1], b'x' | b'X' | b'o' | b'O' | b'b' | b'B');
+    if radix_prefix
         || (first.is_ascii_digit() && text.contains('_'))
+        || ((first.is_ascii_digit() || matches!(first, 'i' | 'I' | 'n' | 'N'))
+            && text.parse::<f64>().is_ok())
     {
         return None;
     }

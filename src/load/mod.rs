@@ -243,56 +243,86 @@ fn is_post_file(name: &OsStr) -> bool {
 
 /// Reads, decodes and parses one file.
 fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Finding>) {
-    let mut findings = Vec::new();
-    let shown = path.display().to_string();
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
+    thread_local! {
+        /// One read buffer per thread, reused file after file.
+        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with_borrow_mut(|buf| {
+        let mut findings = Vec::new();
+        let shown = || path.display().to_string();
+        if let Err(e) = read_into(&path, buf) {
             findings.push(Finding::error(
                 "post.read",
-                shown,
+                shown(),
                 None,
                 format!("cannot read: {e}"),
             ));
             return (Parsed::Rejected, findings);
         }
-    };
-    let text = match decode::decode(&bytes) {
-        Ok((text, None)) => text,
-        Ok((text, Some(enc))) => {
-            findings.push(Finding::warning(
-                "post.encoding",
-                shown,
-                Some(1),
-                format!("not UTF-8: read as {}; save it as UTF-8", enc.name()),
-            ));
-            text
+        let text = match decode::decode(buf) {
+            Ok((text, None)) => text,
+            Ok((text, Some(enc))) => {
+                findings.push(Finding::warning(
+                    "post.encoding",
+                    shown(),
+                    Some(1),
+                    format!("not UTF-8: read as {}; save it as UTF-8", enc.name()),
+                ));
+                text
+            }
+            Err(e) => {
+                findings.push(Finding::error(
+                    "post.encoding",
+                    shown(),
+                    Some(e.line),
+                    e.message,
+                ));
+                return (Parsed::Rejected, findings);
+            }
+        };
+        let outcome = parse_inner(
+            path,
+            rel,
+            &text,
+            opts.timezone,
+            opts.keep_bodies,
+            &mut findings,
+        );
+        if matches!(outcome, Parsed::Rejected) {
+            // One finding per rejected post: its reason, not the notes made before it.
+            let reason = findings.pop();
+            findings.clear();
+            findings.extend(reason);
         }
-        Err(e) => {
-            findings.push(Finding::error(
-                "post.encoding",
-                shown,
-                Some(e.line),
-                e.message,
-            ));
-            return (Parsed::Rejected, findings);
+        (outcome, findings)
+    })
+}
+
+/// Reads a whole file into `buf` (cleared first; its capacity is kept).
+fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    buf.clear();
+    loop {
+        if buf.capacity() - buf.len() < 4096 {
+            buf.reserve(buf.capacity().max(8192));
         }
-    };
-    let outcome = parse_inner(
-        path,
-        rel,
-        &text,
-        opts.timezone,
-        opts.keep_bodies,
-        &mut findings,
-    );
-    if matches!(outcome, Parsed::Rejected) {
-        // One finding per rejected post: its reason, not the notes made before it.
-        let reason = findings.pop();
-        findings.clear();
-        findings.extend(reason);
+        let len = buf.len();
+        let spare = buf.capacity() - len;
+        buf.resize(len + spare, 0);
+        match file.read(&mut buf[len..]) {
+            Ok(0) => {
+                buf.truncate(len);
+                return Ok(());
+            }
+            Ok(n) => buf.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        }
     }
-    (outcome, findings)
 }
 
 /// Parses one post from its text. Problems are pushed onto `findings`: a rejected
