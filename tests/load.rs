@@ -204,6 +204,27 @@ fn front_matter_that_is_not_a_mapping_is_reported() {
 }
 
 #[test]
+fn a_huge_file_is_reported_not_read_whole() {
+    let dir = site(&[("good.md", GOOD.as_bytes())]);
+    let huge = std::fs::File::create(dir.path().join("huge.md")).unwrap();
+    huge.set_len(load::MAX_POST_BYTES as u64 + (1 << 20))
+        .unwrap(); // sparse: no disk used
+    let loaded = load(&dir);
+    assert_eq!(loaded.posts.len(), 1);
+    let [f] = loaded.findings.as_slice() else {
+        panic!("{:#?}", loaded.findings)
+    };
+    assert_eq!(
+        (f.severity, f.rule.as_str()),
+        (Severity::Error, "post.read")
+    );
+    assert!(
+        f.path.ends_with("huge.md") && f.message.contains("not a post"),
+        "{f}"
+    );
+}
+
+#[test]
 fn a_missing_folder_is_a_load_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = load::load_dir(

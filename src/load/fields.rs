@@ -117,7 +117,8 @@ fn parse_toml(text: &str, first_line: usize) -> Result<Value, FrontError> {
         Ok(t) => Ok(Value::Object(toml_table(t))),
         Err(e) => {
             let offset = e.span().map_or(0, |s| s.start.min(text.len()));
-            let line = first_line + text[..offset].matches('\n').count();
+            let newlines = text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n');
+            let line = first_line + newlines.count();
             Err(FrontError {
                 line,
                 message: format!("invalid TOML front matter: {}", e.message().trim_end()),

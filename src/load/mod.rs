@@ -280,14 +280,27 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
                 return (Parsed::Rejected, findings);
             }
         };
-        let outcome = parse_inner(
-            path,
-            rel,
-            &text,
-            opts.timezone,
-            opts.keep_bodies,
-            &mut findings,
-        );
+        // A bug on one strange file must not take the other 99,999 down with it.
+        let shown_path = shown();
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse_inner(
+                path,
+                rel,
+                &text,
+                opts.timezone,
+                opts.keep_bodies,
+                &mut findings,
+            )
+        }))
+        .unwrap_or_else(|_| {
+            findings.push(Finding::error(
+                "post.read",
+                shown_path,
+                None,
+                "feedwright failed on this file (an internal error; please report it)",
+            ));
+            Parsed::Rejected
+        });
         if matches!(outcome, Parsed::Rejected) {
             // One finding per rejected post: its reason, not the notes made before it.
             let reason = findings.pop();
@@ -298,12 +311,26 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
     })
 }
 
+/// Posts larger than this are not read: bounded memory whatever lies in the folder.
+pub const MAX_POST_BYTES: usize = 64 << 20;
+
 /// Reads a whole file into `buf` (cleared first; its capacity is kept).
 fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     use std::io::Read;
     let mut file = std::fs::File::open(path)?;
     buf.clear();
+    if buf.capacity() > 1 << 20 {
+        buf.shrink_to(1 << 16); // one big post must not pin its size for the rest
+    }
     loop {
+        if buf.len() > MAX_POST_BYTES {
+            buf.clear();
+            buf.shrink_to(1 << 16);
+            return Err(std::io::Error::other(format!(
+                "larger than {} MiB: not a post",
+                MAX_POST_BYTES >> 20
+            )));
+        }
         if buf.capacity() - buf.len() < 4096 {
             buf.reserve(buf.capacity().max(8192));
         }
