@@ -471,6 +471,19 @@ fn every_date_form_gives_its_exact_instant() {
 }
 
 #[test]
+fn empty_date_counts_as_absent() {
+    for empty in ["date:", "date: ''", "date: \"  \""] {
+        let text = format!("---\ntitle: t\n{empty}\n---\n");
+        let (outcome, findings) = parse("2019-05-04-x.md", &text, chrono_tz::UTC);
+        let Outcome::Published(p) = outcome else {
+            panic!("{empty}: {findings:?}")
+        };
+        assert!(findings.is_empty(), "{empty}: {findings:?}");
+        assert_eq!(p.date.to_rfc3339(), "2019-05-04T00:00:00+00:00");
+    }
+}
+
+#[test]
 fn jekyll_file_name_gives_the_date_in_the_site_zone() {
     let (outcome, findings) = parse(
         "_posts/2014-06-14-hexo-2-7-released.md",

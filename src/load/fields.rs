@@ -16,11 +16,10 @@ pub struct FrontError {
     pub message: String,
 }
 
-/// A parsed front matter: the tree, key lines, and warnings about what was repaired.
+/// A parsed front matter: the tree, and warnings about what was repaired.
 #[derive(Debug, Default)]
 pub struct Front {
     pub map: Map<String, Value>,
-    pub key_lines: BTreeMap<String, usize>,
     /// `(line, message)` of each repair made (tabs read as spaces).
     pub repairs: Vec<(usize, String)>,
 }
@@ -45,7 +44,6 @@ pub fn parse(syntax: Syntax, text: &str, first_line: usize) -> Result<Front, Fro
             })
         }
     };
-    front.key_lines = key_lines(syntax, text, first_line, &front.map);
     Ok(front)
 }
 
@@ -144,12 +142,14 @@ fn toml_value(v: toml::Value) -> Value {
     }
 }
 
-/// The line of every top-level key found in `map`, first occurrence.
-fn key_lines(
+/// The line of each top-level key of `map` that `want` accepts, first occurrence;
+/// `text` is the front matter and `first_line` its first line in the file.
+pub fn key_lines(
     syntax: Syntax,
     text: &str,
     first_line: usize,
     map: &Map<String, Value>,
+    want: impl Fn(&str) -> bool,
 ) -> BTreeMap<String, usize> {
     let mut lines = BTreeMap::new();
     // TOML: after a `[table]` header, plain keys belong to that table.
@@ -175,7 +175,7 @@ fn key_lines(
             }
         };
         if let Some(key) = key {
-            if map.contains_key(key) && !lines.contains_key(key) {
+            if want(key) && map.contains_key(key) && !lines.contains_key(key) {
                 lines.insert(key.to_string(), first_line + i);
             }
         }
@@ -236,7 +236,8 @@ pub fn first<'a>(map: &'a Map<String, Value>, keys: &[&str]) -> Option<(&'a str,
     })
 }
 
-fn is_empty(v: &Value) -> bool {
+/// Null, blank text, or a list or map of nothing: a value that counts as absent.
+pub fn is_empty(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),
@@ -408,28 +409,21 @@ mod tests {
 
     #[test]
     fn toml_datetimes_become_text_and_key_lines_stop_at_tables() {
-        let f = parse(
-            Syntax::Toml,
-            "title = \"a\"\ndate = 2021-03-01T00:00:00Z\n[extra]\nteam = \"x\"\n",
-            2,
-        )
-        .unwrap();
+        let text = "title = \"a\"\ndate = 2021-03-01T00:00:00Z\n[extra]\nteam = \"x\"\n";
+        let f = parse(Syntax::Toml, text, 2).unwrap();
+        let lines = key_lines(Syntax::Toml, text, 2, &f.map, |_| true);
         assert_eq!(f.map["date"], "2021-03-01T00:00:00Z");
         assert_eq!(f.map["extra"]["team"], "x");
-        assert_eq!(f.key_lines["title"], 2);
-        assert_eq!(f.key_lines["date"], 3);
-        assert_eq!(f.key_lines["extra"], 4);
-        assert!(!f.key_lines.contains_key("team"));
+        assert_eq!(lines["title"], 2);
+        assert_eq!(lines["date"], 3);
+        assert_eq!(lines["extra"], 4);
+        assert!(!lines.contains_key("team"));
     }
 
     #[test]
     fn key_lines_skip_nested_and_list_lines() {
-        let f = parse(
-            Syntax::Yaml,
-            "title: a\ncategories:\n - x\n - y\nproviders:\n    cdn: loli\n\"q k\": 1\n",
-            5,
-        )
-        .unwrap();
+        let text = "title: a\ncategories:\n - x\n - y\nproviders:\n    cdn: loli\n\"q k\": 1\n";
+        let f = parse(Syntax::Yaml, text, 5).unwrap();
         let want: BTreeMap<String, usize> = [
             ("title", 5),
             ("categories", 6),
@@ -439,7 +433,12 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        assert_eq!(f.key_lines, want);
+        assert_eq!(key_lines(Syntax::Yaml, text, 5, &f.map, |_| true), want);
+        let only_title = key_lines(Syntax::Yaml, text, 5, &f.map, |k| k == "title");
+        assert_eq!(
+            only_title.into_iter().collect::<Vec<_>>(),
+            [("title".to_string(), 5)]
+        );
     }
 
     #[test]

@@ -432,14 +432,35 @@ fn parse_inner(
         .iter()
         .map(|(line, msg)| Finding::warning("post.front-matter", shown(), Some(*line), msg.clone()))
         .collect();
-    let line_of = |key: &str| front.key_lines.get(key).copied().or(Some(split.open_line));
+    // Every key's line for checks; for builds only those diagnostics point at later,
+    // the others found when a message needs one (rarely).
+    let key_lines = fields::key_lines(
+        split.syntax,
+        split.front,
+        split.front_line,
+        &front.map,
+        |k| full || IDENTITY_KEYS.contains(&k),
+    );
+    let key_line = |key: &str| {
+        key_lines.get(key).copied().or_else(|| {
+            fields::key_lines(
+                split.syntax,
+                split.front,
+                split.front_line,
+                &front.map,
+                |k| k == key,
+            )
+            .into_values()
+            .next()
+        })
+    };
+    let line_of = |key: &str| key_line(key).or(Some(split.open_line));
     // Text of a string field; numbers and booleans as the file spells them.
     let scalar = |keys: &[&str]| -> Option<String> {
         let (key, value) = fields::first(&front.map, keys)?;
         match value {
             Value::Number(_) | Value::Bool(_) if split.syntax == Syntax::Yaml => {
-                let line = front.key_lines.get(key)?;
-                fields::as_written(split.front, split.front_line, *line)
+                fields::as_written(split.front, split.front_line, key_line(key)?)
             }
             other => fields::text(other),
         }
@@ -504,17 +525,7 @@ fn parse_inner(
     let permalink = scalar(&["permalink", "link", "url"]);
     let slug = scalar(&["slug"]);
     let id = scalar(&["id", "guid"]);
-    let (front_map, key_lines) = if full {
-        (front.map, front.key_lines)
-    } else {
-        // A fresh map: one emptied by `retain` would keep its node allocated.
-        let lines = front
-            .key_lines
-            .into_iter()
-            .filter(|(k, _)| IDENTITY_KEYS.contains(&k.as_str()))
-            .collect();
-        (Map::new(), lines)
-    };
+    let front_map = if full { front.map } else { Map::new() };
     Parsed::Post(Post {
         path,
         rel,
@@ -555,9 +566,11 @@ fn resolve_date(
     tz: chrono_tz::Tz,
 ) -> Result<(DateTime<FixedOffset>, Option<(&'static str, String)>), DateProblem> {
     const KEYS: [&str; 3] = ["date", "pubDate", "publishDate"];
-    let written = KEYS
-        .iter()
-        .find_map(|k| map.get(*k).filter(|v| !v.is_null()).map(|v| (*k, v)));
+    let written = KEYS.iter().find_map(|k| {
+        map.get(*k)
+            .filter(|v| !fields::is_empty(v))
+            .map(|v| (*k, v))
+    });
     let fallback = || -> Result<Option<(DateTime<FixedOffset>, &'static str)>, String> {
         if let Some(d) = dates::from_file_name(rel) {
             return Ok(Some((dates::midnight(d, tz), "the file name")));
