@@ -100,7 +100,12 @@ fn parse_simple(text: &str) -> Option<Value> {
             return None; // a duplicate key: serde_yaml reports it
         }
     }
-    Some(Value::Object(map))
+    // A document of blanks and comments is null, as serde_yaml reads it.
+    Some(if map.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(map)
+    })
 }
 
 fn is_blank_or_comment(line: &str) -> bool {
@@ -317,6 +322,116 @@ mod tests {
                 "should defer to serde_yaml: {text:?}"
             );
         }
+    }
+
+    #[test]
+    fn fast_reader_agrees_on_tricky_scalars() {
+        let values = [
+            "yes",
+            "no",
+            "on",
+            "off",
+            "Yes",
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "true",
+            "tRue",
+            "FALSE",
+            "1e3",
+            "1E3",
+            "1_000",
+            "0777",
+            "0o17",
+            "0x1F",
+            "0b11",
+            "12:30",
+            "12:30:45",
+            "2001-12-14",
+            "2001-12-14 21:59:43.10 -5",
+            "-",
+            "a#b",
+            "a #b",
+            "a: b",
+            "é",
+            "1.0.0",
+            "v1.0",
+            "inf",
+            "Infinity",
+            "nan",
+            "NaN",
+            ".5",
+            "5.",
+            "+5",
+            "1e",
+            "e1",
+            "0",
+            "00",
+            "007",
+            "1,000",
+            "a,b",
+            "http://x",
+            "C:\\path",
+            "%foo",
+            "@foo",
+            "`foo`",
+            "=",
+            "<",
+            ">x",
+            "|x",
+            "!x",
+            "&x",
+            "*x",
+            "?x",
+            "a'b",
+            "a\"b",
+            "'a'",
+            "\"a\"",
+            "'a''b'",
+            "'a'b'",
+            "\"a\\\"\"",
+            "[a]",
+            "[a, b]",
+            "[]",
+            "[ ]",
+            "[a,]",
+            "{a: b}",
+            "a:b",
+            "a:",
+            "- a",
+            "'",
+            "\"",
+            "''",
+            "\"\"",
+            "[a, [b]]",
+            "#c",
+            "金融",
+            "a ] b",
+            "[a",
+            "a]",
+            "'a' b",
+            "1.5e-3",
+            "-.inf",
+            "+.inf",
+            ".NaN",
+            "0.",
+        ];
+        let mut fast = 0;
+        for v in values {
+            for text in [
+                format!("k: {v}\n"),
+                format!("k: [{v}]\n"),
+                format!("k: [x, {v}]\n"),
+                format!("k:\n- {v}\n"),
+                format!("k:\n  - {v}\n  - y\n"),
+                format!("{v}: k\n"),
+            ] {
+                fast += usize::from(same_as_serde_yaml(&text));
+            }
+        }
+        assert!(fast > 100, "the fast reader took only {fast} of them");
     }
 
     /// YAML front matter of every post in `../shared/corpus` (when present beside
