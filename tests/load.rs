@@ -666,6 +666,24 @@ fn symlink_loop_does_not_hang_the_walk() {
     assert!(f.message.contains("symlink loop"), "{f}");
 }
 
+#[cfg(unix)]
+#[test]
+fn dangling_symlinks_are_reported_only_when_they_name_a_post() {
+    let dir = site(&[("good.md", GOOD.as_bytes())]);
+    std::os::unix::fs::symlink(dir.path().join("gone.md"), dir.path().join("link.md")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone"), dir.path().join("assets")).unwrap();
+    let loaded = load(&dir);
+    assert_eq!(loaded.posts.len(), 1);
+    let [f] = loaded.findings.as_slice() else {
+        panic!("{:#?}", loaded.findings)
+    };
+    assert_eq!(
+        (f.severity, f.rule.as_str()),
+        (Severity::Error, "post.read")
+    );
+    assert!(f.path.ends_with("link.md"), "{f}");
+}
+
 #[test]
 fn walk_order_is_the_file_name_order_whatever_the_threads_do() {
     let names: Vec<String> = (0..200)

@@ -215,7 +215,13 @@ fn walk(dir: &Path) -> (Vec<(PathBuf, String)>, Vec<Finding>) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let place = e.path().unwrap_or(dir).display().to_string();
+                let path = e.path().unwrap_or(dir);
+                let dangling =
+                    e.io_error().map(std::io::Error::kind) == Some(std::io::ErrorKind::NotFound);
+                if dangling && !path.file_name().is_some_and(is_post_file) {
+                    continue; // a dangling link to something that is not a post
+                }
+                let place = path.display().to_string();
                 findings.push(match e.loop_ancestor() {
                     Some(ancestor) => Finding::warning(
                         "post.read",
