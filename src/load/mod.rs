@@ -201,53 +201,113 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// The post files under `dir` with their `/`-separated relative paths, in a fixed
-/// order, and a finding per folder that could not be walked.
+/// The post files under `dir` with their `/`-separated relative paths, in file-name
+/// order, and a finding per folder or link that could not be followed.
 fn walk(dir: &Path) -> (Vec<(PathBuf, String)>, Vec<Finding>) {
-    let mut files = Vec::new();
-    let mut findings = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e.path().unwrap_or(dir);
-                let dangling =
-                    e.io_error().map(std::io::Error::kind) == Some(std::io::ErrorKind::NotFound);
-                if dangling && !path.file_name().is_some_and(is_post_file) {
-                    continue; // a dangling link to something that is not a post
-                }
-                let place = path.display().to_string();
-                findings.push(match e.loop_ancestor() {
-                    Some(ancestor) => Finding::warning(
-                        "post.read",
-                        place,
-                        None,
-                        format!("symlink loop back to {}: not followed", ancestor.display()),
-                    ),
-                    None => Finding::error("post.read", place, None, format!("cannot read: {e}")),
-                });
-                continue;
-            }
-        };
-        if !entry.file_type().is_file() || !is_post_file(entry.file_name()) {
-            continue;
-        }
-        // Exact-size strings: 100,000 of them stay in memory for the whole build.
-        let path = entry.into_path().into_boxed_path().into_path_buf();
-        let mut rel = path
-            .strip_prefix(dir)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        rel.shrink_to_fit();
-        files.push((path, rel));
+    let mut walker = Walker::default();
+    walker.dir(dir, "");
+    (walker.files, walker.findings)
+}
+
+/// A depth-first walk that follows symlinks and stops at a loop: a folder that is one
+/// of its own ancestors (by device and inode, or canonical path off Unix).
+#[derive(Default)]
+struct Walker {
+    files: Vec<(PathBuf, String)>,
+    findings: Vec<Finding>,
+    /// The folders being walked, outermost first.
+    ancestors: Vec<(DirId, PathBuf)>,
+}
+
+#[cfg(unix)]
+type DirId = (u64, u64);
+#[cfg(not(unix))]
+type DirId = PathBuf;
+
+fn dir_id(path: &Path) -> std::io::Result<DirId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(path)?;
+        Ok((meta.dev(), meta.ino()))
     }
-    (files, findings)
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path)
+    }
+}
+
+impl Walker {
+    fn dir(&mut self, path: &Path, rel: &str) {
+        let shown = || path.display().to_string();
+        let id = match dir_id(path) {
+            Ok(id) => id,
+            Err(e) => return self.cannot_read(shown(), &e),
+        };
+        if let Some((_, ancestor)) = self.ancestors.iter().find(|(a, _)| *a == id) {
+            self.findings.push(Finding::warning(
+                "post.read",
+                shown(),
+                None,
+                format!("symlink loop back to {}: not followed", ancestor.display()),
+            ));
+            return;
+        }
+        let entries = match std::fs::read_dir(path) {
+            Ok(rd) => rd,
+            Err(e) => return self.cannot_read(shown(), &e),
+        };
+        let mut children = Vec::new();
+        for entry in entries {
+            match entry {
+                Ok(entry) if !is_hidden(&entry.file_name()) => {
+                    children.push((entry.file_name(), entry.file_type()));
+                }
+                Ok(_) => {}
+                Err(e) => self.cannot_read(shown(), &e),
+            }
+        }
+        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.ancestors.push((id, path.to_path_buf()));
+        for (name, file_type) in children {
+            let child = path.join(&name);
+            let name_text = name.to_string_lossy();
+            let child_rel = if rel.is_empty() {
+                name_text.into_owned()
+            } else {
+                format!("{rel}/{name_text}")
+            };
+            // A symlink counts as what it points to.
+            let file_type = match file_type {
+                Ok(t) if t.is_symlink() => std::fs::metadata(&child).map(|m| m.file_type()),
+                other => other,
+            };
+            match file_type {
+                Ok(t) if t.is_dir() => self.dir(&child, &child_rel),
+                Ok(t) if t.is_file() && is_post_file(&name) => {
+                    // Exact sizes: 100,000 of these stay in memory for the whole build.
+                    let mut child_rel = child_rel;
+                    child_rel.shrink_to_fit();
+                    let child = child.into_boxed_path().into_path_buf();
+                    self.files.push((child, child_rel));
+                }
+                Ok(_) => {}
+                // A dangling link matters only when it names a post.
+                Err(e) if is_post_file(&name) => self.cannot_read(child.display().to_string(), &e),
+                Err(_) => {}
+            }
+        }
+        self.ancestors.pop();
+    }
+
+    fn cannot_read(&mut self, place: String, e: &std::io::Error) {
+        self.findings.push(Finding::error(
+            "post.read",
+            place,
+            None,
+            format!("cannot read: {e}"),
+        ));
+    }
 }
 
 /// Names starting with `.`: hidden files and folders, Vim swap files, Emacs locks.
