@@ -668,6 +668,17 @@ fn symlink_loop_does_not_hang_the_walk() {
 
 #[cfg(unix)]
 #[test]
+fn a_symlink_to_a_sibling_folder_is_walked_not_taken_for_a_loop() {
+    let dir = site(&[("a/x.md", GOOD.as_bytes())]);
+    std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("b")).unwrap();
+    let loaded = load(&dir);
+    let rels: Vec<&str> = loaded.posts.iter().map(|p| p.rel.as_str()).collect();
+    assert_eq!(rels, ["a/x.md", "b/x.md"]);
+    assert!(loaded.findings.is_empty(), "{:#?}", loaded.findings);
+}
+
+#[cfg(unix)]
+#[test]
 fn dangling_symlinks_are_reported_only_when_they_name_a_post() {
     let dir = site(&[("good.md", GOOD.as_bytes())]);
     std::os::unix::fs::symlink(dir.path().join("gone.md"), dir.path().join("link.md")).unwrap();
