@@ -7,11 +7,17 @@
 //! without an offset is read in the site's time zone: in a DST gap it moves forward by
 //! the gap, and an ambiguous time takes the earlier instant. Trailing text is an
 //! error, never ignored: `2023-01-29 18:30:22 2023 -0800` is rejected.
+//!
+//! [`resolve`] picks a post's publication date from its front matter and file name.
 
 use chrono::{
-    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeZone,
 };
 use chrono_tz::Tz;
+use serde_json::{Map, Value};
+
+use super::fields;
 
 /// Parses a date as written in front matter.
 pub fn parse(text: &str, tz: Tz) -> Option<DateTime<FixedOffset>> {
@@ -224,6 +230,81 @@ fn parse_offset(c: &mut Cursor<'_>) -> Option<FixedOffset> {
         return None;
     }
     FixedOffset::east_opt(sign * (hh as i32 * 3600 + mm as i32 * 60))
+}
+
+/// Why a post has no usable date.
+pub enum DateProblem {
+    /// A date that cannot be read, and nothing to fall back on.
+    Bad { key: &'static str, message: String },
+    /// No date anywhere.
+    Missing(String),
+}
+
+/// The publication date: `date` (or `pubDate`/`publishDate`), else the file name's
+/// `YYYY-MM-DD-` prefix, else a date inside a `path` key. A `date` that cannot be
+/// read falls back the same way, with a warning (the note returned with its key).
+#[allow(clippy::type_complexity)]
+pub fn resolve(
+    map: &Map<String, Value>,
+    rel: &str,
+    tz: Tz,
+) -> Result<(DateTime<FixedOffset>, Option<(&'static str, String)>), DateProblem> {
+    const KEYS: [&str; 3] = ["date", "pubDate", "publishDate"];
+    let written = KEYS.iter().find_map(|k| {
+        map.get(*k)
+            .filter(|v| !fields::is_empty(v))
+            .map(|v| (*k, v))
+    });
+    let fallback = || -> Result<Option<(DateTime<FixedOffset>, &'static str)>, String> {
+        if let Some(d) = from_file_name(rel) {
+            return Ok(Some((midnight(d, tz), "the file name")));
+        }
+        if let Some(path) = map.get("path").and_then(Value::as_str) {
+            if let Some(d) = from_url_path(path) {
+                if d.year() == 9999 {
+                    return Err(format!(
+                        "`path` holds the placeholder date {d} (not yet published): skipped"
+                    ));
+                }
+                return Ok(Some((midnight(d, tz), "`path`")));
+            }
+        }
+        Ok(None)
+    };
+    match written {
+        Some((key, value)) => {
+            if let Some(d) = fields::text(value).and_then(|t| parse(&t, tz)) {
+                return Ok((d, None));
+            }
+            let shown = fields::show_value(value);
+            match fallback() {
+                Ok(Some((d, from))) => Ok((
+                    d,
+                    Some((
+                        key,
+                        format!(
+                            "cannot read `{key}` {shown}: using the date from {from} ({})",
+                            d.date_naive()
+                        ),
+                    )),
+                )),
+                _ => Err(DateProblem::Bad {
+                    key,
+                    message: format!(
+                        "cannot read `{key}` {shown}: expected e.g. 2021-08-14 09:59:23 +0800, RFC 3339 or RFC 2822"
+                    ),
+                }),
+            }
+        }
+        None => match fallback() {
+            Ok(Some((d, _))) => Ok((d, None)),
+            Ok(None) => Err(DateProblem::Missing(
+                "no date: no `date` key and no YYYY-MM-DD- prefix in the file name: skipped"
+                    .to_string(),
+            )),
+            Err(message) => Err(DateProblem::Missing(message)),
+        },
+    }
 }
 
 #[cfg(test)]

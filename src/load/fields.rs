@@ -374,6 +374,20 @@ pub fn is_draft(map: &Map<String, Value>) -> bool {
     flag("draft") == Some(true) || flag("published") == Some(false)
 }
 
+/// A front-matter value for a message, short.
+pub fn show_value(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    };
+    if s.chars().count() > 60 {
+        let cut: String = s.chars().take(57).collect();
+        format!("{cut}…")
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

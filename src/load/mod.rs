@@ -27,18 +27,20 @@ mod dates;
 mod decode;
 mod fields;
 mod front;
+mod walk;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Datelike, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::report::Finding;
+use dates::DateProblem;
 use front::{SplitError, Syntax};
+pub use walk::MAX_POST_BYTES;
 
 /// How a body is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +174,7 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
             source: std::io::Error::other("not a directory"),
         });
     }
-    let (files, mut findings) = walk(dir);
+    let (files, mut findings) = walk::walk(dir);
     let read = files.len();
     let mut results: Vec<(Parsed, Vec<Finding>)> = files
         .into_par_iter()
@@ -201,132 +203,6 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// The post files under `dir` with their `/`-separated relative paths, in file-name
-/// order, and a finding per folder or link that could not be followed.
-fn walk(dir: &Path) -> (Vec<(PathBuf, String)>, Vec<Finding>) {
-    let mut walker = Walker::default();
-    walker.dir(dir, "");
-    (walker.files, walker.findings)
-}
-
-/// A depth-first walk that follows symlinks and stops at a loop: a folder that is one
-/// of its own ancestors (by device and inode, or canonical path off Unix).
-#[derive(Default)]
-struct Walker {
-    files: Vec<(PathBuf, String)>,
-    findings: Vec<Finding>,
-    /// The folders being walked, outermost first.
-    ancestors: Vec<(DirId, PathBuf)>,
-}
-
-#[cfg(unix)]
-type DirId = (u64, u64);
-#[cfg(not(unix))]
-type DirId = PathBuf;
-
-fn dir_id(path: &Path) -> std::io::Result<DirId> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let meta = std::fs::metadata(path)?;
-        Ok((meta.dev(), meta.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::canonicalize(path)
-    }
-}
-
-impl Walker {
-    fn dir(&mut self, path: &Path, rel: &str) {
-        let shown = || path.display().to_string();
-        let id = match dir_id(path) {
-            Ok(id) => id,
-            Err(e) => return self.cannot_read(shown(), &e),
-        };
-        if let Some((_, ancestor)) = self.ancestors.iter().find(|(a, _)| *a == id) {
-            self.findings.push(Finding::warning(
-                "post.read",
-                shown(),
-                None,
-                format!("symlink loop back to {}: not followed", ancestor.display()),
-            ));
-            return;
-        }
-        let entries = match std::fs::read_dir(path) {
-            Ok(rd) => rd,
-            Err(e) => return self.cannot_read(shown(), &e),
-        };
-        let mut children = Vec::new();
-        for entry in entries {
-            match entry {
-                Ok(entry) if !is_hidden(&entry.file_name()) => {
-                    children.push((entry.file_name(), entry.file_type()));
-                }
-                Ok(_) => {}
-                Err(e) => self.cannot_read(shown(), &e),
-            }
-        }
-        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        self.ancestors.push((id, path.to_path_buf()));
-        for (name, file_type) in children {
-            let child = path.join(&name);
-            let name_text = name.to_string_lossy();
-            let child_rel = if rel.is_empty() {
-                name_text.into_owned()
-            } else {
-                format!("{rel}/{name_text}")
-            };
-            // A symlink counts as what it points to.
-            let file_type = match file_type {
-                Ok(t) if t.is_symlink() => std::fs::metadata(&child).map(|m| m.file_type()),
-                other => other,
-            };
-            match file_type {
-                Ok(t) if t.is_dir() => self.dir(&child, &child_rel),
-                Ok(t) if t.is_file() && is_post_file(&name) => {
-                    // Exact sizes: 100,000 of these stay in memory for the whole build.
-                    let mut child_rel = child_rel;
-                    child_rel.shrink_to_fit();
-                    let child = child.into_boxed_path().into_path_buf();
-                    self.files.push((child, child_rel));
-                }
-                Ok(_) => {}
-                // A dangling link matters only when it names a post.
-                Err(e) if is_post_file(&name) => self.cannot_read(child.display().to_string(), &e),
-                Err(_) => {}
-            }
-        }
-        self.ancestors.pop();
-    }
-
-    fn cannot_read(&mut self, place: String, e: &std::io::Error) {
-        self.findings.push(Finding::error(
-            "post.read",
-            place,
-            None,
-            format!("cannot read: {e}"),
-        ));
-    }
-}
-
-/// Names starting with `.`: hidden files and folders, Vim swap files, Emacs locks.
-fn is_hidden(name: &OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
-}
-
-/// A post by its extension, and not an editor's backup (`post.md~`, `#post.md#`).
-fn is_post_file(name: &OsStr) -> bool {
-    let name = name.to_string_lossy();
-    if name.ends_with('~') || name.starts_with('#') {
-        return false;
-    }
-    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
-    ["md", "markdown", "html", "htm"]
-        .iter()
-        .any(|e| ext.eq_ignore_ascii_case(e))
-}
-
 /// Reads, decodes and parses one file.
 fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Finding>) {
     thread_local! {
@@ -336,7 +212,7 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
     BUF.with_borrow_mut(|buf| {
         let mut findings = Vec::new();
         let shown = || path.display().to_string();
-        if let Err(e) = read_into(&path, buf) {
+        if let Err(e) = walk::read_into(&path, buf) {
             findings.push(Finding::error(
                 "post.read",
                 shown(),
@@ -395,47 +271,6 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
         }
         (outcome, findings)
     })
-}
-
-/// Posts larger than this are not read: bounded memory whatever lies in the folder.
-pub const MAX_POST_BYTES: usize = 64 << 20;
-
-/// Reads a whole file into `buf` (cleared first; its capacity is kept).
-fn read_into(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path)?;
-    buf.clear();
-    if buf.capacity() > 1 << 20 {
-        buf.shrink_to(1 << 16); // one big post must not pin its size for the rest
-    }
-    loop {
-        if buf.len() > MAX_POST_BYTES {
-            buf.clear();
-            buf.shrink_to(1 << 16);
-            return Err(std::io::Error::other(format!(
-                "larger than {} MiB: not a post",
-                MAX_POST_BYTES >> 20
-            )));
-        }
-        if buf.capacity() - buf.len() < 4096 {
-            buf.reserve(buf.capacity().max(8192));
-        }
-        let len = buf.len();
-        let spare = buf.capacity() - len;
-        buf.resize(len + spare, 0);
-        match file.read(&mut buf[len..]) {
-            Ok(0) => {
-                buf.truncate(len);
-                return Ok(());
-            }
-            Ok(n) => buf.truncate(len + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(len),
-            Err(e) => {
-                buf.truncate(len);
-                return Err(e);
-            }
-        }
-    }
 }
 
 /// Parses one post from its text. Problems are pushed onto `findings`: a rejected
@@ -552,7 +387,7 @@ fn parse_inner(
         }
     };
 
-    let date = match resolve_date(&front.map, &rel, tz) {
+    let date = match dates::resolve(&front.map, &rel, tz) {
         Ok((date, note)) => {
             if let Some((key, msg)) = note {
                 notes.push(Finding::warning("post.date", shown(), line_of(key), msg));
@@ -580,7 +415,7 @@ fn parse_inner(
                     "post.date",
                     shown(),
                     line_of(key),
-                    format!("cannot read `{key}` {}: ignored", show_value(value)),
+                    format!("cannot read `{key}` {}: ignored", fields::show_value(value)),
                 ));
             }
             parsed
@@ -632,95 +467,6 @@ fn parse_inner(
         key_lines,
         front: front_map,
     })
-}
-
-/// Why a post has no usable date.
-enum DateProblem {
-    /// A date that cannot be read, and nothing to fall back on.
-    Bad { key: &'static str, message: String },
-    /// No date anywhere.
-    Missing(String),
-}
-
-/// The publication date: `date` (or `pubDate`/`publishDate`), else the file name's
-/// `YYYY-MM-DD-` prefix, else a date inside a `path` key. A `date` that cannot be
-/// read falls back the same way, with a warning (the note returned with its key).
-#[allow(clippy::type_complexity)]
-fn resolve_date(
-    map: &Map<String, Value>,
-    rel: &str,
-    tz: chrono_tz::Tz,
-) -> Result<(DateTime<FixedOffset>, Option<(&'static str, String)>), DateProblem> {
-    const KEYS: [&str; 3] = ["date", "pubDate", "publishDate"];
-    let written = KEYS.iter().find_map(|k| {
-        map.get(*k)
-            .filter(|v| !fields::is_empty(v))
-            .map(|v| (*k, v))
-    });
-    let fallback = || -> Result<Option<(DateTime<FixedOffset>, &'static str)>, String> {
-        if let Some(d) = dates::from_file_name(rel) {
-            return Ok(Some((dates::midnight(d, tz), "the file name")));
-        }
-        if let Some(path) = map.get("path").and_then(Value::as_str) {
-            if let Some(d) = dates::from_url_path(path) {
-                if d.year() == 9999 {
-                    return Err(format!(
-                        "`path` holds the placeholder date {d} (not yet published): skipped"
-                    ));
-                }
-                return Ok(Some((dates::midnight(d, tz), "`path`")));
-            }
-        }
-        Ok(None)
-    };
-    match written {
-        Some((key, value)) => {
-            if let Some(d) = fields::text(value).and_then(|t| dates::parse(&t, tz)) {
-                return Ok((d, None));
-            }
-            let shown = show_value(value);
-            match fallback() {
-                Ok(Some((d, from))) => Ok((
-                    d,
-                    Some((
-                        key,
-                        format!(
-                            "cannot read `{key}` {shown}: using the date from {from} ({})",
-                            d.date_naive()
-                        ),
-                    )),
-                )),
-                _ => Err(DateProblem::Bad {
-                    key,
-                    message: format!(
-                        "cannot read `{key}` {shown}: expected e.g. 2021-08-14 09:59:23 +0800, RFC 3339 or RFC 2822"
-                    ),
-                }),
-            }
-        }
-        None => match fallback() {
-            Ok(Some((d, _))) => Ok((d, None)),
-            Ok(None) => Err(DateProblem::Missing(
-                "no date: no `date` key and no YYYY-MM-DD- prefix in the file name: skipped"
-                    .to_string(),
-            )),
-            Err(message) => Err(DateProblem::Missing(message)),
-        },
-    }
-}
-
-/// A front-matter value for a message, short.
-fn show_value(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => format!("{s:?}"),
-        other => other.to_string(),
-    };
-    if s.chars().count() > 60 {
-        let cut: String = s.chars().take(57).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
 }
 
 /// The title a post without one gets: its file name without the extension, or its
@@ -835,14 +581,5 @@ mod tests {
             title_from_file_name("news/0.26-relnotes/index.md"),
             "0.26-relnotes"
         );
-    }
-
-    #[test]
-    fn hidden_and_backup_names() {
-        assert!(is_hidden(OsStr::new(".post.md.swp")));
-        assert!(!is_post_file(OsStr::new("post.md~")));
-        assert!(!is_post_file(OsStr::new("#post.md#")));
-        assert!(!is_post_file(OsStr::new("post.txt")));
-        assert!(is_post_file(OsStr::new("post.MD")));
     }
 }
