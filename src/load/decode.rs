@@ -2,7 +2,7 @@
 //! with a BOM is decoded; anything else is handed to chardetng, and decoded with
 //! encoding_rs only when chardetng is confident and the bytes decode without a single
 //! replacement. Otherwise the file is reported, never guessed at: a wrong guess would
-//! publish mojibake. Loading and [`super::Post::body_text`] both go through here, so
+//! publish mojibake. So is UTF-8 with a few stray bytes: it is not a legacy encoding. Loading and [`super::Post::body_text`] both go through here, so
 //! a body read again later is the body that was parsed.
 
 use std::borrow::Cow;
@@ -46,6 +46,15 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>),
     };
     let bad = err.valid_up_to();
     let line = line_of(bytes, bad);
+    if looks_like_broken_utf8(bytes) {
+        return Err(DecodeError {
+            line,
+            message: format!(
+                "invalid UTF-8 (byte 0x{:02X} at line {line}) in a file that is otherwise UTF-8: fix or remove that byte",
+                bytes[bad]
+            ),
+        });
+    }
     let mut detector = EncodingDetector::new();
     detector.feed(bytes, true);
     let (enc, confident) = detector.guess_assess(None, false);
@@ -65,6 +74,18 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>),
             bytes[bad]
         ),
     })
+}
+
+/// UTF-8 with a few stray bytes: more well-formed multi-byte characters than bad
+/// bytes. Guessing a legacy encoding for it would turn every character to mojibake.
+/// (In GBK or Big5 text, byte pairs that happen to be well-formed UTF-8 are few.)
+fn looks_like_broken_utf8(bytes: &[u8]) -> bool {
+    let (mut good, mut bad) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        good += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        bad += chunk.invalid().len();
+    }
+    good > bad
 }
 
 /// Control characters that never occur in text (C0 but tab, line ends and form
@@ -131,6 +152,17 @@ mod tests {
         let err = decode(b"---\ntitle: a\n---\nbody \xff\xfe\x00\x81 x").unwrap_err();
         assert_eq!(err.line, 4);
         assert!(err.message.contains("0xFF"), "{err:?}");
+    }
+
+    #[test]
+    fn utf8_with_a_stray_byte_is_reported_not_guessed() {
+        let mut bytes = "---\ntitle: 遭亚马逊集体封号后\n---\n深圳市政府对跨境电商卖家的支持政策\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend_from_slice(b"\xFF\n");
+        let err = decode(&bytes).unwrap_err();
+        assert_eq!(err.line, 5);
+        assert!(err.message.contains("otherwise UTF-8"), "{err:?}");
     }
 
     #[test]
