@@ -56,16 +56,22 @@ pub struct Post {
     pub path: PathBuf,
     /// Path relative to the posts folder, `/`-separated (`en/faq.md`).
     pub rel: String,
+    /// `title`, else the file name (with a warning).
     pub title: String,
+    /// `date`, else the date in the file name or `path` (see the module docs).
     pub date: DateTime<FixedOffset>,
+    /// `updated`/`lastmod`/`last_modified_at`.
     pub updated: Option<DateTime<FixedOffset>>,
     /// Each inner list is one hierarchy, outermost first (`[金融, 新浪财经]`).
     pub categories: Vec<Vec<String>>,
+    /// `tags`/`tag`: a list, or a string split at commas.
     pub tags: Vec<String>,
+    /// `author`/`authors`: a name, a map's `name`, or a list of them joined by `, `.
     pub author: Option<String>,
     /// `description`/`summary`/`excerpt`.
     pub description: Option<String>,
-    /// `headimg`/`thumbnail`/`image`/`cover`, as written.
+    /// `headimg`/`thumbnail`/`image`/`cover`/`header-img`/`images` (the first), as
+    /// written.
     pub image: Option<String>,
     /// `permalink`/`link`/`url`, as written.
     pub permalink: Option<String>,
@@ -108,8 +114,10 @@ impl Post {
     }
 }
 
+/// How to load a posts folder.
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {
+    /// The zone of dates written without an offset.
     pub timezone: chrono_tz::Tz,
     /// Keep every body in memory, and every front-matter key in [`Post::front`] and
     /// [`Post::key_lines`] (checks need them all). Builds (`false`) read only the
