@@ -156,3 +156,29 @@ fn the_seed_article() {
     assert_eq!(post.key_lines["date"], 11);
     assert_eq!(post.front["comments"], false);
 }
+
+#[test]
+fn the_seed_copied_as_a_post_reads_back_the_body_it_was_parsed_with() {
+    let seed = std::fs::read(shared().join("seed/000_58aa1e030b41cc60.txt")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("2021-08-14-amazon-sellers.md"), &seed).unwrap();
+    let loaded = load::load_dir(dir.path(), utc()).unwrap();
+    assert!(loaded.findings.is_empty(), "{:#?}", loaded.findings);
+    let [post] = loaded.posts.as_slice() else {
+        panic!("one post")
+    };
+    assert!(post.body.is_none());
+    let mut findings = Vec::new();
+    let Outcome::Published(parsed) = load::parse_post(
+        &post.path,
+        &post.rel,
+        std::str::from_utf8(&seed).unwrap(),
+        chrono_tz::UTC,
+        &mut findings,
+    ) else {
+        panic!("{findings:?}")
+    };
+    assert_eq!(post.body_text().unwrap(), parsed.body.unwrap());
+    assert_eq!(post.format, BodyFormat::Html);
+    assert_eq!(post.date, parsed.date);
+}
