@@ -90,10 +90,10 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
     let needed: Vec<usize> = needed.into_iter().collect();
     let rendered: Vec<(usize, Result<Entry, Box<Finding>>)> = needed
         .par_iter()
-        .map(|&i| {
+        .map_init(render::Renderer::default, |renderer, &i| {
             (
                 i,
-                render::render(&site.posts[i], &site.urls[i], &site.ids[i]),
+                renderer.render(&site.posts[i], &site.urls[i], site.id(i)),
             )
         })
         .collect();

@@ -46,57 +46,99 @@ pub struct Entry {
 /// Renders one post. `url` is its permalink, `id` its entry id. Fails only when the
 /// body can no longer be read from disk.
 pub fn render(post: &Post, url: &str, id: &str) -> Result<Entry, Box<Finding>> {
-    let body = post.body_text().map_err(|e| {
-        Box::new(Finding::error(
-            "post.read",
-            post.path.display().to_string(),
-            None,
-            format!("cannot read body: {e}"),
-        ))
-    })?;
-    let base = Url::parse(url).ok();
-    let (head, has_more) = split_more(&body);
-    let content = to_html(&body, post.format, base.as_ref());
-    let summary = if has_more {
-        to_html(head, post.format, base.as_ref())
-    } else if let Some(d) = post.description.as_deref().filter(|d| !d.trim().is_empty()) {
-        escape_html(&xml_clean(&decode_entities(d)))
-    } else {
-        excerpt(&content, SUMMARY_CHARS)
-    };
-    let image = post.image.as_deref().and_then(|src| {
-        let src = src.trim();
-        if src.is_empty() {
-            return None;
+    Renderer::default().render(post, url, id)
+}
+
+/// Body text → sanitized HTML with absolute URLs.
+pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
+    Renderer::default().to_html(body, format, base)
+}
+
+/// Renders many posts with one sanitizer (its allow-lists are built once): a build
+/// keeps one per worker thread.
+pub struct Renderer {
+    sanitizer: ammonia::Builder<'static>,
+}
+
+impl Default for Renderer {
+    fn default() -> Renderer {
+        Renderer {
+            sanitizer: sanitizer(),
         }
-        let abs = match &base {
-            Some(b) => b.join(src).ok()?.to_string(),
-            None => Url::parse(src).ok()?.to_string(),
+    }
+}
+
+impl Renderer {
+    /// See [`render`].
+    pub fn render(&mut self, post: &Post, url: &str, id: &str) -> Result<Entry, Box<Finding>> {
+        let body = post.body_text().map_err(|e| {
+            Box::new(Finding::error(
+                "post.read",
+                post.path.display().to_string(),
+                None,
+                format!("cannot read body: {e}"),
+            ))
+        })?;
+        let base = Url::parse(url).ok();
+        let (head, has_more) = split_more(&body);
+        let content = self.to_html(&body, post.format, base.as_ref());
+        let summary = if has_more {
+            self.to_html(head, post.format, base.as_ref())
+        } else if let Some(d) = post.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            escape_html(&xml_clean(&decode_entities(d)))
+        } else {
+            excerpt(&content, SUMMARY_CHARS)
         };
-        Some(Image {
-            mime: image_mime(&abs),
-            url: abs,
+        let image = post.image.as_deref().and_then(|src| {
+            let src = src.trim();
+            if src.is_empty() {
+                return None;
+            }
+            let abs = match &base {
+                Some(b) => b.join(src).ok()?.to_string(),
+                None => Url::parse(src).ok()?.to_string(),
+            };
+            Some(Image {
+                mime: image_mime(&abs),
+                url: abs,
+            })
+        });
+        let clean = |s: &str| xml_clean(&decode_entities(s)).trim().to_string();
+        Ok(Entry {
+            id: xml_clean(id).into_owned(),
+            url: url.to_string(),
+            title: clean(&post.title),
+            published: post.date,
+            updated: post.updated.unwrap_or(post.date).max(post.date),
+            author: post.author.as_deref().map(clean).filter(|a| !a.is_empty()),
+            categories: post
+                .categories
+                .iter()
+                .map(|h| h.iter().map(|c| clean(c)).collect())
+                .collect(),
+            tags: post.tags.iter().map(|t| clean(t)).collect(),
+            summary,
+            content,
+            image,
+            source: post.path.display().to_string(),
         })
-    });
-    let clean = |s: &str| xml_clean(&decode_entities(s)).trim().to_string();
-    Ok(Entry {
-        id: xml_clean(id).into_owned(),
-        url: url.to_string(),
-        title: clean(&post.title),
-        published: post.date,
-        updated: post.updated.unwrap_or(post.date).max(post.date),
-        author: post.author.as_deref().map(clean).filter(|a| !a.is_empty()),
-        categories: post
-            .categories
-            .iter()
-            .map(|h| h.iter().map(|c| clean(c)).collect())
-            .collect(),
-        tags: post.tags.iter().map(|t| clean(t)).collect(),
-        summary,
-        content,
-        image,
-        source: post.path.display().to_string(),
-    })
+    }
+
+    /// See [`to_html`].
+    pub fn to_html(&mut self, body: &str, format: BodyFormat, base: Option<&Url>) -> String {
+        let raw: Cow<str> = match format {
+            BodyFormat::Html => Cow::Borrowed(body),
+            BodyFormat::Markdown => Cow::Owned(markdown_to_html(body)),
+        };
+        let raw = xml_clean(&raw);
+        self.sanitizer.url_relative(match base {
+            Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
+            None => ammonia::UrlRelative::PassThrough,
+        });
+        let cleaned = self.sanitizer.clean(&raw).to_string();
+        // Character references such as `&#1;` decode to characters XML forbids.
+        xml_clean(&cleaned).into_owned()
+    }
 }
 
 /// Splits a body at `<!-- more -->`: the part before it, and whether it was there.
@@ -116,26 +158,6 @@ pub fn split_more(body: &str) -> (&str, bool) {
     (body, false)
 }
 
-/// Body text → sanitized HTML with absolute URLs.
-pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
-    let raw: Cow<str> = match format {
-        BodyFormat::Html => Cow::Borrowed(body),
-        BodyFormat::Markdown => {
-            let mut opts = Options::empty();
-            opts.insert(Options::ENABLE_TABLES);
-            opts.insert(Options::ENABLE_FOOTNOTES);
-            opts.insert(Options::ENABLE_STRIKETHROUGH);
-            opts.insert(Options::ENABLE_TASKLISTS);
-            let mut out = String::with_capacity(body.len() * 3 / 2);
-            html::push_html(&mut out, Parser::new_ext(body, opts));
-            Cow::Owned(out)
-        }
-    };
-    let raw = xml_clean(&raw);
-    let cleaned = sanitizer(base).clean(&raw).to_string();
-    xml_clean(&cleaned).into_owned()
-}
-
 /// Body text → HTML exactly as the author wrote it: Markdown rendered with the same
 /// options as [`to_html`], nothing sanitized and no URL rewritten. The link checker
 /// reads this, because the sanitizer drops the very URLs it must report
@@ -143,20 +165,23 @@ pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
 pub fn raw_html(body: &str, format: BodyFormat) -> Cow<'_, str> {
     match format {
         BodyFormat::Html => Cow::Borrowed(body),
-        BodyFormat::Markdown => {
-            let mut opts = Options::empty();
-            opts.insert(Options::ENABLE_TABLES);
-            opts.insert(Options::ENABLE_FOOTNOTES);
-            opts.insert(Options::ENABLE_STRIKETHROUGH);
-            opts.insert(Options::ENABLE_TASKLISTS);
-            let mut out = String::with_capacity(body.len() * 3 / 2);
-            html::push_html(&mut out, Parser::new_ext(body, opts));
-            Cow::Owned(out)
-        }
+        BodyFormat::Markdown => Cow::Owned(markdown_to_html(body)),
     }
 }
 
-fn sanitizer(base: Option<&Url>) -> ammonia::Builder<'static> {
+/// Markdown → HTML with tables, footnotes, strikethrough and task lists.
+fn markdown_to_html(body: &str) -> String {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_FOOTNOTES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, Parser::new_ext(body, opts));
+    out
+}
+
+fn sanitizer() -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::default();
     b.add_tags(["video", "audio", "source", "picture"]);
     b.add_tag_attributes("img", ["referrerpolicy", "loading"]);
@@ -165,10 +190,6 @@ fn sanitizer(base: Option<&Url>) -> ammonia::Builder<'static> {
     b.add_tag_attributes("source", ["src", "type"]);
     b.add_tag_attributes("a", ["title"]);
     b.add_tag_attributes("ol", ["type"]);
-    b.url_relative(match base {
-        Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
-        None => ammonia::UrlRelative::PassThrough,
-    });
     b
 }
 

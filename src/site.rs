@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
 use url::Url;
 
 use crate::config::Config;
@@ -41,15 +42,26 @@ pub struct Site {
     pub posts: Vec<Post>,
     /// Absolute permalink of each post (same index).
     pub urls: Vec<String>,
-    /// Entry id of each post (same index); unique.
-    pub ids: Vec<String>,
+    /// Entry id of each post (same index) where it differs from its URL; see
+    /// [`Site::id`].
+    ids: Vec<Option<String>>,
     pub feeds: Vec<FeedSpec>,
+}
+
+impl Site {
+    /// The entry id of post `i`: its front-matter `id`/`guid`, else its permalink;
+    /// unique across the site.
+    pub fn id(&self, i: usize) -> &str {
+        self.ids[i].as_deref().unwrap_or(&self.urls[i])
+    }
 }
 
 /// Orders posts, gives each its URL and id, and groups them into feeds. Colliding ids
 /// are reported (naming both files) and made unique; no post is lost.
 pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) {
-    // Sort indices, not the (large) posts, then move each post once.
+    let mut posts = posts;
+    // Sort indices, not the (large) posts, then move each post into place once: no
+    // second copy of 100,000 posts at the peak.
     let mut order: Vec<usize> = (0..posts.len()).collect();
     order.sort_by(|&a, &b| {
         posts[b]
@@ -57,13 +69,9 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
             .cmp(&posts[a].date)
             .then_with(|| posts[a].rel.cmp(&posts[b].rel))
     });
-    let mut slots: Vec<Option<Post>> = posts.into_iter().map(Some).collect();
-    let posts: Vec<Post> = order
-        .into_iter()
-        .map(|i| slots[i].take().expect("each index appears once"))
-        .collect();
+    permute_in_place(&mut posts, order);
     let mut findings = Vec::new();
-    let urls: Vec<String> = posts.iter().map(|p| permalink(p, cfg, base)).collect();
+    let urls: Vec<String> = posts.par_iter().map(|p| permalink(p, cfg, base)).collect();
     let ids = unique_ids(&posts, &urls, &mut findings);
     let limit = cfg.feeds.limit;
 
@@ -143,6 +151,24 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
         },
         findings,
     )
+}
+
+/// Reorders `items` so that position `k` holds the item that was at `order[k]`,
+/// following each cycle of the permutation with swaps.
+fn permute_in_place<T>(items: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..items.len() {
+        let mut cur = start;
+        while order[cur] != DONE {
+            let next = order[cur];
+            order[cur] = DONE;
+            if next == start {
+                break;
+            }
+            items.swap(cur, next);
+            cur = next;
+        }
+    }
 }
 
 /// The post's absolute URL: its `permalink`/`link`/`url` (absolute, or relative to
@@ -256,20 +282,19 @@ fn strip_date_prefix(file: &str) -> &str {
 /// Entry ids: the front-matter `id`/`guid`, else the permalink. When two posts would
 /// share one, both files are named in a warning and the later one (by path) gets a
 /// suffix from its own path, so both are kept.
-fn unique_ids(posts: &[Post], urls: &[String], findings: &mut Vec<Finding>) -> Vec<String> {
-    let mut ids: Vec<String> = posts
-        .iter()
-        .zip(urls)
-        .map(|(p, u)| {
-            p.id.clone()
-                .filter(|s| !s.trim().is_empty())
-                .unwrap_or_else(|| u.clone())
-        })
-        .collect();
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, id) in ids.iter().enumerate() {
-        by_id.entry(id.clone()).or_default().push(i);
+fn unique_ids(posts: &[Post], urls: &[String], findings: &mut Vec<Finding>) -> Vec<Option<String>> {
+    fn explicit(p: &Post) -> Option<&str> {
+        p.id.as_deref().filter(|s| !s.trim().is_empty())
     }
+    let base_id = |i: usize| explicit(&posts[i]).unwrap_or(&urls[i]);
+    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(posts.len());
+    for i in 0..posts.len() {
+        by_id.entry(base_id(i)).or_default().push(i);
+    }
+    let mut ids: Vec<Option<String>> = posts
+        .iter()
+        .map(|p| explicit(p).map(str::to_string))
+        .collect();
     let mut groups: Vec<Vec<usize>> = by_id.into_values().filter(|v| v.len() > 1).collect();
     for g in &mut groups {
         g.sort_by(|&a, &b| posts[a].rel.cmp(&posts[b].rel));
@@ -279,22 +304,36 @@ fn unique_ids(posts: &[Post], urls: &[String], findings: &mut Vec<Finding>) -> V
         let first = group[0];
         for &other in &group[1..] {
             let p = &posts[other];
-            let line = ["id", "guid", "permalink", "link", "url", "slug"]
+            let line = crate::load::IDENTITY_KEYS
                 .iter()
                 .find_map(|k| p.key_lines.get(*k).copied());
+            let id = base_id(other);
             findings.push(Finding::warning(
                 "post.duplicate-id",
                 p.path.display().to_string(),
                 line,
                 format!(
-                    "entry id {:?} is also the id of {}; this post gets a distinct id",
-                    ids[other],
+                    "entry id {id:?} is also the id of {}; this post gets a distinct id",
                     posts[first].path.display()
                 ),
             ));
-            let id = format!("{}#{}", ids[other], safe_path(&p.rel).replace('/', "-"));
-            ids[other] = id;
+            ids[other] = Some(format!("{id}#{}", safe_path(&p.rel).replace('/', "-")));
         }
     }
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permutation_applied_in_place() {
+        let mut items = vec!['a', 'b', 'c', 'd', 'e'];
+        permute_in_place(&mut items, vec![3, 0, 4, 1, 2]);
+        assert_eq!(items, ['d', 'a', 'e', 'b', 'c']);
+        let mut same = vec![1, 2, 3];
+        permute_in_place(&mut same, vec![0, 1, 2]);
+        assert_eq!(same, [1, 2, 3]);
+    }
 }
