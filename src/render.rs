@@ -361,7 +361,13 @@ pub fn escape_html(text: &str) -> String {
 /// Removes characters XML 1.0 forbids (controls other than tab, LF, CR; U+FFFE/FFFF).
 pub fn xml_clean(text: &str) -> Cow<'_, str> {
     let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
-    if text.chars().any(bad) {
+    // Fast path on bytes: a C0 control other than tab/LF/CR, or the lead bytes of
+    // U+FFFE/U+FFFF (EF BF BE/BF), must be present for anything to be removed.
+    let suspicious = text
+        .as_bytes()
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
+    if suspicious && text.chars().any(bad) {
         Cow::Owned(text.chars().filter(|&c| !bad(c)).collect())
     } else {
         Cow::Borrowed(text)

@@ -86,13 +86,15 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
     if cfg.feeds.categories {
         // slug path → (labels, post indices); a BTreeMap keeps the feed order stable.
         let mut nodes: BTreeMap<String, (Vec<String>, Vec<usize>)> = BTreeMap::new();
+        // Labels repeat across thousands of posts: slugify each once.
+        let mut slugs: HashMap<&str, String> = HashMap::new();
         for (i, post) in posts.iter().enumerate() {
             let mut seen: Vec<String> = Vec::new();
             for hierarchy in &post.categories {
                 let mut dir = String::from("categories");
                 for (depth, label) in hierarchy.iter().enumerate() {
                     dir.push('/');
-                    dir.push_str(&slugify(label));
+                    dir.push_str(slugs.entry(label).or_insert_with(|| slugify(label)));
                     if seen.contains(&dir) {
                         continue;
                     }
