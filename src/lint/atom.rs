@@ -1,0 +1,866 @@
+//! Atom 1.0 (RFC 4287): the required feed and entry metadata, text and content
+//! constructs, persons, links, categories, ids, dates, and the feed-wide rules
+//! (an author for every entry, unique ids, a self link).
+
+use std::collections::{HashMap, HashSet};
+
+use roxmltree::Node;
+
+use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
+use super::urls::{self, Uri};
+use super::{dates, elements, ext, html, text_of, Ctx, XML_NS};
+
+pub(super) const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+pub(super) const ATOM03_NS: &str = "http://purl.org/atom/ns#";
+pub(super) const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// Link relations registered with IANA.
+const RELS: &[&str] = &[
+    "alternate",
+    "related",
+    "self",
+    "enclosure",
+    "via",
+    "first",
+    "last",
+    "next",
+    "previous",
+    "prev",
+    "current",
+    "payment",
+    "license",
+    "replies",
+    "edit",
+    "edit-media",
+    "service",
+    "hub",
+    "search",
+    "describedby",
+    "up",
+    "archives",
+    "help",
+    "icon",
+    "author",
+    "canonical",
+    "bookmark",
+    "copyright",
+    "nofollow",
+    "noreferrer",
+    "tag",
+    "stylesheet",
+    "start",
+    "contents",
+    "index",
+    "glossary",
+    "chapter",
+    "section",
+    "subsection",
+    "appendix",
+    "prev-archive",
+    "next-archive",
+    "memento",
+    "original",
+    "timegate",
+    "timemap",
+    "webmention",
+    "pingback",
+    "lrdd",
+    "monitor",
+    "monitor-group",
+    "predecessor-version",
+    "successor-version",
+    "version-history",
+    "latest-version",
+    "working-copy",
+    "working-copy-of",
+    "create-form",
+    "edit-form",
+    "profile",
+    "type",
+    "item",
+    "collection",
+];
+
+/// The `xml:base` in effect at `node`, resolved through its ancestors.
+pub(super) fn base_of(node: Node) -> Option<String> {
+    let mut bases: Vec<&str> = node
+        .ancestors()
+        .filter_map(|a| a.attribute((XML_NS, "base")))
+        .collect();
+    bases.reverse();
+    let mut cur: Option<String> = None;
+    for b in bases {
+        cur = Some(resolve(cur.as_deref(), b));
+    }
+    cur
+}
+
+/// `reference` resolved against `base` (RFC 3986 §5), as far as `url` can.
+pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
+    match base.and_then(|b| url::Url::parse(b).ok()) {
+        Some(b) => b
+            .join(reference)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| reference.to_string()),
+        None => reference.to_string(),
+    }
+}
+
+/// An Atom element (other than the document root) written with a prefix.
+fn prefixed(cx: &Ctx, node: Node) -> bool {
+    let raw = &cx.doc.input_text()[node.range().start..];
+    let name_end = raw[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map_or(raw.len(), |i| i + 1);
+    raw[1..name_end].contains(':')
+}
+
+/// Lints an Atom feed document.
+pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
+    if prefixed(cx, feed) {
+        cx.report(
+            feed,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix: many readers need it",
+        );
+    }
+    common_attrs(cx, feed);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut has_author = false;
+    let mut self_link = false;
+    let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
+    let mut entry_nodes = Vec::new();
+    for c in elements(feed) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "feed");
+            continue;
+        }
+        let name = tn.name();
+        *seen.entry(name).or_default() += 1;
+        if name == "entry" {
+            entry_nodes.push(c);
+            continue;
+        }
+        if !metadata(cx, c, "feed", &seen) {
+            undefined(cx, c, "feed");
+        }
+        match name {
+            "author" => has_author = true,
+            "link" if c.attribute("rel") == Some("self") => self_link = true,
+            _ => {}
+        }
+    }
+    for el in ["id", "title", "updated"] {
+        if !seen.contains_key(el) {
+            cx.report(
+                feed,
+                "MissingElement",
+                format!("<feed> must have an <{el}>"),
+            );
+        }
+    }
+    duplicate_links(cx, feed);
+    for e in &entry_nodes {
+        let (id, updated) = entry(cx, *e, has_author);
+        entries.push((id, updated, *e));
+    }
+    if !self_link {
+        cx.report(
+            feed,
+            "MissingSelf",
+            "<feed> should name its own URL: <link rel=\"self\" href=\"…\"/>",
+        );
+    }
+    // Ids must be unique; the same id twice is allowed only as two revisions.
+    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::new();
+    let mut updated_seen: HashMap<&str, usize> = HashMap::new();
+    for (id, updated, node) in &entries {
+        if let Some(u) = updated {
+            let n = updated_seen.entry(u.as_str()).or_default();
+            *n += 1;
+            if *n == 2 {
+                cx.report(
+                    *node,
+                    "DuplicateUpdated",
+                    format!("two entries have the same <updated> {u}"),
+                );
+            }
+        }
+        if let Some(id) = id {
+            by_id
+                .entry(id.as_str())
+                .or_default()
+                .push((updated.as_deref(), *node));
+        }
+    }
+    let mut ids: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    ids.sort_by_key(|(_, v)| v[1].1.range().start);
+    for (id, v) in ids {
+        let mut dates = HashSet::new();
+        let same = v.iter().any(|(u, _)| !dates.insert(*u));
+        if same {
+            cx.report(
+                v[1].1,
+                "DuplicateIds",
+                format!("two entries have the id {id} and the same <updated>"),
+            );
+        } else {
+            cx.report(
+                v[1].1,
+                "DuplicateEntries",
+                format!("two entries have the id {id}"),
+            );
+        }
+    }
+}
+
+/// Lints an Atom entry document (an `<entry>` at the root).
+pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
+    if prefixed(cx, e) {
+        cx.report(
+            e,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    entry(cx, e, false);
+}
+
+/// xml:base and xml:lang on any Atom element.
+fn common_attrs(cx: &mut Ctx, node: Node) {
+    if let Some(a) = node.attribute_node((XML_NS, "base")) {
+        urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+    }
+    if let Some(a) = node.attribute_node((XML_NS, "lang")) {
+        if !a.value().is_empty() && !valid_language(a.value()) {
+            cx.report_at(
+                a.range().start,
+                "InvalidLanguage",
+                format!("xml:lang {:?} is not a language tag", a.value()),
+            );
+        }
+    }
+    for a in node.attributes() {
+        if a.namespace().is_none() && !allowed_attr(node.tag_name().name(), a.name()) {
+            cx.report_at(
+                a.range().start,
+                "UnexpectedAttribute",
+                format!(
+                    "<{}> has no attribute {:?}",
+                    node.tag_name().name(),
+                    a.name()
+                ),
+            );
+        }
+    }
+}
+
+fn allowed_attr(element: &str, attr: &str) -> bool {
+    match element {
+        "link" => matches!(
+            attr,
+            "href" | "rel" | "type" | "hreflang" | "title" | "length"
+        ),
+        "category" => matches!(attr, "term" | "scheme" | "label"),
+        "generator" => matches!(attr, "uri" | "version"),
+        "content" => matches!(attr, "type" | "src"),
+        "title" | "subtitle" | "summary" | "rights" => attr == "type",
+        _ => false,
+    }
+}
+
+fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
+    cx.report(
+        node,
+        "UndefinedElement",
+        format!(
+            "<{}> is not an Atom element of <{parent}>",
+            node.tag_name().name()
+        ),
+    );
+}
+
+/// An element outside the Atom namespace inside an Atom element.
+fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
+    if node.tag_name().namespace().is_none() {
+        cx.report(
+            node,
+            "UndefinedElement",
+            format!(
+                "<{}> in <{parent}> is in no namespace",
+                node.tag_name().name()
+            ),
+        );
+    } else {
+        ext::element(cx, node, parent);
+    }
+}
+
+/// Metadata shared by feed, entry and source; returns false for an element that
+/// is none of them.
+fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) -> bool {
+    let name = c.tag_name().name();
+    let once = matches!(
+        name,
+        "id" | "title"
+            | "updated"
+            | "subtitle"
+            | "rights"
+            | "icon"
+            | "logo"
+            | "generator"
+            | "published"
+            | "content"
+            | "summary"
+            | "source"
+    );
+    if once && seen.get(name).copied().unwrap_or(0) == 2 {
+        cx.report(
+            c,
+            "DuplicateElement",
+            format!("<{parent}> has more than one <{name}>"),
+        );
+    }
+    if prefixed(cx, c) {
+        cx.report(
+            c,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    common_attrs(cx, c);
+    match (parent, name) {
+        (_, "id") => id(cx, c),
+        (_, "title") | (_, "rights") => text_construct(cx, c),
+        ("feed", "subtitle") | ("source", "subtitle") => text_construct(cx, c),
+        (_, "updated") => {
+            dates::check_rfc3339(cx, c);
+        }
+        ("entry", "published") => {
+            dates::check_rfc3339(cx, c);
+        }
+        (_, "author") | (_, "contributor") => person(cx, c),
+        (_, "link") => link(cx, c),
+        (_, "category") => category(cx, c),
+        ("feed", "generator") | ("source", "generator") => {
+            rss::url_attr(cx, c, "uri", Uri::Any);
+            let v = text_of(c);
+            rss::no_markup(cx, c, &v);
+        }
+        ("feed", "icon") | ("feed", "logo") | ("source", "icon") | ("source", "logo") => {
+            rss::url_element(cx, c, Uri::Any)
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `<id>`: an absolute IRI, in canonical form.
+fn id(cx: &mut Ctx, node: Node) {
+    let v = text_of(node);
+    if v != v.trim() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            "<id> has white space around its value",
+        );
+    }
+    let v = v.trim();
+    if urls::check(cx, node.range().start, v, Uri::Full, "<id>") {
+        if let Some(why) = urls::non_canonical(v) {
+            cx.report(
+                node,
+                "NonCanonicalURI",
+                format!("<id> {v:?} is not in canonical form: {why}"),
+            );
+        }
+    }
+}
+
+/// Title, subtitle, summary, rights: `type` text (default), html or xhtml.
+fn text_construct(cx: &mut Ctx, node: Node) {
+    let ty = node.attribute("type").unwrap_or("text");
+    match ty {
+        "text" => {
+            if elements(node).next().is_some() {
+                cx.report(
+                    node,
+                    "UndefinedElement",
+                    format!("<{}> of type text holds elements", node.tag_name().name()),
+                );
+                return;
+            }
+            let v = text_of(node);
+            let raw = &cx.doc.input_text()[node.range()];
+            if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                cx.report(
+                    node,
+                    "ContainsUndeclaredHTML",
+                    format!(
+                        "<{}> holds HTML but its type is text: add type=\"html\"",
+                        node.tag_name().name()
+                    ),
+                );
+            }
+        }
+        "html" => {
+            if let Some(c) = elements(node).next() {
+                cx.report(
+                    c,
+                    "NotEscaped",
+                    format!(
+                        "<{}> of type html must hold escaped markup, not elements",
+                        node.tag_name().name()
+                    ),
+                );
+                return;
+            }
+            let v = text_of(node);
+            html::check_html(cx, node, &v, true);
+        }
+        "xhtml" => xhtml(cx, node),
+        other => {
+            cx.report_attr(
+                node,
+                "type",
+                "InvalidTextType",
+                format!(
+                    "<{}> type {other:?} must be text, html or xhtml",
+                    node.tag_name().name()
+                ),
+            );
+        }
+    }
+}
+
+/// Inline XHTML: a single xhtml:div holding the markup.
+fn xhtml(cx: &mut Ctx, node: Node) {
+    let kids: Vec<Node> = elements(node).collect();
+    let div = kids.first().filter(|d| {
+        kids.len() == 1
+            && d.tag_name().namespace() == Some(XHTML_NS)
+            && d.tag_name().name() == "div"
+    });
+    let stray_text = node
+        .children()
+        .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+    match div {
+        Some(d) if !stray_text => html::check_xhtml(cx, node, *d),
+        _ => {
+            cx.report(
+                node,
+                "MissingXhtmlDiv",
+                format!(
+                    "<{}> of type xhtml must hold one <div xmlns=\"http://www.w3.org/1999/xhtml\">",
+                    node.tag_name().name()
+                ),
+            );
+            let v = text_of(node);
+            if kids.is_empty() && html::tags(&v).iter().any(|t| html::is_html_tag(t.name)) {
+                cx.report(
+                    node,
+                    "NotInline",
+                    "the XHTML is escaped: it should be inline markup",
+                );
+            }
+        }
+    }
+}
+
+fn person(cx: &mut Ctx, node: Node) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in elements(node) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, tn.name());
+            continue;
+        }
+        let name = tn.name();
+        if !seen.insert(name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<{}> has more than one <{name}>", node.tag_name().name()),
+            );
+            continue;
+        }
+        match name {
+            "name" => {
+                let v = text_of(c);
+                rss::no_markup(cx, c, &v);
+            }
+            "uri" => rss::url_element(cx, c, Uri::Any),
+            "email" => {
+                let v = text_of(c);
+                let v = v.trim();
+                if !valid_addr_spec(v) {
+                    cx.report(
+                        c,
+                        "InvalidAddrSpec",
+                        format!("<email> {v:?} is not an e-mail address"),
+                    );
+                } else if !v.rsplit('@').next().unwrap_or("").contains('.') {
+                    cx.report(
+                        c,
+                        "UnknownHost",
+                        format!("<email> {v:?} has no fully qualified domain"),
+                    );
+                }
+            }
+            _ => undefined(cx, c, node.tag_name().name()),
+        }
+    }
+    if !seen.contains("name") {
+        cx.report(
+            node,
+            "MissingElement",
+            format!("<{}> must have a <name>", node.tag_name().name()),
+        );
+    }
+}
+
+fn link(cx: &mut Ctx, node: Node) {
+    link_attrs(cx, node);
+    if node
+        .children()
+        .any(|c| c.is_element() || c.text().is_some_and(|t| !t.trim().is_empty()))
+    {
+        cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
+    }
+}
+
+/// The attributes of an atom:link, in Atom or in RSS.
+fn link_attrs(cx: &mut Ctx, node: Node) {
+    match node.attribute_node("href") {
+        None => cx.report(node, "MissingHref", "<link> needs an href attribute"),
+        Some(a) => {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "<link> href");
+        }
+    }
+    if let Some(rel) = node.attribute("rel") {
+        if rel.is_empty() || (!RELS.contains(&rel) && urls::scheme_of(rel).is_none()) {
+            cx.report_attr(
+                node,
+                "rel",
+                "UnregisteredAtomLinkRel",
+                format!("link relation {rel:?} is not registered"),
+            );
+        }
+    }
+    if let Some(t) = node.attribute("type") {
+        if !valid_mime(t) {
+            cx.report_attr(
+                node,
+                "type",
+                "InvalidMIMEType",
+                format!("<link> type {t:?} is not a media type"),
+            );
+        }
+    }
+    if let Some(l) = node.attribute("hreflang") {
+        if !valid_language(l) {
+            cx.report_attr(
+                node,
+                "hreflang",
+                "InvalidLanguage",
+                format!("hreflang {l:?} is not a language tag"),
+            );
+        }
+    }
+    if let Some(l) = node.attribute("length") {
+        if l.trim().parse::<u64>().is_err() {
+            cx.report_attr(
+                node,
+                "length",
+                "InvalidIntegerAttribute",
+                format!("<link> length {l:?} is not a number"),
+            );
+        }
+    }
+    if let Some(t) = node.attribute("title") {
+        let raw = t.to_string();
+        if let Some(w) = html::text_contains_html(t, &raw) {
+            cx.report_attr(
+                node,
+                "title",
+                "ContainsHTML",
+                format!("<link> title holds HTML ({w})"),
+            );
+        }
+    }
+    if node.attribute("rel") == Some("self") && node.tag_name().namespace() == Some(ATOM_NS) {
+        let parent_is_atom = node
+            .parent_element()
+            .is_some_and(|p| p.tag_name().namespace() == Some(ATOM_NS));
+        if parent_is_atom {
+            rss::self_link_checks(cx, node);
+        }
+    }
+}
+
+/// An `<atom:link>` inside an RSS channel or item.
+pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
+    link_attrs(cx, node);
+}
+
+/// Two alternate links with the same type and language.
+fn duplicate_links(cx: &mut Ctx, parent: Node) {
+    let mut seen = HashSet::new();
+    for l in elements(parent)
+        .filter(|c| c.tag_name().namespace() == Some(ATOM_NS) && c.tag_name().name() == "link")
+    {
+        if l.attribute("rel").unwrap_or("alternate") != "alternate" {
+            continue;
+        }
+        let key = (
+            l.attribute("type").map(str::to_ascii_lowercase),
+            l.attribute("hreflang").map(str::to_ascii_lowercase),
+        );
+        if !seen.insert(key) {
+            cx.report(
+                l,
+                "DuplicateAtomLink",
+                "two alternate links with the same type and hreflang",
+            );
+        }
+    }
+}
+
+fn category(cx: &mut Ctx, node: Node) {
+    if node.attribute("term").is_none() {
+        cx.report(
+            node,
+            "MissingAttribute",
+            "<category> needs a term attribute",
+        );
+    }
+    rss::url_attr(cx, node, "scheme", Uri::Any);
+    if let Some(l) = node.attribute("label") {
+        let raw = l.to_string();
+        if let Some(w) = html::text_contains_html(l, &raw) {
+            cx.report_attr(
+                node,
+                "label",
+                "ContainsHTML",
+                format!("<category> label holds HTML ({w})"),
+            );
+        }
+    }
+}
+
+/// Checks an entry; returns its id and updated values.
+fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Option<String>) {
+    if prefixed(cx, e) && e.parent_element().is_some() {
+        cx.report(
+            e,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    common_attrs(cx, e);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut id = None;
+    let mut updated = None;
+    let mut has_author = feed_has_author;
+    let mut alternate = false;
+    let mut content: Option<Node> = None;
+    for c in elements(e) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "entry");
+            continue;
+        }
+        let name = tn.name();
+        *seen.entry(name).or_default() += 1;
+        match name {
+            "id" => id = Some(text_of(c).trim().to_string()),
+            "updated" => updated = Some(text_of(c).trim().to_string()),
+            "author" => has_author = true,
+            "link" if c.attribute("rel").unwrap_or("alternate") == "alternate" => alternate = true,
+            _ => {}
+        }
+        match name {
+            "summary" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
+                }
+                common_attrs(cx, c);
+                text_construct(cx, c);
+            }
+            "content" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
+                }
+                common_attrs(cx, c);
+                content = Some(c);
+                content_element(cx, c);
+            }
+            "source" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
+                }
+                if elements(c).any(|s| {
+                    s.tag_name().namespace() == Some(ATOM_NS) && s.tag_name().name() == "author"
+                }) {
+                    has_author = true;
+                }
+                source(cx, c);
+            }
+            _ => {
+                if !metadata(cx, c, "entry", &seen) {
+                    undefined(cx, c, "entry");
+                }
+            }
+        }
+    }
+    for el in ["id", "title", "updated"] {
+        if !seen.contains_key(el) {
+            cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
+        }
+    }
+    if !has_author {
+        cx.report(
+            e,
+            "MissingElement",
+            "<entry> must have an <author> (or the feed one)",
+        );
+    }
+    if content.is_none() && !alternate {
+        cx.report(
+            e,
+            "MissingContentOrAlternate",
+            "<entry> must have a <content> or a <link rel=\"alternate\">",
+        );
+    }
+    let out_of_line = content.is_some_and(|c| c.has_attribute("src") || content_is_base64(c));
+    if out_of_line && !seen.contains_key("summary") {
+        cx.report(
+            e,
+            "MissingSummary",
+            "<entry> with out-of-line or binary content must have a <summary>",
+        );
+    }
+    if !seen.contains_key("summary") && content.is_none() {
+        cx.report(
+            e,
+            "MissingTextualContent",
+            "<entry> should have a <summary> or <content>",
+        );
+    }
+    duplicate_links(cx, e);
+    (id, updated)
+}
+
+fn source(cx: &mut Ctx, s: Node) {
+    common_attrs(cx, s);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for c in elements(s) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "source");
+            continue;
+        }
+        *seen.entry(tn.name()).or_default() += 1;
+        if !metadata(cx, c, "source", &seen) {
+            undefined(cx, c, "source");
+        }
+    }
+}
+
+/// Content types that are neither text nor XML: carried base64-encoded.
+fn content_is_base64(c: Node) -> bool {
+    match c.attribute("type") {
+        None | Some("text") | Some("html") | Some("xhtml") => false,
+        Some(t) => {
+            let t = t.to_ascii_lowercase();
+            !(t.starts_with("text/") || t.ends_with("+xml") || t.ends_with("/xml"))
+        }
+    }
+}
+
+fn content_element(cx: &mut Ctx, c: Node) {
+    let ty = c.attribute("type");
+    if let Some(src) = c.attribute_node("src") {
+        urls::check(
+            cx,
+            src.range().start,
+            src.value(),
+            Uri::Any,
+            "<content> src",
+        );
+        if c.has_children() && !text_of(c).trim().is_empty() {
+            cx.report(c, "AtomLinkNotEmpty", "<content> with src must be empty");
+        }
+        match ty {
+            None => cx.report(
+                c,
+                "MissingTypeAttr",
+                "<content> with src should say its type",
+            ),
+            Some(t) if !valid_mime(t) => cx.report_attr(
+                c,
+                "type",
+                "InvalidMIMEType",
+                format!("<content> type {t:?} must be a media type when src is used"),
+            ),
+            _ => {}
+        }
+        return;
+    }
+    match ty {
+        None | Some("text") | Some("html") | Some("xhtml") => text_construct(cx, c),
+        Some(t) => {
+            if !valid_mime(t) {
+                cx.report_attr(
+                    c,
+                    "type",
+                    "InvalidMIMEType",
+                    format!("<content> type {t:?} is not text, html, xhtml or a media type"),
+                );
+                return;
+            }
+            let lt = t.to_ascii_lowercase();
+            if lt.starts_with("multipart/") {
+                cx.report_attr(
+                    c,
+                    "type",
+                    "InvalidMIMEType",
+                    format!("<content> type {t:?} is a composite type"),
+                );
+            } else if lt == "text/html" {
+                cx.report_attr(
+                    c,
+                    "type",
+                    "HtmlFragment",
+                    "use type=\"html\" for HTML content, not text/html",
+                );
+                let v = text_of(c);
+                html::check_html(cx, c, &v, true);
+            } else if lt.starts_with("text/") {
+                let v = text_of(c);
+                let raw = &cx.doc.input_text()[c.range()];
+                if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                    cx.report(
+                        c,
+                        "ContainsUndeclaredHTML",
+                        format!("<content> holds HTML but its type is {t}"),
+                    );
+                }
+            } else if content_is_base64(c) {
+                let v: String = text_of(c).split_whitespace().collect();
+                let ok = v.len().is_multiple_of(4)
+                    && v.trim_end_matches('=')
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+                if !ok {
+                    cx.report(
+                        c,
+                        "NotBase64",
+                        format!("<content> of type {t} must be base64-encoded"),
+                    );
+                }
+            }
+        }
+    }
+}

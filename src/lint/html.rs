@@ -1,0 +1,557 @@
+//! HTML inside feeds: markup where only plain text belongs (ContainsHTML), escaped
+//! HTML that is not HTML (NotHtml), and markup a reader should not run — scripts,
+//! embedded objects, event handler attributes and style that can cover the page
+//! (SecurityRisk, SecurityRiskAttr, DangerousStyleAttr) — plus relative references
+//! that a reader cannot resolve (ContainsRelRef).
+
+use roxmltree::Node;
+
+use super::{urls, Ctx};
+
+/// HTML element names (HTML 4 and the common HTML5 ones).
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "basefont",
+    "bdi",
+    "bdo",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "isindex",
+    "kbd",
+    "label",
+    "layer",
+    "legend",
+    "li",
+    "link",
+    "map",
+    "mark",
+    "marquee",
+    "menu",
+    "meta",
+    "nav",
+    "nobr",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "q",
+    "rb",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Elements a feed reader must not run or embed.
+const DANGEROUS_TAGS: &[&str] = &[
+    "script", "applet", "embed", "object", "iframe", "frame", "frameset", "meta", "link", "style",
+    "base", "basefont", "layer", "ilayer", "bgsound", "xml",
+];
+
+/// Common HTML named entities (those text is likely to carry by mistake).
+const HTML_ENTITIES: &[&str] = &[
+    "nbsp", "amp", "lt", "gt", "quot", "apos", "copy", "reg", "trade", "hellip", "mdash", "ndash",
+    "lsquo", "rsquo", "ldquo", "rdquo", "laquo", "raquo", "bull", "middot", "eacute", "egrave",
+    "aacute", "agrave", "oacute", "uacute", "iacute", "auml", "ouml", "uuml", "szlig", "ccedil",
+    "ntilde", "euro", "pound", "yen", "cent", "sect", "para", "deg", "plusmn", "times", "divide",
+    "frac12", "frac14", "frac34", "alpha", "beta", "gamma", "delta", "epsilon", "omega", "pi",
+    "sigma", "mu", "lambda", "theta", "Omega", "Alpha", "Beta", "Delta", "Sigma", "Pi", "iexcl",
+    "iquest", "acute", "uml", "shy", "macr", "sup1", "sup2", "sup3", "ordf", "ordm", "not",
+    "curren", "brvbar", "cedil", "micro", "dagger", "Dagger", "permil", "larr", "rarr", "uarr",
+    "darr", "harr", "hearts", "spades", "clubs", "diams", "infin", "ne", "le", "ge", "sum", "prod",
+    "radic", "int", "part", "nabla", "isin", "cap", "cup", "sube", "supe", "emsp", "ensp",
+    "thinsp", "zwj", "zwnj", "lrm", "rlm", "oelig", "scaron", "yuml", "circ", "tilde", "prime",
+    "Prime", "oline", "frasl", "weierp", "image", "real", "alefsym",
+];
+
+/// CSS properties that cannot move content over the reader's page.
+const SAFE_CSS: &[&str] = &[
+    "azimuth",
+    "background",
+    "background-color",
+    "border",
+    "border-bottom",
+    "border-bottom-color",
+    "border-bottom-style",
+    "border-bottom-width",
+    "border-collapse",
+    "border-color",
+    "border-left",
+    "border-left-color",
+    "border-left-style",
+    "border-left-width",
+    "border-right",
+    "border-right-color",
+    "border-right-style",
+    "border-right-width",
+    "border-spacing",
+    "border-style",
+    "border-top",
+    "border-top-color",
+    "border-top-style",
+    "border-top-width",
+    "border-width",
+    "clear",
+    "color",
+    "cursor",
+    "direction",
+    "display",
+    "elevation",
+    "float",
+    "font",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "height",
+    "letter-spacing",
+    "line-height",
+    "margin",
+    "margin-bottom",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "overflow",
+    "padding",
+    "padding-bottom",
+    "padding-left",
+    "padding-right",
+    "padding-top",
+    "pause",
+    "pause-after",
+    "pause-before",
+    "pitch",
+    "pitch-range",
+    "richness",
+    "speak",
+    "speak-header",
+    "speak-numeral",
+    "speak-punctuation",
+    "speech-rate",
+    "stress",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "unicode-bidi",
+    "vertical-align",
+    "voice-family",
+    "volume",
+    "white-space",
+    "width",
+    "list-style",
+    "list-style-type",
+];
+
+pub(super) fn is_html_tag(name: &str) -> bool {
+    HTML_TAGS.contains(&name.to_ascii_lowercase().as_str())
+}
+
+/// One tag found in an HTML string.
+pub(super) struct Tag<'a> {
+    pub name: &'a str,
+    pub end: bool,
+    pub attrs: Vec<(&'a str, &'a str)>,
+}
+
+/// The start and end tags of an HTML string, in order (a tolerant scan, not a parser).
+pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
+    let mut out = Vec::new();
+    let b = html.as_bytes();
+    let mut i = 0;
+    while let Some(off) = html[i..].find('<') {
+        i += off + 1;
+        if html[i..].starts_with("!--") {
+            match html[i..].find("-->") {
+                Some(e) => i += e + 3,
+                None => break,
+            }
+            continue;
+        }
+        let end = b.get(i) == Some(&b'/');
+        let start = if end { i + 1 } else { i };
+        let name_len = html[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-'))
+            .unwrap_or(html.len() - start);
+        if name_len == 0 || !b[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = &html[start..start + name_len];
+        let mut j = start + name_len;
+        let mut attrs = Vec::new();
+        loop {
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
+                break;
+            }
+            if b[j] == b'/' {
+                j += 1;
+                continue;
+            }
+            let an = j;
+            while j < b.len() && !b[j].is_ascii_whitespace() && !b"=>/<".contains(&b[j]) {
+                j += 1;
+            }
+            let aname = &html[an..j];
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let mut value = "";
+            if j < b.len() && b[j] == b'=' {
+                j += 1;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
+                    let q = b[j];
+                    let vs = j + 1;
+                    j = vs;
+                    while j < b.len() && b[j] != q {
+                        j += 1;
+                    }
+                    value = &html[vs..j];
+                    j = (j + 1).min(b.len());
+                } else {
+                    let vs = j;
+                    while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>' {
+                        j += 1;
+                    }
+                    value = &html[vs..j];
+                }
+            }
+            if aname.is_empty() {
+                j += 1;
+            } else {
+                attrs.push((aname, value));
+            }
+        }
+        out.push(Tag { name, end, attrs });
+        i = j.min(b.len());
+    }
+    out
+}
+
+/// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
+/// source escaped its ampersands with hexadecimal references, as the RSS Best
+/// Practices Profile recommends) an HTML entity or character reference.
+pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
+    if let Some(t) = tags(text)
+        .into_iter()
+        .find(|t| t.end && is_html_tag(t.name))
+    {
+        return Some(format!("</{}>", t.name));
+    }
+    if raw.contains("&#x") {
+        return None;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        rest = &rest[i + 1..];
+        if rest.starts_with('#') {
+            return Some("&#".to_string());
+        }
+        let name: &str = &rest[..rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len())];
+        if HTML_ENTITIES.contains(&name) {
+            return Some(format!("&{name};"));
+        }
+    }
+    None
+}
+
+/// Whether text holds `<` followed by a letter (reads as a tag to an HTML reader)
+/// while its source did not escape it with a hexadecimal reference.
+pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
+    if raw.contains("&#x") {
+        return false;
+    }
+    text.as_bytes()
+        .windows(2)
+        .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+}
+
+/// Why a `style` attribute could disturb the reader's page, if it could.
+fn dangerous_style(style: &str) -> Option<String> {
+    let lower = style.to_ascii_lowercase();
+    if lower.contains("url(") || lower.contains("expression(") {
+        return Some("it loads or runs something".into());
+    }
+    for decl in lower.split(';') {
+        let Some((prop, value)) = decl.split_once(':') else {
+            if decl.trim().is_empty() {
+                continue;
+            }
+            return Some(format!("{:?} is not a declaration", decl.trim()));
+        };
+        let prop = prop.trim();
+        if !SAFE_CSS.contains(&prop) {
+            return Some(format!("property {prop:?}"));
+        }
+        let huge = value
+            .split(|c: char| !c.is_ascii_digit())
+            .any(|n| n.len() >= 4);
+        if huge {
+            return Some(format!("value {:?}", value.trim()));
+        }
+    }
+    None
+}
+
+/// Checks an HTML string (escaped in the feed) reported at `node`.
+/// Returns whether it looked like HTML at all.
+pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) -> bool {
+    let tags = tags(html);
+    let mut risky = false;
+    let mut not_html = None;
+    let mut rel = None;
+    for t in &tags {
+        let lname = t.name.to_ascii_lowercase();
+        if !HTML_TAGS.contains(&lname.as_str()) {
+            not_html.get_or_insert_with(|| t.name.to_string());
+        }
+        if t.end {
+            continue;
+        }
+        if DANGEROUS_TAGS.contains(&lname.as_str()) && !risky {
+            risky = true;
+            cx.report(
+                node,
+                "SecurityRisk",
+                format!(
+                    "<{}> holds a <{}> element, which readers strip or refuse",
+                    name(node),
+                    t.name
+                ),
+            );
+        }
+        check_attrs(cx, node, t.name, t.attrs.iter().copied(), &mut rel, base_ok);
+    }
+    if let Some(n) = not_html {
+        cx.report(
+            node,
+            "NotHtml",
+            format!(
+                "<{}> says it holds HTML, but <{n}> is not an HTML element",
+                name(node)
+            ),
+        );
+    }
+    if let Some(r) = rel {
+        cx.report(
+            node,
+            "ContainsRelRef",
+            format!(
+                "<{}> holds the relative reference {r:?}, which readers resolve unpredictably",
+                name(node)
+            ),
+        );
+    }
+    !tags.is_empty()
+}
+
+fn name<'a>(node: Node<'a, '_>) -> &'a str {
+    node.tag_name().name()
+}
+
+fn check_attrs<'v>(
+    cx: &mut Ctx,
+    node: Node,
+    tag: &str,
+    attrs: impl Iterator<Item = (&'v str, &'v str)>,
+    rel: &mut Option<String>,
+    base_ok: bool,
+) {
+    for (a, v) in attrs {
+        let la = a.to_ascii_lowercase();
+        if la.starts_with("on") {
+            cx.report(
+                node,
+                "SecurityRiskAttr",
+                format!("<{tag}> in <{}> has the event handler {a:?}", name(node)),
+            );
+        } else if la == "style" {
+            if let Some(why) = dangerous_style(v) {
+                cx.report(
+                    node,
+                    "DangerousStyleAttr",
+                    format!(
+                        "a style attribute in <{}> could cover the page: {why}",
+                        name(node)
+                    ),
+                );
+            }
+        } else if matches!(la.as_str(), "href" | "src") {
+            let v = v.trim();
+            if v.to_ascii_lowercase().starts_with("javascript:") {
+                cx.report(
+                    node,
+                    "SecurityRiskAttr",
+                    format!("<{tag}> in <{}> links to javascript:", name(node)),
+                );
+            } else if !base_ok
+                && !v.is_empty()
+                && !v.starts_with('#')
+                && urls::scheme_of(v).is_none()
+                && rel.is_none()
+            {
+                *rel = Some(v.to_string());
+            }
+        }
+    }
+}
+
+/// Checks inline XHTML (Atom `type="xhtml"`, `xhtml:body`) below `div`.
+pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
+    let mut risky = false;
+    let mut not_html = false;
+    for el in div.descendants().filter(|d| d.is_element()) {
+        let n = el.tag_name().name();
+        let ns = el.tag_name().namespace();
+        if ns != Some(super::atom::XHTML_NS) {
+            if ns == Some("http://www.w3.org/1998/Math/MathML")
+                || ns == Some("http://www.w3.org/2000/svg")
+            {
+                continue;
+            }
+            if !not_html {
+                not_html = true;
+                cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+            }
+            continue;
+        }
+        if !is_html_tag(n) && !not_html {
+            not_html = true;
+            cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+        }
+        if DANGEROUS_TAGS.contains(&n) && !risky {
+            risky = true;
+            cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
+        }
+        let mut rel = None;
+        check_attrs(
+            cx,
+            report_at,
+            n,
+            el.attributes().map(|a| (a.name(), a.value())),
+            &mut rel,
+            true,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_with_html() {
+        assert!(text_contains_html("alpha&omega", "alpha&amp;omega").is_some());
+        assert!(text_contains_html("AT&T", "AT&amp;T").is_none());
+        assert!(text_contains_html("The &amp; entity", "The &#x26;amp; entity").is_none());
+        assert!(text_contains_html("<b>bold</b>", "&lt;b>bold&lt;/b>").is_some());
+        assert!(text_contains_html("Nice <gorilla> what", "Nice &#x3C;gorilla&#x3E;").is_none());
+    }
+
+    #[test]
+    fn styles() {
+        assert!(dangerous_style("color: blue;").is_none());
+        assert!(dangerous_style("TEXT-INDENT: 0.5in;").is_none());
+        assert!(dangerous_style("margin: 99999em;").is_some());
+        assert!(dangerous_style("position: absolute;").is_some());
+        assert!(dangerous_style("mso-spacerun: yes;").is_some());
+    }
+}

@@ -1,0 +1,226 @@
+//! Bytes to a parsed document: the encoding (byte order mark, XML declaration,
+//! encoding_rs for the non-UTF-8 ones), well-formedness (roxmltree, DTDs allowed),
+//! characters that betray a wrong encoding, and the document type declaration.
+
+use std::borrow::Cow;
+
+use roxmltree::{Document, ParsingOptions};
+
+use super::{document_finding, Ctx};
+use crate::report::Finding;
+
+/// The document as text, decoded per its byte order mark or XML declaration.
+/// `None` (with a finding) when it cannot be decoded.
+pub(super) fn decode<'b>(
+    bytes: &'b [u8],
+    path: &str,
+    out: &mut Vec<Finding>,
+) -> Option<Cow<'b, str>> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return utf8(rest, path, out);
+    }
+    let utf16 = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"<\0?\0") {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\0<\0?") {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(enc) = utf16 {
+        let (text, _, bad) = enc.decode(bytes);
+        if bad {
+            out.push(document_finding(
+                path,
+                "UnicodeError",
+                "the document is not valid UTF-16",
+            ));
+            return None;
+        }
+        return Some(Cow::Owned(text.trim_start_matches('\u{feff}').to_string()));
+    }
+    let label = declared_encoding(bytes).map(|l| l.to_ascii_lowercase());
+    match label.as_deref() {
+        None | Some("utf-8") | Some("utf8") => utf8(bytes, path, out),
+        Some("iso-8859-1") | Some("latin1") | Some("iso_8859-1") | Some("l1") => {
+            // True ISO-8859-1: every byte is the code point of the same value, so
+            // C1 controls stay visible to the bad-character check.
+            Some(Cow::Owned(bytes.iter().map(|&b| b as char).collect()))
+        }
+        Some("us-ascii") | Some("ascii") => match bytes.iter().position(|b| *b >= 0x80) {
+            Some(i) => {
+                out.push(unicode_error(path, bytes, i, "us-ascii"));
+                None
+            }
+            None => utf8(bytes, path, out),
+        },
+        Some(l) => match encoding_rs::Encoding::for_label(l.as_bytes()) {
+            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
+                // Declared UTF-16 but written in an ASCII-compatible encoding.
+                utf8(bytes, path, out)
+            }
+            Some(enc) => match enc.decode_without_bom_handling_and_without_replacement(bytes) {
+                Some(t) => Some(Cow::Owned(t.into_owned())),
+                None => {
+                    out.push(document_finding(
+                        path,
+                        "UnicodeError",
+                        format!("the document is not valid {}", enc.name()),
+                    ));
+                    None
+                }
+            },
+            None => {
+                let mut f =
+                    document_finding(path, "UnknownEncoding", format!("unknown encoding {l:?}"));
+                f.line = Some(1);
+                f.column = Some(1);
+                out.push(f);
+                utf8(bytes, path, out)
+            }
+        },
+    }
+}
+
+fn utf8<'b>(bytes: &'b [u8], path: &str, out: &mut Vec<Finding>) -> Option<Cow<'b, str>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(e) => {
+            out.push(unicode_error(path, bytes, e.valid_up_to(), "UTF-8"));
+            None
+        }
+    }
+}
+
+fn unicode_error(path: &str, bytes: &[u8], at: usize, enc: &str) -> Finding {
+    let before = &bytes[..at];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = at
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    let mut f = document_finding(
+        path,
+        "UnicodeError",
+        format!(
+            "byte 0x{:02X} is not valid {enc} (declare the document's real encoding)",
+            bytes[at]
+        ),
+    );
+    f.line = Some(line);
+    f.column = Some(col);
+    f
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let i = decl.find("encoding")?;
+    let rest = decl[i + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &rest[1..];
+    Some(rest[..rest.find(quote)?].trim().to_string())
+}
+
+/// Parses the text; a document that is not well-formed XML yields one SAXError.
+pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Option<Document<'t>> {
+    let opts = ParsingOptions {
+        allow_dtd: true,
+        ..ParsingOptions::default()
+    };
+    match Document::parse_with_options(text, opts) {
+        Ok(doc) => Some(doc),
+        Err(e) => {
+            let p = e.pos();
+            let mut f = document_finding(path, "SAXError", format!("not well-formed XML: {e}"));
+            f.line = Some(p.row as usize);
+            f.column = Some(p.col as usize);
+            out.push(f);
+            None
+        }
+    }
+}
+
+/// The XML version, the document type declaration, and characters that show the
+/// document was decoded with the wrong encoding.
+pub(super) fn check_prolog(cx: &mut Ctx) {
+    let text = cx.doc.input_text();
+    if let Some(v) = xml_version(text) {
+        if v != "1.0" {
+            cx.report_at(0, "BadXmlVersion", format!("XML version {v:?} is not 1.0"));
+        }
+    }
+    if let Some(i) = text.find("<!DOCTYPE") {
+        let decl = &text[i..text[i..].find('>').map_or(text.len(), |e| i + e)];
+        let root = cx.doc.root_element();
+        let root_name = root.tag_name().name();
+        let named = decl["<!DOCTYPE".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let local = named.rsplit(':').next().unwrap_or(named);
+        if local != root_name {
+            cx.report_at(
+                i,
+                "InvalidDoctype",
+                format!("the DOCTYPE names <{named}>, the root element is <{root_name}>"),
+            );
+        } else if decl.contains("my.netscape.com") {
+            cx.report_at(
+                i,
+                "DeprecatedDTD",
+                "the Netscape RSS 0.91 DTD is no longer available: remove the DOCTYPE",
+            );
+        }
+    }
+    bad_characters(cx);
+}
+
+fn xml_version(text: &str) -> Option<&str> {
+    let decl = text.strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let i = decl.find("version")?;
+    let rest = decl[i + "version".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &rest[1..];
+    Some(&rest[..rest.find(quote)?])
+}
+
+/// C1 control characters, or a UTF-8 sequence read as Latin-1 ("Ã©"), in text.
+fn bad_characters(cx: &mut Ctx) {
+    let text = cx.doc.input_text();
+    let mut prev: Option<char> = None;
+    let mut found = None;
+    for (i, c) in text.char_indices() {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            found = Some(i);
+            break;
+        }
+        if let Some(p) = prev {
+            if ('\u{c2}'..='\u{df}').contains(&p) && ('\u{a0}'..='\u{bf}').contains(&c) {
+                found = Some(i - p.len_utf8());
+                break;
+            }
+        }
+        prev = Some(c);
+    }
+    if let Some(i) = found {
+        cx.report_at(
+            i,
+            "BadCharacters",
+            "characters that look like the result of decoding with the wrong encoding",
+        );
+    }
+}
