@@ -11,7 +11,7 @@ use feedwright::report::{Finding, Severity};
 use serde::Deserialize;
 
 /// Agreement reached so far (percent); it may only go up.
-const FLOOR: f64 = 97.3;
+const FLOOR: f64 = 100.0;
 
 /// Warnings a local file cannot avoid: it has no URL to compare a self link with.
 const SELF_CLASSES: &[&str] = &[

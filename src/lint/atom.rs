@@ -81,6 +81,15 @@ const RELS: &[&str] = &[
     "collection",
 ];
 
+/// The IANA registry prefix: `IANA_REL + "alternate"` is `alternate`.
+const IANA_REL: &str = "http://www.iana.org/assignments/relation/";
+
+/// A link's relation, with the registry prefix removed and the default applied.
+fn rel_of<'a>(link: Node<'a, '_>) -> &'a str {
+    let rel = link.attribute("rel").unwrap_or("alternate");
+    rel.strip_prefix(IANA_REL).unwrap_or(rel)
+}
+
 /// The `xml:base` in effect at `node`, resolved through its ancestors.
 pub(super) fn base_of(node: Node) -> Option<String> {
     let mut bases: Vec<&str> = node
@@ -125,6 +134,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         );
     }
     common_attrs(cx, feed);
+    super::stray_text(cx, feed);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut has_author = false;
     let mut self_link = false;
@@ -147,7 +157,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         }
         match name {
             "author" => has_author = true,
-            "link" if c.attribute("rel") == Some("self") => self_link = true,
+            "link" if rel_of(c) == "self" => self_link = true,
             _ => {}
         }
     }
@@ -334,30 +344,79 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) ->
         (_, "id") => id(cx, c),
         (_, "title") | (_, "rights") => text_construct(cx, c),
         ("feed", "subtitle") | ("source", "subtitle") => text_construct(cx, c),
-        (_, "updated") => {
-            dates::check_rfc3339(cx, c);
-        }
-        ("entry", "published") => {
-            dates::check_rfc3339(cx, c);
+        (_, "updated") | ("entry", "published") => {
+            if leaf(cx, c) {
+                dates::check_rfc3339(cx, c);
+            }
         }
         (_, "author") | (_, "contributor") => person(cx, c),
         (_, "link") => link(cx, c),
         (_, "category") => category(cx, c),
         ("feed", "generator") | ("source", "generator") => {
+            if !leaf(cx, c) {
+                return true;
+            }
             rss::url_attr(cx, c, "uri", Uri::Any);
             let v = text_of(c);
             rss::no_markup(cx, c, &v);
         }
         ("feed", "icon") | ("feed", "logo") | ("source", "icon") | ("source", "logo") => {
-            rss::url_element(cx, c, Uri::Any)
+            if leaf(cx, c) {
+                atom_uri(cx, c);
+            }
         }
         _ => return false,
     }
     true
 }
 
+/// An element that holds only text; reports (and returns false for) child elements.
+fn leaf(cx: &mut Ctx, node: Node) -> bool {
+    match elements(node).next() {
+        Some(child) => {
+            cx.report(
+                child,
+                "UndefinedElement",
+                format!(
+                    "<{}> holds only text, not <{}>",
+                    node.tag_name().name(),
+                    child.tag_name().name()
+                ),
+            );
+            false
+        }
+        None => true,
+    }
+}
+
+/// An IRI element (icon, logo, uri): no white space around the value.
+fn atom_uri(cx: &mut Ctx, node: Node) {
+    let v = text_of(node);
+    if v != v.trim() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            format!(
+                "<{}> has white space around its IRI",
+                node.tag_name().name()
+            ),
+        );
+        return;
+    }
+    urls::check(
+        cx,
+        node.range().start,
+        &v,
+        Uri::Any,
+        &format!("<{}>", node.tag_name().name()),
+    );
+}
+
 /// `<id>`: an absolute IRI, in canonical form.
 fn id(cx: &mut Ctx, node: Node) {
+    if !leaf(cx, node) {
+        return;
+    }
     let v = text_of(node);
     if v != v.trim() {
         cx.report(
@@ -469,6 +528,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
 }
 
 fn person(cx: &mut Ctx, node: Node) {
+    super::stray_text(cx, node);
     let mut seen: HashSet<&str> = HashSet::new();
     for c in elements(node) {
         let tn = c.tag_name();
@@ -487,10 +547,17 @@ fn person(cx: &mut Ctx, node: Node) {
         }
         match name {
             "name" => {
+                if !leaf(cx, c) {
+                    continue;
+                }
                 let v = text_of(c);
                 rss::no_markup(cx, c, &v);
             }
-            "uri" => rss::url_element(cx, c, Uri::Any),
+            "uri" => {
+                if leaf(cx, c) {
+                    atom_uri(cx, c);
+                }
+            }
             "email" => {
                 let v = text_of(c);
                 let v = v.trim();
@@ -539,6 +606,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         }
     }
     if let Some(rel) = node.attribute("rel") {
+        let rel = rel.strip_prefix(IANA_REL).unwrap_or(rel);
         if rel.is_empty() || (!RELS.contains(&rel) && urls::scheme_of(rel).is_none()) {
             cx.report_attr(
                 node,
@@ -589,7 +657,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if node.attribute("rel") == Some("self") && node.tag_name().namespace() == Some(ATOM_NS) {
+    if rel_of(node) == "self" && node.tag_name().namespace() == Some(ATOM_NS) {
         let parent_is_atom = node
             .parent_element()
             .is_some_and(|p| p.tag_name().namespace() == Some(ATOM_NS));
@@ -610,7 +678,7 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
     for l in elements(parent)
         .filter(|c| c.tag_name().namespace() == Some(ATOM_NS) && c.tag_name().name() == "link")
     {
-        if l.attribute("rel").unwrap_or("alternate") != "alternate" {
+        if rel_of(l) != "alternate" {
             continue;
         }
         let key = (
@@ -659,6 +727,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         );
     }
     common_attrs(cx, e);
+    super::stray_text(cx, e);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut id = None;
     let mut updated = None;
@@ -677,7 +746,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "id" => id = Some(text_of(c).trim().to_string()),
             "updated" => updated = Some(text_of(c).trim().to_string()),
             "author" => has_author = true,
-            "link" if c.attribute("rel").unwrap_or("alternate") == "alternate" => alternate = true,
+            "link" if rel_of(c) == "alternate" => alternate = true,
             _ => {}
         }
         match name {
@@ -766,6 +835,7 @@ fn source(cx: &mut Ctx, s: Node) {
             undefined(cx, c, "source");
         }
     }
+    duplicate_links(cx, s);
 }
 
 /// Content types that are neither text nor XML: carried base64-encoded.
@@ -789,8 +859,8 @@ fn content_element(cx: &mut Ctx, c: Node) {
             Uri::Any,
             "<content> src",
         );
-        if c.has_children() && !text_of(c).trim().is_empty() {
-            cx.report(c, "AtomLinkNotEmpty", "<content> with src must be empty");
+        if elements(c).next().is_some() || !text_of(c).trim().is_empty() {
+            cx.report(c, "UnexpectedText", "<content> with src must be empty");
         }
         match ty {
             None => cx.report(
@@ -838,6 +908,14 @@ fn content_element(cx: &mut Ctx, c: Node) {
                 let v = text_of(c);
                 html::check_html(cx, c, &v, true);
             } else if lt.starts_with("text/") {
+                if let Some(child) = elements(c).next() {
+                    cx.report(
+                        child,
+                        "UndefinedElement",
+                        format!("<content> of type {t} must hold text, not elements"),
+                    );
+                    return;
+                }
                 let v = text_of(c);
                 let raw = &cx.doc.input_text()[c.range()];
                 if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {

@@ -119,7 +119,7 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                 rss::undefined(cx, node, parent);
                 return;
             }
-            if parent == "channel" || parent == "item" {
+            if parent == "channel" {
                 let once = matches!(name, "date" | "language");
                 if once && count_same(node) == 2 {
                     cx.report(
@@ -142,11 +142,9 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                     | "issued"
                     | "modified"
                     | "date"
-                    | "available"
                     | "dateAccepted"
                     | "dateCopyrighted"
                     | "dateSubmitted"
-                    | "valid"
             ) {
                 dates::check_w3cdtf(cx, node);
             }
@@ -268,7 +266,16 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                 rss::url_element(cx, node, Uri::Full);
             }
         }
+        "http://backend.userland.com/creativeCommonsRssModule" => {
+            if name == "license" {
+                rss::url_element(cx, node, Uri::Full);
+            }
+        }
         "http://madskills.com/public/xml/rss/module/trackback/" => {
+            if parent != "item" && parent != "entry" {
+                rss::undefined(cx, node, parent);
+                return;
+            }
             if let Some(a) = node.attribute_node((RDF_NS, "resource")) {
                 super::urls::check(cx, a.range().start, a.value(), Uri::Full, "trackback");
             }

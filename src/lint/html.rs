@@ -381,9 +381,17 @@ fn dangerous_style(style: &str) -> Option<String> {
         if !SAFE_CSS.contains(&prop) {
             return Some(format!("property {prop:?}"));
         }
+        // Lengths big enough to cover the page (colours like #000080 are not lengths).
         let huge = value
-            .split(|c: char| !c.is_ascii_digit())
-            .any(|n| n.len() >= 4);
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '(')
+            .filter(|t| !t.starts_with('#'))
+            .any(|t| {
+                t.trim_start_matches('-')
+                    .bytes()
+                    .take_while(u8::is_ascii_digit)
+                    .count()
+                    >= 4
+            });
         if huge {
             return Some(format!("value {:?}", value.trim()));
         }
@@ -507,9 +515,17 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             {
                 continue;
             }
-            if !not_html {
-                not_html = true;
-                cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+            match ns {
+                None => cx.report(
+                    el,
+                    "MissingNamespace",
+                    format!("<{n}> in XHTML content is in no namespace"),
+                ),
+                Some(other) => cx.report(
+                    el,
+                    "UndefinedElement",
+                    format!("<{n}> (namespace {other}) does not belong in XHTML content"),
+                ),
             }
             continue;
         }
@@ -549,6 +565,8 @@ mod tests {
     #[test]
     fn styles() {
         assert!(dangerous_style("color: blue;").is_none());
+        assert!(dangerous_style("color: #000080;").is_none());
+        assert!(dangerous_style("border: solid 2px #000000;").is_none());
         assert!(dangerous_style("TEXT-INDENT: 0.5in;").is_none());
         assert!(dangerous_style("margin: 99999em;").is_some());
         assert!(dangerous_style("position: absolute;").is_some());

@@ -438,19 +438,22 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         Some(t) => t,
         None => return out,
     };
+    let text = xml::with_dtd_entities(text);
     let doc = match xml::parse(&text, path, &mut out) {
         Some(d) => d,
         None => return out,
     };
+    let root = doc.root_element();
+    let format = Format::of(root);
     let mut cx = Ctx {
         path,
         location,
         doc: &doc,
         findings: out,
+        iri: matches!(format, Format::Atom | Format::AtomEntry),
     };
     xml::check_prolog(&mut cx);
-    let root = doc.root_element();
-    match Format::of(root) {
+    match format {
         Format::Rss2 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss2),
         Format::Rss09 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss09),
         Format::Rdf => rss::lint_rdf(&mut cx, root),
@@ -526,6 +529,8 @@ pub(crate) struct Ctx<'d, 'input> {
     pub location: Option<&'d str>,
     pub doc: &'d Document<'input>,
     pub findings: Vec<Finding>,
+    /// Whether IRIs (non-ASCII characters) are allowed where URIs go: in Atom, yes.
+    pub iri: bool,
 }
 
 impl Ctx<'_, '_> {
@@ -577,6 +582,25 @@ pub(crate) fn text_of(node: Node) -> String {
         }
     }
     s
+}
+
+/// Reports text directly inside an element that should hold only elements.
+pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
+    let stray = node
+        .children()
+        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+    if let Some(t) = stray {
+        let at = t.range().start
+            + (t.text().unwrap_or("").len() - t.text().unwrap_or("").trim_start().len());
+        cx.report_at(
+            at.min(t.range().end),
+            "UnexpectedText",
+            format!(
+                "<{}> holds text outside its child elements",
+                node.tag_name().name()
+            ),
+        );
+    }
 }
 
 /// Child elements of `node`.

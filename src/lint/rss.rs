@@ -40,6 +40,7 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
             );
         }
     }
+    super::stray_text(cx, root);
     let mut channels = 0;
     for c in elements(root) {
         match (c.tag_name().namespace(), c.tag_name().name()) {
@@ -101,6 +102,7 @@ const ITEM_ONCE: &[&str] = &[
 ];
 
 fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
+    super::stray_text(cx, ch);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut title = None;
     let mut link = None;
@@ -160,7 +162,22 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             "generator" => plain_text(cx, c, false),
             "docs" => url_element(cx, c, Uri::Full),
             "cloud" => cloud(cx, c),
-            "ttl" => integer(cx, c, "InvalidInteger"),
+            "ttl" => {
+                let v = text_of(c);
+                match v.trim().parse::<i64>() {
+                    Ok(n) if n > 0 => {}
+                    Ok(_) => cx.report(
+                        c,
+                        "InvalidPositiveInteger",
+                        format!("<ttl> {v:?} must be a positive number of minutes"),
+                    ),
+                    Err(_) => cx.report(
+                        c,
+                        "InvalidInteger",
+                        format!("<ttl> {v:?} is not a whole number"),
+                    ),
+                }
+            }
             "rating" => {}
             "image" => image(cx, c),
             "textInput" => {
@@ -260,6 +277,7 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
 }
 
 fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
+    super::stray_text(cx, it);
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut enclosures = 0;
     for c in elements(it) {
@@ -526,17 +544,6 @@ fn category(cx: &mut Ctx, node: Node) {
     }
 }
 
-fn integer(cx: &mut Ctx, node: Node, class: &str) {
-    let v = text_of(node);
-    if v.trim().parse::<u64>().is_err() {
-        cx.report(
-            node,
-            class,
-            format!("<{}> {v:?} is not a whole number", node.tag_name().name()),
-        );
-    }
-}
-
 fn cloud(cx: &mut Ctx, node: Node) {
     for a in ["domain", "port", "path", "registerProcedure", "protocol"] {
         if node.attribute(a).is_none() {
@@ -560,6 +567,7 @@ fn cloud(cx: &mut Ctx, node: Node) {
 }
 
 fn image(cx: &mut Ctx, img: Node) {
+    super::stray_text(cx, img);
     let mut seen: HashSet<&str> = HashSet::new();
     for c in elements(img) {
         let name = c.tag_name().name();
@@ -674,6 +682,13 @@ fn skip_hours(cx: &mut Ctx, node: Node) {
             _ => cx.report(c, "InvalidHour", format!("<hour> {v:?} must be 0 to 23")),
         }
     }
+    if elements(node).next().is_none() {
+        cx.report(
+            node,
+            "MissingElement",
+            "<skipHours> must hold at least one <hour>",
+        );
+    }
     if hours.len() > 24 {
         cx.report(node, "NotEnoughHoursInTheDay", "more than 24 hours to skip");
     }
@@ -707,6 +722,13 @@ fn skip_days(cx: &mut Ctx, node: Node) {
         } else if !days.insert(v.trim().to_string()) {
             cx.report(c, "DuplicateValue", format!("day {v:?} is listed twice"));
         }
+    }
+    if n == 0 {
+        cx.report(
+            node,
+            "MissingElement",
+            "<skipDays> must hold at least one <day>",
+        );
     }
     if n > 7 {
         cx.report(node, "EightDaysAWeek", "more than 7 days to skip");
@@ -945,6 +967,7 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
                 html::check_html(cx, c, &v, false);
             }
             "description" => plain_text(cx, c, false),
+            "items" if kind == "channel" => rdf_items(cx, c),
             "image" | "textinput"
                 if kind == "channel"
                     && ns == RSS10_NS
@@ -971,4 +994,26 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
         }
     }
     semantics(cx, node, "DuplicateSemantics");
+}
+
+/// `<items><rdf:Seq><rdf:li rdf:resource="…"/>…</rdf:Seq></items>`.
+fn rdf_items(cx: &mut Ctx, items: Node) {
+    let seq = elements(items).find(|s| s.tag_name().namespace() == Some(RDF_NS));
+    let Some(seq) = seq else { return };
+    for li in elements(seq) {
+        for a in li.attributes() {
+            let known = matches!(a.namespace(), Some(RDF_NS) | None)
+                && matches!(a.name(), "resource" | "about");
+            if !known {
+                cx.report_at(
+                    a.range().start,
+                    "UnexpectedAttribute",
+                    format!("<rdf:li> has no attribute {:?} (rdf:resource)", a.name()),
+                );
+            }
+        }
+        if let Some(a) = li.attribute_node((RDF_NS, "resource")) {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "rdf:resource");
+        }
+    }
 }

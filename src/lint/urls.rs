@@ -141,11 +141,21 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
         }
         _ => {}
     }
-    if let Some(c) = value.chars().find(|c| c.is_ascii() && !uri_char(*c)) {
+    let bracketed_host = value.find("//[").is_some_and(|i| value[i..].contains(']'));
+    let allowed = |c: char| uri_char(c) || (bracketed_host && (c == '[' || c == ']'));
+    if let Some(c) = value.chars().find(|c| c.is_ascii() && !allowed(*c)) {
         cx.report_at(
             pos,
             "InvalidUriChar",
             format!("{what} {value:?} contains {c:?}, which a URI cannot hold unescaped"),
+        );
+        return false;
+    }
+    if !cx.iri && !value.is_ascii() {
+        cx.report_at(
+            pos,
+            "UriNotIri",
+            format!("{what} {value:?} holds non-ASCII characters: percent-encode them (and use punycode for the host)"),
         );
         return false;
     }

@@ -131,6 +131,54 @@ fn declared_encoding(bytes: &[u8]) -> Option<String> {
     Some(rest[..rest.find(quote)?].trim().to_string())
 }
 
+/// The ISO 8859-1 entities (`&nbsp;` … `&yuml;`, code points 160–255) that the
+/// RSS 0.91 DTD defines.
+const LATIN1_ENTITIES: [&str; 96] = [
+    "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
+/// A document declaring the RSS 0.91 DTD may use the entities it defines; we do not
+/// fetch DTDs, so declare them in the internal subset (on the DOCTYPE's own line,
+/// so no line number moves).
+pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
+    let Some(i) = text.find("<!DOCTYPE") else {
+        return text;
+    };
+    let end = match text[i..].find(['>', '[']) {
+        Some(e) => i + e,
+        None => return text,
+    };
+    if !text[i..end].contains("//DTD RSS 0.91//") {
+        return text;
+    }
+    let mut decls = String::new();
+    for (n, name) in LATIN1_ENTITIES.iter().enumerate() {
+        decls.push_str(&format!("<!ENTITY {name} \"&#{};\">", 160 + n));
+    }
+    let mut out = String::with_capacity(text.len() + decls.len() + 2);
+    if text.as_bytes()[end] == b'[' {
+        out.push_str(&text[..=end]);
+        out.push_str(&decls);
+        out.push_str(&text[end + 1..]);
+    } else {
+        out.push_str(&text[..end]);
+        out.push('[');
+        out.push_str(&decls);
+        out.push(']');
+        out.push_str(&text[end..]);
+    }
+    Cow::Owned(out)
+}
+
 /// Parses the text; a document that is not well-formed XML yields one SAXError.
 pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Option<Document<'t>> {
     let opts = ParsingOptions {
@@ -138,7 +186,27 @@ pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Op
         ..ParsingOptions::default()
     };
     match Document::parse_with_options(text, opts) {
-        Ok(doc) => Some(doc),
+        Ok(doc) => {
+            // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
+            let bad = doc.descendants().filter(|n| n.is_element()).find_map(|n| {
+                n.namespaces()
+                    .find(|ns| ns.uri().chars().any(char::is_whitespace))
+                    .map(|ns| (n.range().start, ns.uri().to_string()))
+            });
+            if let Some((pos, uri)) = bad {
+                let p = doc.text_pos_at(pos);
+                let mut f = document_finding(
+                    path,
+                    "SAXError",
+                    format!("the namespace name {uri:?} contains white space"),
+                );
+                f.line = Some(p.row as usize);
+                f.column = Some(p.col as usize);
+                out.push(f);
+                return None;
+            }
+            Some(doc)
+        }
         Err(e) => {
             let p = e.pos();
             let mut f = document_finding(path, "SAXError", format!("not well-formed XML: {e}"));
