@@ -418,7 +418,9 @@ fn id(cx: &mut Ctx, node: Node) {
         return;
     }
     let v = text_of(node);
-    if v != v.trim() {
+    if v.trim().is_empty() {
+        cx.report(node, "NotBlank", "<id> should not be blank");
+    } else if v != v.trim() {
         cx.report(
             node,
             "UnexpectedWhitespace",
@@ -440,6 +442,10 @@ fn id(cx: &mut Ctx, node: Node) {
 /// Title, subtitle, summary, rights: `type` text (default), html or xhtml.
 fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
+    let name = node.tag_name().name();
+    if elements(node).next().is_none() && text_of(node).trim().is_empty() {
+        cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
+    }
     match ty {
         "text" => {
             if elements(node).next().is_some() {
@@ -480,14 +486,22 @@ fn text_construct(cx: &mut Ctx, node: Node) {
         }
         "xhtml" => xhtml(cx, node),
         other => {
+            if other.is_empty() {
+                cx.report_attr(node, "type", "AttrNotBlank", format!("<{name}> has a blank type"));
+            }
+            if other.eq_ignore_ascii_case("text/html") {
+                cx.report_attr(
+                    node,
+                    "type",
+                    "HtmlFragment",
+                    format!("<{name}> uses text/html for an HTML fragment: use type=\"html\""),
+                );
+            }
             cx.report_attr(
                 node,
                 "type",
                 "InvalidTextType",
-                format!(
-                    "<{}> type {other:?} must be text, html or xhtml",
-                    node.tag_name().name()
-                ),
+                format!("<{name}> type {other:?} must be text, html or xhtml"),
             );
         }
     }
@@ -505,7 +519,12 @@ fn xhtml(cx: &mut Ctx, node: Node) {
         .children()
         .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
     match div {
-        Some(d) if !stray_text => html::check_xhtml(cx, node, *d),
+        Some(d) if !stray_text => {
+            if prefixed(cx, *d) {
+                cx.report(*d, "AvoidNamespacePrefix", "write the XHTML div without a namespace prefix: many readers need it");
+            }
+            html::check_xhtml(cx, node, *d)
+        }
         _ => {
             cx.report(
                 node,
@@ -551,6 +570,9 @@ fn person(cx: &mut Ctx, node: Node) {
                     continue;
                 }
                 let v = text_of(c);
+                if v.trim().is_empty() {
+                    cx.report(c, "NotBlank", "<name> should not be blank");
+                }
                 rss::no_markup(cx, c, &v);
             }
             "uri" => {
@@ -561,13 +583,13 @@ fn person(cx: &mut Ctx, node: Node) {
             "email" => {
                 let v = text_of(c);
                 let v = v.trim();
-                if !valid_addr_spec(v) {
+                if !valid_addr_spec(v) && !rss::unqualified_addr(v) {
                     cx.report(
                         c,
                         "InvalidAddrSpec",
                         format!("<email> {v:?} is not an e-mail address"),
                     );
-                } else if !v.rsplit('@').next().unwrap_or("").contains('.') {
+                } else if !valid_addr_spec(v) {
                     cx.report(
                         c,
                         "UnknownHost",
@@ -599,6 +621,11 @@ fn link(cx: &mut Ctx, node: Node) {
 
 /// The attributes of an atom:link, in Atom or in RSS.
 fn link_attrs(cx: &mut Ctx, node: Node) {
+    for a in ["rel", "title", "type", "hreflang"] {
+        if node.attribute(a).is_some_and(|v| v.trim().is_empty()) {
+            cx.report_attr(node, a, "AttrNotBlank", format!("<link> has a blank {a} attribute"));
+        }
+    }
     match node.attribute_node("href") {
         None => cx.report(node, "MissingHref", "<link> needs an href attribute"),
         Some(a) => {
@@ -607,7 +634,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     }
     if let Some(rel) = node.attribute("rel") {
         let rel = rel.strip_prefix(IANA_REL).unwrap_or(rel);
-        if rel.is_empty() || (!RELS.contains(&rel) && urls::scheme_of(rel).is_none()) {
+        if !rel.is_empty() && !RELS.contains(&rel) && urls::scheme_of(rel).is_none() {
             cx.report_attr(
                 node,
                 "rel",
@@ -696,6 +723,9 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
 }
 
 fn category(cx: &mut Ctx, node: Node) {
+    if node.attribute("term").is_some_and(|t| t.trim().is_empty()) {
+        cx.report_attr(node, "term", "NotBlank", "<category> has a blank term");
+    }
     if node.attribute("term").is_none() {
         cx.report(
             node,

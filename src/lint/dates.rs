@@ -54,7 +54,7 @@ fn odd_zone(s: &str) -> Option<&'static str> {
     }
     if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) {
         let mins = &zone[3..];
-        if !matches!(mins, "00" | "30" | "45") {
+        if !matches!(mins, "00" | "30") {
             return Some("unusual time zone offset");
         }
     }
@@ -74,7 +74,7 @@ fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
     }
     let day = digits(parts[0], 1, 2)?;
     let month = MONTHS.iter().position(|m| *m == parts[1])? as u32 + 1;
-    let year = year(parts[2])?;
+    let year = digits(parts[2], 4, 4)? as i32;
     let (h, m, sec) = time(parts[3])?;
     let off = zone(parts[4])?;
     Some((build(year, month, day, h, m, sec, off)?, dow))
@@ -96,8 +96,8 @@ fn loose822(s: &str) -> Option<DateTime<FixedOffset>> {
     }
     let mut parts: Vec<String> = clean.split_whitespace().map(str::to_string).collect();
     if let Some(first) = parts.first() {
-        if first.len() >= 3 && first.chars().all(|c| c.is_ascii_alphabetic()) {
-            let head = first[..3].to_ascii_lowercase();
+        if first.len() == 3 && first.chars().all(|c| c.is_ascii_alphabetic()) {
+            let head = first.to_ascii_lowercase();
             if DAYS.iter().any(|d| d.to_ascii_lowercase() == head) {
                 parts.remove(0);
             }
@@ -108,18 +108,12 @@ fn loose822(s: &str) -> Option<DateTime<FixedOffset>> {
     }
     let day = digits(&parts[0], 1, 2)?;
     let mon = parts[1].to_ascii_lowercase();
-    if mon.len() < 3 {
-        return None;
-    }
-    let month = MONTHS
-        .iter()
-        .position(|m| m.to_ascii_lowercase() == mon[..3])? as u32
-        + 1;
+    let month = MONTHS.iter().position(|m| m.to_ascii_lowercase() == mon)? as u32 + 1;
     let year = year(&parts[2])?;
     let (h, m, sec) = time(&parts[3])?;
     let off = match parts.get(4) {
         Some(z) => zone(&z.to_ascii_uppercase())?,
-        None => return None,
+        None => 0,
     };
     if parts.len() > 5 {
         return None;

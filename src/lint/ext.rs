@@ -284,21 +284,19 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
             }
         }
         _ if KNOWN.contains(&ns) => {}
-        _ => {
-            let first = node
-                .document()
-                .descendants()
-                .find(|d| d.is_element() && d.tag_name().namespace() == Some(ns));
-            if first == Some(node) {
-                cx.report(
-                    node,
-                    "UnknownNamespace",
-                    format!("namespace {ns:?} is not one readers know"),
-                );
-            }
-        }
+        _ => unknown_namespace(cx, node.range().start, ns),
     }
     let _ = elements(node);
+}
+
+/// Reports a namespace nobody knows, once per document.
+pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
+    if KNOWN.contains(&ns) || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns) {
+        return;
+    }
+    if cx.seen_ns.insert(ns.to_string()) {
+        cx.report_at(pos, "UnknownNamespace", format!("namespace {ns:?} is not one readers know"));
+    }
 }
 
 /// How many siblings before and including `node` have its expanded name.

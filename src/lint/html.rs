@@ -133,11 +133,6 @@ const HTML_TAGS: &[&str] = &[
     "wbr",
 ];
 
-/// Elements a feed reader must not run or embed.
-const DANGEROUS_TAGS: &[&str] = &[
-    "script", "applet", "embed", "object", "iframe", "frame", "frameset", "meta", "link", "style",
-    "base", "basefont", "layer", "ilayer", "bgsound", "xml",
-];
 
 /// Common HTML named entities (those text is likely to carry by mistake).
 const HTML_ENTITIES: &[&str] = &[
@@ -353,68 +348,156 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
     None
 }
 
-/// Whether text holds `<` followed by a letter (reads as a tag to an HTML reader)
-/// while its source did not escape it with a hexadecimal reference.
+/// Whether RSS 2.0 plain text holds what an HTML reader would take for markup —
+/// `<` before a letter or `/`, or a character reference — while its source did
+/// not escape it with a hexadecimal reference (the RSS Best Practices Profile).
 pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
     if raw.contains("&#x") {
         return false;
     }
-    text.as_bytes()
-        .windows(2)
-        .any(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+    let b = text.as_bytes();
+    b.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+        || b.windows(3)
+            .any(|w| w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit()))
 }
 
-/// Why a `style` attribute could disturb the reader's page, if it could.
-fn dangerous_style(style: &str) -> Option<String> {
-    let lower = style.to_ascii_lowercase();
-    if lower.contains("url(") || lower.contains("expression(") {
-        return Some("it loads or runs something".into());
+/// Elements a reader may display; the other HTML elements can run code, embed
+/// objects or restyle the page.
+const SAFE_TAGS: &[&str] = &[
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "bdi", "big",
+    "blockquote", "br", "button", "canvas", "caption", "center", "cite", "code", "col",
+    "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl",
+    "dt", "em", "fieldset", "figcaption", "figure", "footer", "font", "form", "header", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hgroup", "hr", "i", "img", "input", "ins", "kbd", "label",
+    "legend", "li", "main", "map", "mark", "menu", "meter", "nav", "ol", "output", "optgroup",
+    "option", "p", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
+    "section", "select", "small", "source", "span", "strike", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "template", "textarea", "time", "tfoot", "th", "thead", "tr",
+    "track", "tt", "u", "ul", "var", "video", "noscript", "wbr", "rb", "rtc",
+];
+
+/// Attributes a reader may keep (event handlers and the like are not among them).
+const SAFE_ATTRS: &[&str] = &[
+    "abbr", "accept", "accept-charset", "accesskey", "action", "align", "allowfullscreen", "alt",
+    "autoplay", "axis", "background", "bgcolor", "border", "bordercolor", "cellpadding",
+    "cellspacing", "char", "charoff", "charset", "checked", "cite", "class", "clear", "color",
+    "cols", "colspan", "compact", "controls", "coords", "crossorigin", "datetime", "decoding",
+    "default", "dir", "disabled", "download", "enctype", "face", "for", "frame", "headers",
+    "height", "hidden", "high", "href", "hreflang", "hspace", "id", "ismap", "itemprop",
+    "itemscope", "itemtype", "kind", "label", "lang", "loading", "longdesc", "loop", "low",
+    "max", "maxlength", "media", "method", "min", "multiple", "muted", "name", "nohref",
+    "noshade", "nowrap", "open", "optimum", "pattern", "placeholder", "playsinline", "poster",
+    "preload", "readonly", "referrerpolicy", "rel", "rev", "reversed", "rows", "rowspan",
+    "rules", "scope", "selected", "shape", "size", "sizes", "span", "src", "srclang", "srcset",
+    "start", "step", "summary", "tabindex", "target", "title", "type", "usemap", "valign",
+    "value", "vspace", "width", "wrap", "xml:lang", "xmlns", "role",
+];
+
+/// CSS keywords common in feeds that cannot move content around.
+const SAFE_CSS_KEYWORDS: &[&str] = &[
+    "aqua", "auto", "black", "block", "blue", "bold", "both", "bottom", "brown", "center",
+    "collapse", "dashed", "dotted", "fuchsia", "gray", "green", "!important", "italic", "left",
+    "lime", "maroon", "medium", "none", "navy", "normal", "nowrap", "olive", "pointer", "purple",
+    "red", "right", "solid", "silver", "teal", "top", "transparent", "underline", "white",
+    "yellow",
+];
+
+/// A small CSS value: a colour (`#abc`, `rgb(…)`) or a short length (`12px`, `0.5em`).
+fn small_css_value(v: &str) -> bool {
+    if let Some(hex) = v.strip_prefix('#') {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
     }
+    if let Some(args) = v.strip_prefix("rgb(") {
+        return args
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"%,)".contains(&b));
+    }
+    let unit_at = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(unit_at);
+    let digits = num.bytes().filter(u8::is_ascii_digit).count();
+    (1..=3).contains(&digits)
+        && num.matches('.').count() <= 1
+        && matches!(unit, "" | "cm" | "em" | "ex" | "in" | "mm" | "pc" | "pt" | "px" | "%" | "," | ")")
+}
+
+/// Why a `style` attribute could disturb the reader's page, if it could: characters
+/// that can load or run things, properties that position or hide content, and
+/// huge sizes.
+fn dangerous_style(style: &str) -> Option<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || " \t\n\r:,;#%.!-_'\"()".contains(c);
+    if !style.chars().all(plain) || style.contains("url(") || style.contains("expression(") {
+        return Some(style.trim().to_string());
+    }
+    let lower = style.to_ascii_lowercase();
     for decl in lower.split(';') {
+        if decl.trim().is_empty() {
+            continue;
+        }
         let Some((prop, value)) = decl.split_once(':') else {
-            if decl.trim().is_empty() {
-                continue;
-            }
-            return Some(format!("{:?} is not a declaration", decl.trim()));
+            return Some(decl.trim().to_string());
         };
         let prop = prop.trim();
         if !SAFE_CSS.contains(&prop) {
-            return Some(format!("property {prop:?}"));
+            return Some(prop.to_string());
         }
-        // Lengths big enough to cover the page (colours like #000080 are not lengths).
-        let huge = value
-            .split(|c: char| c.is_whitespace() || c == ',' || c == '(')
-            .filter(|t| !t.starts_with('#'))
-            .any(|t| {
-                t.trim_start_matches('-')
-                    .bytes()
-                    .take_while(u8::is_ascii_digit)
-                    .count()
-                    >= 4
-            });
-        if huge {
-            return Some(format!("value {:?}", value.trim()));
+        let shorthand = matches!(
+            prop.split('-').next().unwrap_or(""),
+            "background" | "border" | "margin" | "padding"
+        );
+        if shorthand {
+            if let Some(k) = value
+                .split_whitespace()
+                .find(|k| !SAFE_CSS_KEYWORDS.contains(k) && !small_css_value(k))
+            {
+                return Some(k.to_string());
+            }
         }
     }
     None
 }
 
+/// Whether the HTML ends inside a tag (`<a` with no `>`).
+fn unterminated_tag(html: &str) -> bool {
+    html.rfind('<').is_some_and(|i| {
+        html[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+            && !html[i..].contains('>')
+    })
+}
+
+/// Control characters that cannot appear in HTML text.
+fn control_chars(html: &str) -> bool {
+    html.chars()
+        .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || (c.is_control() && !c.is_whitespace()))
+}
+
 /// Checks an HTML string (escaped in the feed) reported at `node`.
-/// Returns whether it looked like HTML at all.
-pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) -> bool {
+/// `base_ok`: relative references resolve against a declared xml:base.
+pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
+    if !html.contains('<') && !html.contains('&') {
+        return;
+    }
     let tags = tags(html);
     let mut risky = false;
     let mut not_html = None;
     let mut rel = None;
+    if unterminated_tag(html) {
+        not_html = Some("a tag is not closed".to_string());
+    } else if control_chars(html) {
+        not_html = Some("it holds control characters".to_string());
+    }
     for t in &tags {
         let lname = t.name.to_ascii_lowercase();
         if !HTML_TAGS.contains(&lname.as_str()) {
-            not_html.get_or_insert_with(|| t.name.to_string());
+            not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
+            continue;
         }
         if t.end {
             continue;
         }
-        if DANGEROUS_TAGS.contains(&lname.as_str()) && !risky {
+        if !SAFE_TAGS.contains(&lname.as_str()) && !risky {
             risky = true;
             cx.report(
                 node,
@@ -426,16 +509,13 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) ->
                 ),
             );
         }
-        check_attrs(cx, node, t.name, t.attrs.iter().copied(), &mut rel, base_ok);
+        check_attrs(cx, node, &lname, t.attrs.iter().copied(), &mut rel, base_ok);
     }
-    if let Some(n) = not_html {
+    if let Some(why) = not_html {
         cx.report(
             node,
             "NotHtml",
-            format!(
-                "<{}> says it holds HTML, but <{n}> is not an HTML element",
-                name(node)
-            ),
+            format!("<{}> should hold HTML, but {why}", name(node)),
         );
     }
     if let Some(r) = rel {
@@ -448,7 +528,6 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) ->
             ),
         );
     }
-    !tags.is_empty()
 }
 
 fn name<'a>(node: Node<'a, '_>) -> &'a str {
@@ -465,24 +544,24 @@ fn check_attrs<'v>(
 ) {
     for (a, v) in attrs {
         let la = a.to_ascii_lowercase();
-        if la.starts_with("on") {
-            cx.report(
-                node,
-                "SecurityRiskAttr",
-                format!("<{tag}> in <{}> has the event handler {a:?}", name(node)),
-            );
-        } else if la == "style" {
+        if la == "style" {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
                     node,
                     "DangerousStyleAttr",
                     format!(
-                        "a style attribute in <{}> could cover the page: {why}",
+                        "a style attribute in <{}> could disturb the reader's page: {why:?}",
                         name(node)
                     ),
                 );
             }
-        } else if matches!(la.as_str(), "href" | "src") {
+        } else if !SAFE_ATTRS.contains(&la.as_str()) && !la.starts_with("data-") {
+            cx.report(
+                node,
+                "SecurityRiskAttr",
+                format!("<{tag}> in <{}> has the attribute {a:?}, which readers strip", name(node)),
+            );
+        } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
             let v = v.trim();
             if v.to_ascii_lowercase().starts_with("javascript:") {
                 cx.report(
@@ -490,12 +569,7 @@ fn check_attrs<'v>(
                     "SecurityRiskAttr",
                     format!("<{tag}> in <{}> links to javascript:", name(node)),
                 );
-            } else if !base_ok
-                && !v.is_empty()
-                && !v.starts_with('#')
-                && urls::scheme_of(v).is_none()
-                && rel.is_none()
-            {
+            } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
                 *rel = Some(v.to_string());
             }
         }
@@ -510,9 +584,7 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
         let n = el.tag_name().name();
         let ns = el.tag_name().namespace();
         if ns != Some(super::atom::XHTML_NS) {
-            if ns == Some("http://www.w3.org/1998/Math/MathML")
-                || ns == Some("http://www.w3.org/2000/svg")
-            {
+            if ns == Some(MATHML_NS) || ns == Some(SVG_NS) {
                 continue;
             }
             match ns {
@@ -529,25 +601,28 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        if !is_html_tag(n) && !not_html {
-            not_html = true;
-            cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+        if !is_html_tag(n) {
+            if !not_html {
+                not_html = true;
+                cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+            }
+            continue;
         }
-        if DANGEROUS_TAGS.contains(&n) && !risky {
+        if !SAFE_TAGS.contains(&n) && !risky {
             risky = true;
             cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
         }
         let mut rel = None;
-        check_attrs(
-            cx,
-            report_at,
-            n,
-            el.attributes().map(|a| (a.name(), a.value())),
-            &mut rel,
-            true,
-        );
+        let attrs = el
+            .attributes()
+            .filter(|a| a.namespace().is_none())
+            .map(|a| (a.name(), a.value()));
+        check_attrs(cx, report_at, n, attrs, &mut rel, true);
     }
 }
+
+const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 #[cfg(test)]
 mod tests {

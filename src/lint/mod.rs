@@ -451,6 +451,8 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         doc: &doc,
         findings: out,
         iri: matches!(format, Format::Atom | Format::AtomEntry),
+        rss2: matches!(format, Format::Rss2),
+        seen_ns: Default::default(),
     };
     xml::check_prolog(&mut cx);
     match format {
@@ -460,6 +462,7 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         Format::Atom => atom::lint_feed(&mut cx, root),
         Format::AtomEntry => atom::lint_entry_document(&mut cx, root),
         Format::AtomWrongNamespace(ns) => {
+            ext::unknown_namespace(&mut cx, root.range().start, ns);
             let class = if ns == atom::ATOM03_NS {
                 "ObsoleteNamespace"
             } else {
@@ -531,6 +534,10 @@ pub(crate) struct Ctx<'d, 'input> {
     pub findings: Vec<Finding>,
     /// Whether IRIs (non-ASCII characters) are allowed where URIs go: in Atom, yes.
     pub iri: bool,
+    /// Whether the document is RSS 2.x (the RSS Best Practices Profile applies).
+    pub rss2: bool,
+    /// Unknown namespaces reported so far (each is reported once).
+    pub seen_ns: std::collections::HashSet<String>,
 }
 
 impl Ctx<'_, '_> {

@@ -59,6 +59,35 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
     if channels == 0 {
         cx.report(root, "MissingElement", "<rss> has no <channel>");
     }
+    extension_attributes(cx, root);
+}
+
+/// Attributes from other namespaces on RSS's own elements: RSS 2.0 does not provide
+/// for them (the RSS Advisory Board's profile, declared through `<docs>`, does).
+fn extension_attributes(cx: &mut Ctx, root: Node) {
+    let board = root
+        .descendants()
+        .find(|d| d.is_element() && d.tag_name().namespace().is_none() && d.tag_name().name() == "docs")
+        .map(text_of)
+        .is_some_and(|d| d.trim().trim_start_matches("https://").trim_start_matches("http://") == "www.rssboard.org/rss-specification");
+    let mut warned = false;
+    for el in root.descendants().filter(|d| d.is_element() && d.tag_name().namespace().is_none()) {
+        for a in el.attributes() {
+            let Some(ns) = a.namespace() else { continue };
+            if ns == super::XML_NS {
+                continue;
+            }
+            ext::unknown_namespace(cx, a.range().start, ns);
+            if !board && !warned {
+                warned = true;
+                cx.report_at(
+                    a.range().start,
+                    "UseOfExtensionAttr",
+                    format!("<{}> has the extension attribute {:?}, which RSS 2.0 does not provide for", el.tag_name().name(), a.name()),
+                );
+            }
+        }
+    }
 }
 
 pub(super) fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
@@ -345,56 +374,78 @@ fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usiz
     semantics(cx, it, "DuplicateItemSemantics");
 }
 
-/// Core elements and the extension elements that say the same thing.
-const SAME_MEANING: &[(&str, &str, &str)] = &[
-    ("pubDate", "http://purl.org/dc/elements/1.1/", "date"),
-    ("author", "http://purl.org/dc/elements/1.1/", "creator"),
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const ATOM: &str = super::atom::ATOM_NS;
+
+/// Pairs of elements (namespace, name) that say the same thing; `None` is RSS's own.
+const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
+    (None, "pubDate", Some(DC), "date"),
+    (None, "pubDate", Some(ATOM), "published"),
+    (None, "author", Some(DC), "creator"),
+    (None, "author", Some(ATOM), "author"),
+    (None, "managingEditor", Some(DC), "creator"),
+    (None, "webMaster", Some(DC), "publisher"),
+    (None, "category", Some(DC), "subject"),
+    (None, "language", Some(DC), "language"),
+    (None, "copyright", Some(DC), "rights"),
+    (None, "copyright", Some(ATOM), "rights"),
+    (None, "source", Some(DC), "source"),
+    (None, "guid", Some(ATOM), "id"),
+    (None, "title", Some(ATOM), "title"),
+    (None, "lastBuildDate", Some("http://purl.org/dc/terms/"), "modified"),
+    (None, "lastBuildDate", Some(ATOM), "updated"),
+    (None, "generator", Some("http://webns.net/mvcb/"), "generatorAgent"),
     (
-        "managingEditor",
-        "http://purl.org/dc/elements/1.1/",
-        "creator",
+        Some("http://backend.userland.com/creativeCommonsRssModule"),
+        "license",
+        Some("http://web.resource.org/cc/"),
+        "license",
     ),
-    ("webMaster", "http://purl.org/dc/elements/1.1/", "publisher"),
-    ("category", "http://purl.org/dc/elements/1.1/", "subject"),
-    ("language", "http://purl.org/dc/elements/1.1/", "language"),
-    ("copyright", "http://purl.org/dc/elements/1.1/", "rights"),
-    ("lastBuildDate", "http://purl.org/dc/terms/", "modified"),
-    ("generator", "http://webns.net/mvcb/", "generatorAgent"),
 ];
 
-/// A core element and an extension element with the same meaning side by side.
+fn find_child<'a, 'i>(parent: Node<'a, 'i>, ns: Option<&str>, name: &str) -> Option<Node<'a, 'i>> {
+    elements(parent).find(|e| e.tag_name().namespace() == ns && e.tag_name().name() == name)
+}
+
+/// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
-    for (core, ns, local) in SAME_MEANING {
-        let c = child(parent, core);
-        let e = elements(parent)
-            .find(|e| e.tag_name().namespace() == Some(ns) && e.tag_name().name() == *local);
-        if let (Some(_), Some(e)) = (c, e) {
+    for (ns_a, a, ns_b, b) in SAME_MEANING {
+        if let (Some(_), Some(e)) = (find_child(parent, *ns_a, a), find_child(parent, *ns_b, b)) {
             cx.report(
                 e,
                 class,
-                format!(
-                    "<{core}> and <{}> say the same thing: keep <{core}>",
-                    e.tag_name().name()
-                ),
+                format!("<{a}> and <{}> say the same thing: keep one", e.tag_name().name()),
             );
         }
     }
-    // Descriptions: description with content:encoded is fine (summary and full text);
-    // xhtml:body beside content:encoded or description duplicates them.
-    let body = elements(parent).find(|e| {
-        e.tag_name().namespace() == Some(super::atom::XHTML_NS) && e.tag_name().name() == "body"
-    });
-    if let Some(b) = body {
-        let other = elements(parent).any(|e| {
-            (e.tag_name().namespace().is_none() && e.tag_name().name() == "description")
-                || (e.tag_name().namespace() == Some(ext::CONTENT_NS)
-                    && e.tag_name().name() == "encoded")
-        });
-        if other {
+    // A description and another full description (xhtml:body, atom:content or
+    // atom:summary) side by side; content:encoded beside a description is the
+    // usual summary-and-full-text pair.
+    let description = find_child(parent, None, "description").is_some()
+        || find_child(parent, Some(ext::CONTENT_NS), "encoded").is_some();
+    let others = [
+        find_child(parent, Some(super::atom::XHTML_NS), "body"),
+        find_child(parent, Some(ATOM), "content").filter(|c| !c.has_attribute("src")),
+        find_child(parent, Some(ATOM), "summary"),
+    ];
+    if let Some(o) = others.iter().flatten().next() {
+        if description {
             cx.report(
-                b,
+                *o,
                 "DuplicateDescriptionSemantics",
-                "<xhtml:body> repeats the item's description",
+                format!("<{}> repeats the item's description", o.tag_name().name()),
+            );
+        }
+    }
+    // content:encoded is the full text: readers expect the summary (description) first.
+    if let Some(content) = find_child(parent, Some(ext::CONTENT_NS), "encoded") {
+        let before = find_child(parent, None, "description")
+            .is_some_and(|d| d.range().start < content.range().start);
+        if !before && parent.tag_name().name() == "item" {
+            cx.report(
+                content,
+                "NeedDescriptionBeforeContent",
+                "an item with content:encoded should have a <description> before it",
             );
         }
     }
@@ -426,7 +477,7 @@ pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
                 node.tag_name().name()
             ),
         );
-    } else if html::bare_markup_char(v, raw) {
+    } else if cx.rss2 && html::bare_markup_char(v, raw) {
         cx.report(
             node,
             "CharacterData",
@@ -472,61 +523,80 @@ pub(super) fn language(cx: &mut Ctx, node: Node) {
     }
 }
 
-/// RSS e-mail: `addr (Real Name)`.
+/// RSS e-mail: `addr@example.com (Real Name)`.
 fn contact(cx: &mut Ctx, node: Node) {
     let raw = text_of(node);
-    let v = raw.trim();
-    no_markup(cx, node, v);
+    let mut v = raw.trim().to_string();
+    no_markup(cx, node, &v);
+    let name = node.tag_name().name();
     if let Some(rest) = v.strip_prefix("mailto:") {
-        let _ = rest;
-        cx.report(
-            node,
-            "EmailFormat",
-            "write an e-mail address as \"addr@example.com (Name)\", not a mailto: URL",
-        );
+        v = percent_decode(rest);
+    }
+    let at = v.find('@').is_some_and(|i| i > 0);
+    if at && !v.ends_with(')') {
+        if v.contains(' ') {
+            cx.report(node, "EmailFormat", format!("<{name}> {v:?}: write \"addr@example.com (Name)\""));
+        } else {
+            cx.report(node, "MissingRealName", format!("<{name}> should name the person: \"{v} (Name)\""));
+        }
         return;
     }
-    let (addr, named) = if let Some((a, name)) = v.split_once(" (") {
-        (a.trim(), name.ends_with(')') && name.len() > 1)
-    } else if let (Some(lt), true) = (v.find('<'), v.ends_with('>')) {
-        (&v[lt + 1..v.len() - 1], lt > 0)
-    } else {
-        (v, false)
+    let addr = match v.split_once('(') {
+        Some((a, _)) => a.trim(),
+        None => v.as_str(),
     };
     if !valid_addr_spec(addr) {
         cx.report(
             node,
             "InvalidContact",
-            format!(
-                "<{}> {v:?} is not an e-mail address (\"addr@example.com (Name)\")",
-                node.tag_name().name()
-            ),
-        );
-    } else if !named {
-        cx.report(
-            node,
-            "MissingRealName",
-            format!(
-                "<{}> should name the person: \"{addr} (Name)\"",
-                node.tag_name().name()
-            ),
+            format!("<{name}> {v:?} is not an e-mail address (\"addr@example.com (Name)\")"),
         );
     }
 }
 
-/// RFC 2822 addr-spec (dot-atom local part, dotted domain).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// RFC 2822 addr-spec with a dotted domain (`user@example.com`).
 pub(super) fn valid_addr_spec(v: &str) -> bool {
     let Some((local, domain)) = v.rsplit_once('@') else {
         return false;
     };
+    let labels: Vec<&str> = domain.split('.').collect();
     !local.is_empty()
         && local
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
-        && !domain.is_empty()
-        && domain
-            .split('.')
+        && labels.len() >= 2
+        && labels
+            .iter()
             .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// `user@host` whose host is a single name: well-formed but not resolvable.
+pub(super) fn unqualified_addr(v: &str) -> bool {
+    let Some((local, host)) = v.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && host.starts_with(|c: char| c.is_ascii_alphabetic())
+        && host.chars().all(|c| c.is_alphanumeric() || "_.-".contains(c))
 }
 
 fn category(cx: &mut Ctx, node: Node) {
