@@ -443,7 +443,8 @@ fn id(cx: &mut Ctx, node: Node) {
 fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
     let name = node.tag_name().name();
-    if elements(node).next().is_none() && text_of(node).trim().is_empty() {
+    let known_type = matches!(ty, "text" | "html" | "xhtml");
+    if known_type && elements(node).next().is_none() && text_of(node).trim().is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
     match ty {
@@ -487,7 +488,12 @@ fn text_construct(cx: &mut Ctx, node: Node) {
         "xhtml" => xhtml(cx, node),
         other => {
             if other.is_empty() {
-                cx.report_attr(node, "type", "AttrNotBlank", format!("<{name}> has a blank type"));
+                cx.report_attr(
+                    node,
+                    "type",
+                    "AttrNotBlank",
+                    format!("<{name}> has a blank type"),
+                );
             }
             if other.eq_ignore_ascii_case("text/html") {
                 cx.report_attr(
@@ -521,7 +527,11 @@ fn xhtml(cx: &mut Ctx, node: Node) {
     match div {
         Some(d) if !stray_text => {
             if prefixed(cx, *d) {
-                cx.report(*d, "AvoidNamespacePrefix", "write the XHTML div without a namespace prefix: many readers need it");
+                cx.report(
+                    *d,
+                    "AvoidNamespacePrefix",
+                    "write the XHTML div without a namespace prefix: many readers need it",
+                );
             }
             html::check_xhtml(cx, node, *d)
         }
@@ -621,9 +631,14 @@ fn link(cx: &mut Ctx, node: Node) {
 
 /// The attributes of an atom:link, in Atom or in RSS.
 fn link_attrs(cx: &mut Ctx, node: Node) {
-    for a in ["rel", "title", "type", "hreflang"] {
+    for a in ["rel", "title"] {
         if node.attribute(a).is_some_and(|v| v.trim().is_empty()) {
-            cx.report_attr(node, a, "AttrNotBlank", format!("<link> has a blank {a} attribute"));
+            cx.report_attr(
+                node,
+                a,
+                "AttrNotBlank",
+                format!("<link> has a blank {a} attribute"),
+            );
         }
     }
     match node.attribute_node("href") {

@@ -291,11 +291,17 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
 
 /// Reports a namespace nobody knows, once per document.
 pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
-    if KNOWN.contains(&ns) || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns) {
+    if KNOWN.contains(&ns)
+        || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns)
+    {
         return;
     }
     if cx.seen_ns.insert(ns.to_string()) {
-        cx.report_at(pos, "UnknownNamespace", format!("namespace {ns:?} is not one readers know"));
+        cx.report_at(
+            pos,
+            "UnknownNamespace",
+            format!("namespace {ns:?} is not one readers know"),
+        );
     }
 }
 

@@ -133,7 +133,6 @@ const HTML_TAGS: &[&str] = &[
     "wbr",
 ];
 
-
 /// Common HTML named entities (those text is likely to carry by mistake).
 const HTML_ENTITIES: &[&str] = &[
     "nbsp", "amp", "lt", "gt", "quot", "apos", "copy", "reg", "trade", "hellip", "mdash", "ndash",
@@ -365,41 +364,268 @@ pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
 /// Elements a reader may display; the other HTML elements can run code, embed
 /// objects or restyle the page.
 const SAFE_TAGS: &[&str] = &[
-    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "bdi", "big",
-    "blockquote", "br", "button", "canvas", "caption", "center", "cite", "code", "col",
-    "colgroup", "data", "datalist", "dd", "del", "details", "dfn", "dialog", "dir", "div", "dl",
-    "dt", "em", "fieldset", "figcaption", "figure", "footer", "font", "form", "header", "h1",
-    "h2", "h3", "h4", "h5", "h6", "hgroup", "hr", "i", "img", "input", "ins", "kbd", "label",
-    "legend", "li", "main", "map", "mark", "menu", "meter", "nav", "ol", "output", "optgroup",
-    "option", "p", "picture", "pre", "progress", "q", "rp", "rt", "ruby", "s", "samp",
-    "section", "select", "small", "source", "span", "strike", "strong", "sub", "summary", "sup",
-    "table", "tbody", "td", "template", "textarea", "time", "tfoot", "th", "thead", "tr",
-    "track", "tt", "u", "ul", "var", "video", "noscript", "wbr", "rb", "rtc",
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "bdi",
+    "big",
+    "blockquote",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "font",
+    "form",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hgroup",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "map",
+    "mark",
+    "menu",
+    "meter",
+    "nav",
+    "ol",
+    "output",
+    "optgroup",
+    "option",
+    "p",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "time",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "noscript",
+    "wbr",
+    "rb",
+    "rtc",
 ];
 
 /// Attributes a reader may keep (event handlers and the like are not among them).
 const SAFE_ATTRS: &[&str] = &[
-    "abbr", "accept", "accept-charset", "accesskey", "action", "align", "allowfullscreen", "alt",
-    "autoplay", "axis", "background", "bgcolor", "border", "bordercolor", "cellpadding",
-    "cellspacing", "char", "charoff", "charset", "checked", "cite", "class", "clear", "color",
-    "cols", "colspan", "compact", "controls", "coords", "crossorigin", "datetime", "decoding",
-    "default", "dir", "disabled", "download", "enctype", "face", "for", "frame", "headers",
-    "height", "hidden", "high", "href", "hreflang", "hspace", "id", "ismap", "itemprop",
-    "itemscope", "itemtype", "kind", "label", "lang", "loading", "longdesc", "loop", "low",
-    "max", "maxlength", "media", "method", "min", "multiple", "muted", "name", "nohref",
-    "noshade", "nowrap", "open", "optimum", "pattern", "placeholder", "playsinline", "poster",
-    "preload", "readonly", "referrerpolicy", "rel", "rev", "reversed", "rows", "rowspan",
-    "rules", "scope", "selected", "shape", "size", "sizes", "span", "src", "srclang", "srcset",
-    "start", "step", "summary", "tabindex", "target", "title", "type", "usemap", "valign",
-    "value", "vspace", "width", "wrap", "xml:lang", "xmlns", "role",
+    "abbr",
+    "accept",
+    "accept-charset",
+    "accesskey",
+    "action",
+    "align",
+    "allowfullscreen",
+    "alt",
+    "autoplay",
+    "axis",
+    "background",
+    "bgcolor",
+    "border",
+    "bordercolor",
+    "cellpadding",
+    "cellspacing",
+    "char",
+    "charoff",
+    "charset",
+    "checked",
+    "cite",
+    "class",
+    "clear",
+    "color",
+    "cols",
+    "colspan",
+    "compact",
+    "controls",
+    "coords",
+    "crossorigin",
+    "datetime",
+    "decoding",
+    "default",
+    "dir",
+    "disabled",
+    "download",
+    "enctype",
+    "face",
+    "for",
+    "frame",
+    "headers",
+    "height",
+    "hidden",
+    "high",
+    "href",
+    "hreflang",
+    "hspace",
+    "id",
+    "ismap",
+    "itemprop",
+    "itemscope",
+    "itemtype",
+    "kind",
+    "label",
+    "lang",
+    "loading",
+    "longdesc",
+    "loop",
+    "low",
+    "max",
+    "maxlength",
+    "media",
+    "method",
+    "min",
+    "multiple",
+    "muted",
+    "name",
+    "nohref",
+    "noshade",
+    "nowrap",
+    "open",
+    "optimum",
+    "pattern",
+    "placeholder",
+    "playsinline",
+    "poster",
+    "preload",
+    "readonly",
+    "referrerpolicy",
+    "rel",
+    "rev",
+    "reversed",
+    "rows",
+    "rowspan",
+    "rules",
+    "scope",
+    "selected",
+    "shape",
+    "size",
+    "sizes",
+    "span",
+    "src",
+    "srclang",
+    "srcset",
+    "start",
+    "step",
+    "summary",
+    "tabindex",
+    "target",
+    "title",
+    "type",
+    "usemap",
+    "valign",
+    "value",
+    "vspace",
+    "width",
+    "wrap",
+    "xml:lang",
+    "xmlns",
+    "role",
 ];
 
 /// CSS keywords common in feeds that cannot move content around.
 const SAFE_CSS_KEYWORDS: &[&str] = &[
-    "aqua", "auto", "black", "block", "blue", "bold", "both", "bottom", "brown", "center",
-    "collapse", "dashed", "dotted", "fuchsia", "gray", "green", "!important", "italic", "left",
-    "lime", "maroon", "medium", "none", "navy", "normal", "nowrap", "olive", "pointer", "purple",
-    "red", "right", "solid", "silver", "teal", "top", "transparent", "underline", "white",
+    "aqua",
+    "auto",
+    "black",
+    "block",
+    "blue",
+    "bold",
+    "both",
+    "bottom",
+    "brown",
+    "center",
+    "collapse",
+    "dashed",
+    "dotted",
+    "fuchsia",
+    "gray",
+    "green",
+    "!important",
+    "italic",
+    "left",
+    "lime",
+    "maroon",
+    "medium",
+    "none",
+    "navy",
+    "normal",
+    "nowrap",
+    "olive",
+    "pointer",
+    "purple",
+    "red",
+    "right",
+    "solid",
+    "silver",
+    "teal",
+    "top",
+    "transparent",
+    "underline",
+    "white",
     "yellow",
 ];
 
@@ -420,7 +646,10 @@ fn small_css_value(v: &str) -> bool {
     let digits = num.bytes().filter(u8::is_ascii_digit).count();
     (1..=3).contains(&digits)
         && num.matches('.').count() <= 1
-        && matches!(unit, "" | "cm" | "em" | "ex" | "in" | "mm" | "pc" | "pt" | "px" | "%" | "," | ")")
+        && matches!(
+            unit,
+            "" | "cm" | "em" | "ex" | "in" | "mm" | "pc" | "pt" | "px" | "%" | "," | ")"
+        )
 }
 
 /// Why a `style` attribute could disturb the reader's page, if it could: characters
@@ -497,7 +726,16 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         if t.end {
             continue;
         }
-        if !SAFE_TAGS.contains(&lname.as_str()) && !risky {
+        if matches!(lname.as_str(), "html" | "head" | "body" | "title") {
+            not_html.get_or_insert_with(|| {
+                format!("<{}> belongs to a whole document, not a fragment", t.name)
+            });
+            continue;
+        }
+        if !SAFE_TAGS.contains(&lname.as_str()) {
+            if risky {
+                continue;
+            }
             risky = true;
             cx.report(
                 node,
@@ -508,6 +746,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                     t.name
                 ),
             );
+            continue;
         }
         check_attrs(cx, node, &lname, t.attrs.iter().copied(), &mut rel, base_ok);
     }
@@ -559,7 +798,10 @@ fn check_attrs<'v>(
             cx.report(
                 node,
                 "SecurityRiskAttr",
-                format!("<{tag}> in <{}> has the attribute {a:?}, which readers strip", name(node)),
+                format!(
+                    "<{tag}> in <{}> has the attribute {a:?}, which readers strip",
+                    name(node)
+                ),
             );
         } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
             let v = v.trim();
@@ -601,16 +843,21 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        if !is_html_tag(n) {
+        // An unknown element is not XHTML (Atom); in an RSS xhtml:body, readers
+        // strip it like any element they do not trust.
+        if !is_html_tag(n) && div.tag_name().name() != "body" {
             if !not_html {
                 not_html = true;
                 cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
             }
             continue;
         }
-        if !SAFE_TAGS.contains(&n) && !risky {
-            risky = true;
-            cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
+        if !SAFE_TAGS.contains(&n) {
+            if !risky {
+                risky = true;
+                cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
+            }
+            continue;
         }
         let mut rel = None;
         let attrs = el

@@ -67,11 +67,21 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
 fn extension_attributes(cx: &mut Ctx, root: Node) {
     let board = root
         .descendants()
-        .find(|d| d.is_element() && d.tag_name().namespace().is_none() && d.tag_name().name() == "docs")
+        .find(|d| {
+            d.is_element() && d.tag_name().namespace().is_none() && d.tag_name().name() == "docs"
+        })
         .map(text_of)
-        .is_some_and(|d| d.trim().trim_start_matches("https://").trim_start_matches("http://") == "www.rssboard.org/rss-specification");
+        .is_some_and(|d| {
+            d.trim()
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                == "www.rssboard.org/rss-specification"
+        });
     let mut warned = false;
-    for el in root.descendants().filter(|d| d.is_element() && d.tag_name().namespace().is_none()) {
+    for el in root
+        .descendants()
+        .filter(|d| d.is_element() && d.tag_name().namespace().is_none())
+    {
         for a in el.attributes() {
             let Some(ns) = a.namespace() else { continue };
             if ns == super::XML_NS {
@@ -83,7 +93,11 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
                 cx.report_at(
                     a.range().start,
                     "UseOfExtensionAttr",
-                    format!("<{}> has the extension attribute {:?}, which RSS 2.0 does not provide for", el.tag_name().name(), a.name()),
+                    format!(
+                        "<{}> has the extension attribute {:?}, which RSS 2.0 does not provide for",
+                        el.tag_name().name(),
+                        a.name()
+                    ),
                 );
             }
         }
@@ -392,9 +406,19 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     (None, "source", Some(DC), "source"),
     (None, "guid", Some(ATOM), "id"),
     (None, "title", Some(ATOM), "title"),
-    (None, "lastBuildDate", Some("http://purl.org/dc/terms/"), "modified"),
+    (
+        None,
+        "lastBuildDate",
+        Some("http://purl.org/dc/terms/"),
+        "modified",
+    ),
     (None, "lastBuildDate", Some(ATOM), "updated"),
-    (None, "generator", Some("http://webns.net/mvcb/"), "generatorAgent"),
+    (
+        None,
+        "generator",
+        Some("http://webns.net/mvcb/"),
+        "generatorAgent",
+    ),
     (
         Some("http://backend.userland.com/creativeCommonsRssModule"),
         "license",
@@ -414,7 +438,10 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             cx.report(
                 e,
                 class,
-                format!("<{a}> and <{}> say the same thing: keep one", e.tag_name().name()),
+                format!(
+                    "<{a}> and <{}> say the same thing: keep one",
+                    e.tag_name().name()
+                ),
             );
         }
     }
@@ -441,7 +468,7 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     if let Some(content) = find_child(parent, Some(ext::CONTENT_NS), "encoded") {
         let before = find_child(parent, None, "description")
             .is_some_and(|d| d.range().start < content.range().start);
-        if !before && parent.tag_name().name() == "item" {
+        if !before && cx.rss2 && parent.tag_name().name() == "item" {
             cx.report(
                 content,
                 "NeedDescriptionBeforeContent",
@@ -535,9 +562,17 @@ fn contact(cx: &mut Ctx, node: Node) {
     let at = v.find('@').is_some_and(|i| i > 0);
     if at && !v.ends_with(')') {
         if v.contains(' ') {
-            cx.report(node, "EmailFormat", format!("<{name}> {v:?}: write \"addr@example.com (Name)\""));
+            cx.report(
+                node,
+                "EmailFormat",
+                format!("<{name}> {v:?}: write \"addr@example.com (Name)\""),
+            );
         } else {
-            cx.report(node, "MissingRealName", format!("<{name}> should name the person: \"{v} (Name)\""));
+            cx.report(
+                node,
+                "MissingRealName",
+                format!("<{name}> should name the person: \"{v} (Name)\""),
+            );
         }
         return;
     }
@@ -594,9 +629,13 @@ pub(super) fn unqualified_addr(v: &str) -> bool {
         return false;
     };
     !local.is_empty()
-        && local.chars().all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
         && host.starts_with(|c: char| c.is_ascii_alphabetic())
-        && host.chars().all(|c| c.is_alphanumeric() || "_.-".contains(c))
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.-".contains(c))
 }
 
 fn category(cx: &mut Ctx, node: Node) {
