@@ -521,7 +521,7 @@ fn atom_author_content_and_id_rules() {
         only(&f, "MissingTextualContent").severity,
         Severity::Warning
     );
-    let twice = atom("", "</entry>\n<entry><title>Again</title><id>https://example.com/first/</id><updated>2021-08-15T09:59:23Z</updated><link href=\"https://example.com/again/\"/>\n");
+    let twice = atom("", "</entry>\n<entry><title>Again</title><id>https://example.com/first/</id><updated>2021-08-14T09:59:23Z</updated><link href=\"https://example.com/again/\"/>\n");
     assert_eq!(
         only(&lint(&twice), "DuplicateEntries").severity,
         Severity::Warning
@@ -558,7 +558,7 @@ fn rss_09x_and_rss_10_are_recognised() {
 </rdf:RDF>"#;
     assert_eq!(lint(rdf), vec![]);
     let no_link = rdf.replace("<link>https://example.com/i</link>", "");
-    assert_eq!(only(&lint(&no_link), "MissingLink").line, Some(7));
+    assert_eq!(only(&lint(&no_link), "MissingElement").line, Some(7));
 }
 
 /// Serves `body` with `content_type` to every request on 127.0.0.1, in a thread.

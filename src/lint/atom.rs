@@ -204,22 +204,27 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
                 .push((updated.as_deref(), *node));
         }
     }
+    // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
+    // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
+    // generator, not revisions.
+    if entries.len() > 2 && by_id.len() == 1 && entries.iter().all(|(i, _, _)| i.is_some()) {
+        let (id, v) = by_id.iter().next().expect("one id");
+        cx.report(
+            v[1].1,
+            "DuplicateIds",
+            format!("every entry has the id {id}: ids must tell entries apart"),
+        );
+        return;
+    }
     let mut ids: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
     ids.sort_by_key(|(_, v)| v[1].1.range().start);
     for (id, v) in ids {
         let mut dates = HashSet::new();
-        let same = v.iter().any(|(u, _)| !dates.insert(*u));
-        if same {
+        if let Some((_, node)) = v.iter().find(|(u, _)| !dates.insert(*u)) {
             cx.report(
-                v[1].1,
-                "DuplicateIds",
-                format!("two entries have the id {id} and the same <updated>"),
-            );
-        } else {
-            cx.report(
-                v[1].1,
+                *node,
                 "DuplicateEntries",
-                format!("two entries have the id {id}"),
+                format!("two entries have the id {id} and the same <updated>: a revision needs a new date"),
             );
         }
     }
@@ -293,12 +298,12 @@ fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
 
 /// An element outside the Atom namespace inside an Atom element.
 fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
-    if node.tag_name().namespace().is_none() {
+    if super::ns(node).is_none() {
         cx.report(
             node,
-            "UndefinedElement",
+            "UndeterminableVocabulary",
             format!(
-                "<{}> in <{parent}> is in no namespace",
+                "<{}> in <{parent}> is in no namespace: readers cannot tell what it means",
                 node.tag_name().name()
             ),
         );
@@ -311,6 +316,19 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
 /// is none of them.
 fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) -> bool {
     let name = c.tag_name().name();
+    let known = matches!(
+        (parent, name),
+        (
+            _,
+            "id" | "title" | "rights" | "updated" | "author" | "contributor" | "link" | "category"
+        ) | (
+            "feed" | "source",
+            "subtitle" | "generator" | "icon" | "logo"
+        ) | ("entry", "published")
+    );
+    if !known {
+        return false;
+    }
     let once = matches!(
         name,
         "id" | "title"
@@ -472,13 +490,16 @@ fn text_construct(cx: &mut Ctx, node: Node) {
         }
         "html" => {
             if let Some(c) = elements(node).next() {
+                // Atom 0.3's mode="escaped" promised escaped markup; type="html" holds text.
+                let class = if node.attribute("mode") == Some("escaped") {
+                    "NotEscaped"
+                } else {
+                    "UndefinedElement"
+                };
                 cx.report(
                     c,
-                    "NotEscaped",
-                    format!(
-                        "<{}> of type html must hold escaped markup, not elements",
-                        node.tag_name().name()
-                    ),
+                    class,
+                    format!("<{name}> of type html must hold escaped markup, not elements"),
                 );
                 return;
             }
@@ -486,15 +507,19 @@ fn text_construct(cx: &mut Ctx, node: Node) {
             html::check_html(cx, node, &v, true);
         }
         "xhtml" => xhtml(cx, node),
+        "" => cx.report_attr(
+            node,
+            "type",
+            "AttrNotBlank",
+            format!("<{name}> has a blank type"),
+        ),
+        other if !valid_mime(other) => cx.report_attr(
+            node,
+            "type",
+            "InvalidMIMEType",
+            format!("<{name}> type {other:?} must be text, html or xhtml"),
+        ),
         other => {
-            if other.is_empty() {
-                cx.report_attr(
-                    node,
-                    "type",
-                    "AttrNotBlank",
-                    format!("<{name}> has a blank type"),
-                );
-            }
             if other.eq_ignore_ascii_case("text/html") {
                 cx.report_attr(
                     node,
@@ -517,9 +542,7 @@ fn text_construct(cx: &mut Ctx, node: Node) {
 fn xhtml(cx: &mut Ctx, node: Node) {
     let kids: Vec<Node> = elements(node).collect();
     let div = kids.first().filter(|d| {
-        kids.len() == 1
-            && d.tag_name().namespace() == Some(XHTML_NS)
-            && d.tag_name().name() == "div"
+        kids.len() == 1 && super::ns(**d) == Some(XHTML_NS) && d.tag_name().name() == "div"
     });
     let stray_text = node
         .children()
@@ -683,11 +706,12 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             cx.report_attr(
                 node,
                 "length",
-                "InvalidIntegerAttribute",
-                format!("<link> length {l:?} is not a number"),
+                "InvalidNonNegativeInteger",
+                format!("<link> length {l:?} is not a number of bytes"),
             );
         }
     }
+
     if let Some(t) = node.attribute("title") {
         let raw = t.to_string();
         if let Some(w) = html::text_contains_html(t, &raw) {
@@ -699,10 +723,10 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if rel_of(node) == "self" && node.tag_name().namespace() == Some(ATOM_NS) {
+    if rel_of(node) == "self" && super::ns(node) == Some(ATOM_NS) {
         let parent_is_atom = node
             .parent_element()
-            .is_some_and(|p| p.tag_name().namespace() == Some(ATOM_NS));
+            .is_some_and(|p| super::ns(p) == Some(ATOM_NS));
         if parent_is_atom {
             rss::self_link_checks(cx, node);
         }
@@ -717,8 +741,8 @@ pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
 /// Two alternate links with the same type and language.
 fn duplicate_links(cx: &mut Ctx, parent: Node) {
     let mut seen = HashSet::new();
-    for l in elements(parent)
-        .filter(|c| c.tag_name().namespace() == Some(ATOM_NS) && c.tag_name().name() == "link")
+    for l in
+        elements(parent).filter(|c| super::ns(*c) == Some(ATOM_NS) && c.tag_name().name() == "link")
     {
         if rel_of(l) != "alternate" {
             continue;
@@ -814,9 +838,9 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
                 if seen[name] == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
                 }
-                if elements(c).any(|s| {
-                    s.tag_name().namespace() == Some(ATOM_NS) && s.tag_name().name() == "author"
-                }) {
+                if elements(c)
+                    .any(|s| super::ns(s) == Some(ATOM_NS) && s.tag_name().name() == "author")
+                {
                     has_author = true;
                 }
                 source(cx, c);
@@ -847,11 +871,14 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "<entry> must have a <content> or a <link rel=\"alternate\">",
         );
     }
-    let out_of_line = content.is_some_and(|c| c.has_attribute("src") || content_is_base64(c));
+    let out_of_line = content.is_some_and(|c| {
+        c.has_attribute("src")
+            || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
+    });
     if out_of_line && !seen.contains_key("summary") {
         cx.report(
             e,
-            "MissingSummary",
+            "MissingElement",
             "<entry> with out-of-line or binary content must have a <summary>",
         );
     }
@@ -904,7 +931,13 @@ fn content_element(cx: &mut Ctx, c: Node) {
             Uri::Any,
             "<content> src",
         );
-        if elements(c).next().is_some() || !text_of(c).trim().is_empty() {
+        if let Some(child) = elements(c).next() {
+            cx.report(
+                child,
+                "UndefinedElement",
+                "<content> with src must be empty",
+            );
+        } else if !text_of(c).trim().is_empty() {
             cx.report(c, "UnexpectedText", "<content> with src must be empty");
         }
         match ty {

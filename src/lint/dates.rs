@@ -337,9 +337,17 @@ pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOff
 
 /// Checks an Atom date construct (`updated`, `published`).
 pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
-    let value = super::text_of(node);
+    let raw = super::text_of(node);
     let name = node.tag_name().name();
-    match parse_rfc3339(&value) {
+    let value = raw.trim();
+    if value != raw && !value.is_empty() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            format!("<{name}> has white space around its date"),
+        );
+    }
+    match parse_rfc3339(value) {
         Some(d) => {
             if implausible(&d) {
                 cx.report(

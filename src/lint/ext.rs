@@ -109,12 +109,14 @@ const DC_ELEMENTS: &[&str] = &[
 
 /// Checks one element of a namespace other than the document's own.
 pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
-    let Some(ns) = node.tag_name().namespace() else {
+    let Some(ns) = super::ns(node) else {
         return;
     };
     let name = node.tag_name().name();
     match ns {
         DC_NS => {
+            // Qualified Dublin Core refines an element with a dot: dc:date.Taken.
+            let name = name.split('.').next().unwrap_or(name);
             if !DC_ELEMENTS.contains(&name) {
                 rss::undefined(cx, node, parent);
                 return;
@@ -289,11 +291,14 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
     let _ = elements(node);
 }
 
+/// Whether feeds commonly use the namespace `ns`.
+pub(super) fn is_known(ns: &str) -> bool {
+    KNOWN.contains(&ns) || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns)
+}
+
 /// Reports a namespace nobody knows, once per document.
 pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
-    if KNOWN.contains(&ns)
-        || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns)
-    {
+    if is_known(ns) {
         return;
     }
     if cx.seen_ns.insert(ns.to_string()) {

@@ -698,8 +698,12 @@ fn unterminated_tag(html: &str) -> bool {
 
 /// Control characters that cannot appear in HTML text.
 fn control_chars(html: &str) -> bool {
-    html.chars()
-        .any(|c| ('\u{80}'..='\u{9f}').contains(&c) || (c.is_control() && !c.is_whitespace()))
+    let b = html.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    })
 }
 
 /// Checks an HTML string (escaped in the feed) reported at `node`.
@@ -824,7 +828,7 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
     let mut not_html = false;
     for el in div.descendants().filter(|d| d.is_element()) {
         let n = el.tag_name().name();
-        let ns = el.tag_name().namespace();
+        let ns = super::ns(el);
         if ns != Some(super::atom::XHTML_NS) {
             if ns == Some(MATHML_NS) || ns == Some(SVG_NS) {
                 continue;
@@ -835,11 +839,12 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
                     "MissingNamespace",
                     format!("<{n}> in XHTML content is in no namespace"),
                 ),
-                Some(other) => cx.report(
+                Some(other) if super::ext::is_known(other) => cx.report(
                     el,
                     "UndefinedElement",
                     format!("<{n}> (namespace {other}) does not belong in XHTML content"),
                 ),
+                Some(other) => super::ext::unknown_namespace(cx, el.range().start, other),
             }
             continue;
         }

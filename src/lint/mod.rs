@@ -610,6 +610,11 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     }
 }
 
+/// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.
+pub(crate) fn ns<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    node.tag_name().namespace().filter(|n| !n.is_empty())
+}
+
 /// Child elements of `node`.
 pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children().filter(|c| c.is_element())

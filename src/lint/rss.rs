@@ -43,7 +43,7 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
     super::stray_text(cx, root);
     let mut channels = 0;
     for c in elements(root) {
-        match (c.tag_name().namespace(), c.tag_name().name()) {
+        match (super::ns(c), c.tag_name().name()) {
             (None, "channel") => {
                 channels += 1;
                 if channels > 1 {
@@ -67,9 +67,7 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
 fn extension_attributes(cx: &mut Ctx, root: Node) {
     let board = root
         .descendants()
-        .find(|d| {
-            d.is_element() && d.tag_name().namespace().is_none() && d.tag_name().name() == "docs"
-        })
+        .find(|d| d.is_element() && super::ns(*d).is_none() && d.tag_name().name() == "docs")
         .map(text_of)
         .is_some_and(|d| {
             d.trim()
@@ -80,7 +78,7 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
     let mut warned = false;
     for el in root
         .descendants()
-        .filter(|d| d.is_element() && d.tag_name().namespace().is_none())
+        .filter(|d| d.is_element() && super::ns(*d).is_none())
     {
         for a in el.attributes() {
             let Some(ns) = a.namespace() else { continue };
@@ -155,8 +153,8 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut misplaced = false;
     for c in elements(ch) {
         let name = c.tag_name().name();
-        if c.tag_name().namespace().is_some() {
-            if c.tag_name().namespace() == Some(super::atom::ATOM_NS) && name == "link" {
+        if super::ns(c).is_some() {
+            if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
                 if c.attribute("rel") == Some("self") {
                     self_link = true;
                     self_link_checks(cx, c);
@@ -207,18 +205,15 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             "cloud" => cloud(cx, c),
             "ttl" => {
                 let v = text_of(c);
-                match v.trim().parse::<i64>() {
-                    Ok(n) if n > 0 => {}
-                    Ok(_) => cx.report(
+                if v.trim().is_empty() {
+                    cx.report(c, "NotBlank", "<ttl> should not be blank");
+                }
+                if !v.trim().parse::<u64>().is_ok_and(|n| n > 0) {
+                    cx.report(
                         c,
                         "InvalidPositiveInteger",
                         format!("<ttl> {v:?} must be a positive number of minutes"),
-                    ),
-                    Err(_) => cx.report(
-                        c,
-                        "InvalidInteger",
-                        format!("<ttl> {v:?} is not a whole number"),
-                    ),
+                    );
                 }
             }
             "rating" => {}
@@ -262,9 +257,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
         );
     }
     // The image describes the channel: its title and link should be the channel's.
-    if let Some(img) =
-        elements(ch).find(|c| c.tag_name().namespace().is_none() && c.has_tag_name("image"))
-    {
+    if let Some(img) = elements(ch).find(|c| super::ns(*c).is_none() && c.has_tag_name("image")) {
         if let (Some(t), Some(it)) = (&title, child(img, "title")) {
             if text_of(it).trim() != t.trim() {
                 cx.report(
@@ -288,7 +281,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
 
 /// The first child element in no namespace named `name`.
 pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    elements(node).find(|c| c.tag_name().namespace().is_none() && c.tag_name().name() == name)
+    elements(node).find(|c| super::ns(*c).is_none() && c.tag_name().name() == name)
 }
 
 /// Checks of a self link shared by RSS and Atom: relative, or not where the feed is.
@@ -325,8 +318,8 @@ fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usiz
     let mut enclosures = 0;
     for c in elements(it) {
         let name = c.tag_name().name();
-        if c.tag_name().namespace().is_some() {
-            if c.tag_name().namespace() == Some(super::atom::ATOM_NS) && name == "link" {
+        if super::ns(c).is_some() {
+            if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
                 super::atom::link_in_rss(cx, c);
             } else {
                 ext::element(cx, c, "item");
@@ -428,7 +421,7 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
 ];
 
 fn find_child<'a, 'i>(parent: Node<'a, 'i>, ns: Option<&str>, name: &str) -> Option<Node<'a, 'i>> {
-    elements(parent).find(|e| e.tag_name().namespace() == ns && e.tag_name().name() == name)
+    elements(parent).find(|e| super::ns(*e) == ns && e.tag_name().name() == name)
 }
 
 /// Core elements and extension elements with the same meaning side by side.
@@ -680,7 +673,7 @@ fn image(cx: &mut Ctx, img: Node) {
     let mut seen: HashSet<&str> = HashSet::new();
     for c in elements(img) {
         let name = c.tag_name().name();
-        if c.tag_name().namespace().is_some() {
+        if super::ns(c).is_some() {
             ext::element(cx, c, "image");
             continue;
         }
@@ -729,7 +722,7 @@ fn text_input(cx: &mut Ctx, ti: Node) {
     let mut seen: HashSet<&str> = HashSet::new();
     for c in elements(ti) {
         let name = c.tag_name().name();
-        if c.tag_name().namespace().is_some() {
+        if super::ns(c).is_some() {
             ext::element(cx, c, "textInput");
             continue;
         }
@@ -777,7 +770,7 @@ fn text_input(cx: &mut Ctx, ti: Node) {
 fn skip_hours(cx: &mut Ctx, node: Node) {
     let mut hours = HashSet::new();
     for c in elements(node) {
-        if c.tag_name().namespace().is_some() || c.tag_name().name() != "hour" {
+        if super::ns(c).is_some() || c.tag_name().name() != "hour" {
             undefined(cx, c, "skipHours");
             continue;
         }
@@ -816,7 +809,7 @@ fn skip_days(cx: &mut Ctx, node: Node) {
     let mut days = HashSet::new();
     let mut n = 0;
     for c in elements(node) {
-        if c.tag_name().namespace().is_some() || c.tag_name().name() != "day" {
+        if super::ns(c).is_some() || c.tag_name().name() != "day" {
             undefined(cx, c, "skipDays");
             continue;
         }
@@ -854,15 +847,38 @@ fn enclosure(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    url_attr(cx, node, "url", Uri::Full);
-    if let Some(l) = node.attribute("length") {
-        if l.trim().parse::<u64>().is_err() {
+    // The enclosure is downloaded: it must be an http(s) URL.
+    if let Some(u) = node.attribute("url") {
+        let http = matches!(
+            urls::scheme_of(u).map(str::to_ascii_lowercase).as_deref(),
+            Some("http") | Some("https")
+        );
+        if !http {
             cx.report_attr(
+                node,
+                "url",
+                "InvalidURLAttribute",
+                format!("<enclosure> url {u:?} must be an http or https URL"),
+            );
+        } else {
+            url_attr(cx, node, "url", Uri::Full);
+        }
+    }
+    if let Some(l) = node.attribute("length") {
+        match l.trim().parse::<i64>() {
+            Ok(n) if n < 0 => cx.report_attr(
+                node,
+                "length",
+                "UseZeroForUnknown",
+                format!("<enclosure> length {l:?}: write 0 when the size is unknown"),
+            ),
+            Ok(_) => {}
+            Err(_) => cx.report_attr(
                 node,
                 "length",
                 "InvalidIntegerAttribute",
                 format!("<enclosure> length {l:?} is not a number of bytes"),
-            );
+            ),
         }
     }
     if let Some(t) = node.attribute("type") {
@@ -969,7 +985,7 @@ fn source(cx: &mut Ctx, node: Node) {
 /// Lints an RSS 1.0 (or 0.90) `<rdf:RDF>` document.
 pub(super) fn lint_rdf(cx: &mut Ctx, root: Node) {
     let ns = elements(root)
-        .map(|c| c.tag_name().namespace())
+        .map(|c| super::ns(c))
         .find(|n| *n == Some(RSS10_NS) || *n == Some(RSS090_NS))
         .flatten()
         .unwrap_or(RSS10_NS);
@@ -977,7 +993,7 @@ pub(super) fn lint_rdf(cx: &mut Ctx, root: Node) {
     for c in elements(root) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ns) {
-            if tn.namespace().is_none() {
+            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
                 cx.report(
                     c,
                     "UndefinedElement",
@@ -1034,7 +1050,9 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
         _ => &["title", "link", "description", "name"],
     };
     let required: &[&str] = match kind {
-        "channel" if ns == RSS10_NS => &["title", "link", "description", "items"],
+        "channel" if ns == RSS10_NS && node.has_attribute((RDF_NS, "about")) => {
+            &["title", "link", "description", "items"]
+        }
         "channel" => &["title", "link", "description"],
         "item" => &["title", "link"],
         "image" => &["title", "link", "url"],
@@ -1044,7 +1062,7 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
     for c in elements(node) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ns) {
-            if tn.namespace().is_none() {
+            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
                 cx.report(
                     c,
                     "UndefinedElement",
@@ -1093,10 +1111,10 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
     }
     for el in required {
         if !seen.contains(el) {
-            let class = match *el {
-                "title" => "MissingTitle",
-                "link" => "MissingLink",
-                "description" => "MissingDescription",
+            let class = match (*el, kind) {
+                ("title", "channel" | "image" | "textinput") => "MissingTitle",
+                ("link", "channel" | "image" | "textinput") => "MissingLink",
+                ("description", "channel" | "textinput") => "MissingDescription",
                 _ => "MissingElement",
             };
             cx.report(node, class, format!("<{kind}> must have a <{el}>"));
@@ -1107,7 +1125,7 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
 
 /// `<items><rdf:Seq><rdf:li rdf:resource="…"/>…</rdf:Seq></items>`.
 fn rdf_items(cx: &mut Ctx, items: Node) {
-    let seq = elements(items).find(|s| s.tag_name().namespace() == Some(RDF_NS));
+    let seq = elements(items).find(|s| super::ns(*s) == Some(RDF_NS));
     let Some(seq) = seq else { return };
     for li in elements(seq) {
         for a in li.attributes() {

@@ -269,21 +269,20 @@ fn xml_version(text: &str) -> Option<&str> {
 /// C1 control characters, or a UTF-8 sequence read as Latin-1 ("Ã©"), in text.
 fn bad_characters(cx: &mut Ctx) {
     let text = cx.doc.input_text();
-    let mut prev: Option<char> = None;
-    let mut found = None;
-    for (i, c) in text.char_indices() {
-        if ('\u{80}'..='\u{9f}').contains(&c) {
-            found = Some(i);
-            break;
-        }
-        if let Some(p) = prev {
-            if ('\u{c2}'..='\u{df}').contains(&p) && ('\u{a0}'..='\u{bf}').contains(&c) {
-                found = Some(i - p.len_utf8());
-                break;
-            }
-        }
-        prev = Some(c);
+    if text.is_ascii() {
+        return;
     }
+    // In UTF-8: U+0080–U+009F is C2 80–9F; U+00C2–U+00DF is C3 82–9F and
+    // U+00A0–U+00BF is C2 A0–BF.
+    let b = text.as_bytes();
+    let c1 = |i: usize| b[i] == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
+    let mojibake = |i: usize| {
+        b[i] == 0xC3
+            && b.get(i + 1).is_some_and(|n| (0x82..=0x9F).contains(n))
+            && b.get(i + 2) == Some(&0xC2)
+            && b.get(i + 3).is_some_and(|n| (0xA0..=0xBF).contains(n))
+    };
+    let found = (0..b.len()).find(|&i| b[i] >= 0xC2 && b[i] <= 0xC3 && (c1(i) || mojibake(i)));
     if let Some(i) = found {
         cx.report_at(
             i,
