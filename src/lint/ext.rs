@@ -291,6 +291,86 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
     let _ = elements(node);
 }
 
+/// Prefixes with a conventional namespace: binding one to another namespace
+/// confuses readers that match on prefixes.
+const RESERVED_PREFIXES: &[(&str, &str)] = &[
+    ("admin", ADMIN_NS),
+    ("ag", "http://purl.org/rss/1.0/modules/aggregation/"),
+    ("annotate", "http://purl.org/rss/1.0/modules/annotate/"),
+    ("atom", "http://www.w3.org/2005/Atom"),
+    (
+        "blogChannel",
+        "http://backend.userland.com/blogChannelModule",
+    ),
+    ("cc", "http://web.resource.org/cc/"),
+    ("content", CONTENT_NS),
+    (
+        "creativeCommons",
+        "http://backend.userland.com/creativeCommonsRssModule",
+    ),
+    ("dc", DC_NS),
+    ("dcterms", DCTERMS_NS),
+    ("ev", "http://purl.org/rss/1.0/modules/event/"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("geo", GEO_NS),
+    ("georss", "http://www.georss.org/georss"),
+    ("itunes", "http://www.itunes.com/dtds/podcast-1.0.dtd"),
+    ("rdf", RDF_NS),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("slash", SLASH_NS),
+    ("sy", SY_NS),
+    ("taxo", "http://purl.org/rss/1.0/modules/taxonomy/"),
+    ("thr", "http://purl.org/syndication/thread/1.0"),
+    ("thr", "http://purl.org/rss/1.0/modules/threading/"),
+    (
+        "trackback",
+        "http://madskills.com/public/xml/rss/module/trackback/",
+    ),
+    ("wfw", "http://wellformedweb.org/CommentAPI/"),
+    ("xhtml", "http://www.w3.org/1999/xhtml"),
+];
+
+/// Meatball wiki's old namespace, replaced by purl.org/rss/1.0/modules/wiki/.
+const OLD_WIKI_NS: &str = "http://www.usemod.com/cgi-bin/mb.pl?ModWiki";
+
+/// Namespace declarations: conventional prefixes bound elsewhere, obsolete namespaces.
+pub(super) fn declarations(cx: &mut Ctx) {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for el in cx.doc.descendants().filter(|d| d.is_element()) {
+        for decl in el.namespaces() {
+            let (Some(prefix), uri) = (decl.name(), decl.uri()) else {
+                continue;
+            };
+            if seen.contains(&(prefix, uri)) {
+                continue;
+            }
+            seen.push((prefix, uri));
+            if uri == OLD_WIKI_NS {
+                cx.seen_ns.insert(uri.to_string());
+                cx.report(
+                    el,
+                    "ObsoleteWikiNamespace",
+                    "the ModWiki namespace moved to http://purl.org/rss/1.0/modules/wiki/",
+                );
+            } else if let Some((_, conventional)) =
+                RESERVED_PREFIXES.iter().find(|(p, _)| *p == prefix)
+            {
+                let elsewhere = !RESERVED_PREFIXES
+                    .iter()
+                    .any(|(p, u)| *p == prefix && *u == uri);
+                if elsewhere {
+                    cx.seen_ns.insert(uri.to_string());
+                    cx.report(
+                        el,
+                        "ReservedPrefix",
+                        format!("the prefix {prefix:?} usually means {conventional}, not {uri}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Whether feeds commonly use the namespace `ns`.
 pub(super) fn is_known(ns: &str) -> bool {
     KNOWN.contains(&ns) || [DC_NS, DCTERMS_NS, CONTENT_NS, SY_NS, SLASH_NS, ADMIN_NS].contains(&ns)

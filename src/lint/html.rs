@@ -4,6 +4,8 @@
 //! (SecurityRisk, SecurityRiskAttr, DangerousStyleAttr) — plus relative references
 //! that a reader cannot resolve (ContainsRelRef).
 
+use std::borrow::Cow;
+
 use roxmltree::Node;
 
 use super::{urls, Ctx};
@@ -135,18 +137,18 @@ const HTML_TAGS: &[&str] = &[
 
 /// Common HTML named entities (those text is likely to carry by mistake).
 const HTML_ENTITIES: &[&str] = &[
-    "nbsp", "amp", "lt", "gt", "quot", "apos", "copy", "reg", "trade", "hellip", "mdash", "ndash",
-    "lsquo", "rsquo", "ldquo", "rdquo", "laquo", "raquo", "bull", "middot", "eacute", "egrave",
-    "aacute", "agrave", "oacute", "uacute", "iacute", "auml", "ouml", "uuml", "szlig", "ccedil",
-    "ntilde", "euro", "pound", "yen", "cent", "sect", "para", "deg", "plusmn", "times", "divide",
-    "frac12", "frac14", "frac34", "alpha", "beta", "gamma", "delta", "epsilon", "omega", "pi",
-    "sigma", "mu", "lambda", "theta", "Omega", "Alpha", "Beta", "Delta", "Sigma", "Pi", "iexcl",
-    "iquest", "acute", "uml", "shy", "macr", "sup1", "sup2", "sup3", "ordf", "ordm", "not",
-    "curren", "brvbar", "cedil", "micro", "dagger", "Dagger", "permil", "larr", "rarr", "uarr",
-    "darr", "harr", "hearts", "spades", "clubs", "diams", "infin", "ne", "le", "ge", "sum", "prod",
-    "radic", "int", "part", "nabla", "isin", "cap", "cup", "sube", "supe", "emsp", "ensp",
-    "thinsp", "zwj", "zwnj", "lrm", "rlm", "oelig", "scaron", "yuml", "circ", "tilde", "prime",
-    "Prime", "oline", "frasl", "weierp", "image", "real", "alefsym",
+    "Alpha", "Beta", "Dagger", "Delta", "Omega", "Pi", "Prime", "Sigma", "aacute", "acute",
+    "agrave", "alefsym", "alpha", "amp", "apos", "auml", "beta", "brvbar", "bull", "cap", "ccedil",
+    "cedil", "cent", "circ", "clubs", "copy", "cup", "curren", "dagger", "darr", "deg", "delta",
+    "diams", "divide", "eacute", "egrave", "emsp", "ensp", "epsilon", "euro", "frac12", "frac14",
+    "frac34", "frasl", "gamma", "ge", "gt", "harr", "hearts", "hellip", "iacute", "iexcl", "image",
+    "infin", "int", "iquest", "isin", "lambda", "laquo", "larr", "ldquo", "le", "lrm", "lsquo",
+    "lt", "macr", "mdash", "micro", "middot", "mu", "nabla", "nbsp", "ndash", "ne", "not",
+    "ntilde", "oacute", "oelig", "oline", "omega", "ordf", "ordm", "ouml", "para", "part",
+    "permil", "pi", "plusmn", "pound", "prime", "prod", "quot", "radic", "raquo", "rarr", "rdquo",
+    "real", "reg", "rlm", "rsquo", "scaron", "sect", "shy", "sigma", "spades", "sube", "sum",
+    "sup1", "sup2", "sup3", "supe", "szlig", "theta", "thinsp", "tilde", "times", "trade",
+    "uacute", "uarr", "uml", "uuml", "weierp", "yen", "yuml", "zwj", "zwnj",
 ];
 
 /// CSS properties that cannot move content over the reader's page.
@@ -192,6 +194,8 @@ const SAFE_CSS: &[&str] = &[
     "height",
     "letter-spacing",
     "line-height",
+    "list-style",
+    "list-style-type",
     "margin",
     "margin-bottom",
     "margin-left",
@@ -224,12 +228,24 @@ const SAFE_CSS: &[&str] = &[
     "volume",
     "white-space",
     "width",
-    "list-style",
-    "list-style-type",
 ];
 
+/// Whether the sorted `list` holds `name`.
+fn has(list: &[&str], name: &str) -> bool {
+    list.binary_search(&name).is_ok()
+}
+
+/// `s` in ASCII lower case, borrowed when it already is.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 pub(super) fn is_html_tag(name: &str) -> bool {
-    HTML_TAGS.contains(&name.to_ascii_lowercase().as_str())
+    has(HTML_TAGS, &lower(name))
 }
 
 /// One tag found in an HTML string.
@@ -340,7 +356,7 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
         let name: &str = &rest[..rest
             .find(|c: char| !c.is_ascii_alphanumeric())
             .unwrap_or(rest.len())];
-        if HTML_ENTITIES.contains(&name) {
+        if has(HTML_ENTITIES, name) {
             return Some(format!("&{name};"));
         }
     }
@@ -400,16 +416,16 @@ const SAFE_TAGS: &[&str] = &[
     "fieldset",
     "figcaption",
     "figure",
-    "footer",
     "font",
+    "footer",
     "form",
-    "header",
     "h1",
     "h2",
     "h3",
     "h4",
     "h5",
     "h6",
+    "header",
     "hgroup",
     "hr",
     "i",
@@ -426,17 +442,20 @@ const SAFE_TAGS: &[&str] = &[
     "menu",
     "meter",
     "nav",
+    "noscript",
     "ol",
-    "output",
     "optgroup",
     "option",
+    "output",
     "p",
     "picture",
     "pre",
     "progress",
     "q",
+    "rb",
     "rp",
     "rt",
+    "rtc",
     "ruby",
     "s",
     "samp",
@@ -455,10 +474,10 @@ const SAFE_TAGS: &[&str] = &[
     "td",
     "template",
     "textarea",
-    "time",
     "tfoot",
     "th",
     "thead",
+    "time",
     "tr",
     "track",
     "tt",
@@ -466,10 +485,7 @@ const SAFE_TAGS: &[&str] = &[
     "ul",
     "var",
     "video",
-    "noscript",
     "wbr",
-    "rb",
-    "rtc",
 ];
 
 /// Attributes a reader may keep (event handlers and the like are not among them).
@@ -556,6 +572,7 @@ const SAFE_ATTRS: &[&str] = &[
     "rel",
     "rev",
     "reversed",
+    "role",
     "rows",
     "rowspan",
     "rules",
@@ -583,11 +600,11 @@ const SAFE_ATTRS: &[&str] = &[
     "wrap",
     "xml:lang",
     "xmlns",
-    "role",
 ];
 
 /// CSS keywords common in feeds that cannot move content around.
 const SAFE_CSS_KEYWORDS: &[&str] = &[
+    "!important",
     "aqua",
     "auto",
     "black",
@@ -604,14 +621,13 @@ const SAFE_CSS_KEYWORDS: &[&str] = &[
     "fuchsia",
     "gray",
     "green",
-    "!important",
     "italic",
     "left",
     "lime",
     "maroon",
     "medium",
-    "none",
     "navy",
+    "none",
     "normal",
     "nowrap",
     "olive",
@@ -619,8 +635,8 @@ const SAFE_CSS_KEYWORDS: &[&str] = &[
     "purple",
     "red",
     "right",
-    "solid",
     "silver",
+    "solid",
     "teal",
     "top",
     "transparent",
@@ -669,7 +685,7 @@ fn dangerous_style(style: &str) -> Option<String> {
             return Some(decl.trim().to_string());
         };
         let prop = prop.trim();
-        if !SAFE_CSS.contains(&prop) {
+        if !has(SAFE_CSS, prop) {
             return Some(prop.to_string());
         }
         let shorthand = matches!(
@@ -679,7 +695,7 @@ fn dangerous_style(style: &str) -> Option<String> {
         if shorthand {
             if let Some(k) = value
                 .split_whitespace()
-                .find(|k| !SAFE_CSS_KEYWORDS.contains(k) && !small_css_value(k))
+                .find(|k| !has(SAFE_CSS_KEYWORDS, k) && !small_css_value(k))
             {
                 return Some(k.to_string());
             }
@@ -722,21 +738,21 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         not_html = Some("it holds control characters".to_string());
     }
     for t in &tags {
-        let lname = t.name.to_ascii_lowercase();
-        if !HTML_TAGS.contains(&lname.as_str()) {
+        let lname = lower(t.name);
+        if !has(HTML_TAGS, &lname) {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
             continue;
         }
         if t.end {
             continue;
         }
-        if matches!(lname.as_str(), "html" | "head" | "body" | "title") {
+        if matches!(&*lname, "html" | "head" | "body" | "title") {
             not_html.get_or_insert_with(|| {
                 format!("<{}> belongs to a whole document, not a fragment", t.name)
             });
             continue;
         }
-        if !SAFE_TAGS.contains(&lname.as_str()) {
+        if !has(SAFE_TAGS, &lname) {
             if risky {
                 continue;
             }
@@ -786,7 +802,7 @@ fn check_attrs<'v>(
     base_ok: bool,
 ) {
     for (a, v) in attrs {
-        let la = a.to_ascii_lowercase();
+        let la = lower(a);
         if la == "style" {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
@@ -798,7 +814,7 @@ fn check_attrs<'v>(
                     ),
                 );
             }
-        } else if !SAFE_ATTRS.contains(&la.as_str()) && !la.starts_with("data-") {
+        } else if !has(SAFE_ATTRS, &la) && !la.starts_with("data-") {
             cx.report(
                 node,
                 "SecurityRiskAttr",
@@ -826,8 +842,19 @@ fn check_attrs<'v>(
 pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
     let mut risky = false;
     let mut not_html = false;
-    for el in div.descendants().filter(|d| d.is_element()) {
+    let mut prefix_warned = false;
+    for el in div.descendants().filter(|d| d.is_element() && *d != div) {
         let n = el.tag_name().name();
+        // Written `<xhtml:b>`: the source text after `<` is not the bare name.
+        let prefixed = !cx.doc.input_text()[el.range().start + 1..].starts_with(n);
+        if prefixed && !prefix_warned && super::ns(el) == Some(super::atom::XHTML_NS) {
+            prefix_warned = true;
+            cx.report(
+                el,
+                "AvoidNamespacePrefix",
+                "write XHTML elements without a namespace prefix: many readers need it",
+            );
+        }
         let ns = super::ns(el);
         if ns != Some(super::atom::XHTML_NS) {
             if ns == Some(MATHML_NS) || ns == Some(SVG_NS) {
@@ -857,7 +884,7 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        if !SAFE_TAGS.contains(&n) {
+        if !has(SAFE_TAGS, n) {
             if !risky {
                 risky = true;
                 cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
@@ -887,6 +914,20 @@ mod tests {
         assert!(text_contains_html("The &amp; entity", "The &#x26;amp; entity").is_none());
         assert!(text_contains_html("<b>bold</b>", "&lt;b>bold&lt;/b>").is_some());
         assert!(text_contains_html("Nice <gorilla> what", "Nice &#x3C;gorilla&#x3E;").is_none());
+    }
+
+    #[test]
+    fn lists_are_sorted_for_binary_search() {
+        for list in [
+            HTML_TAGS,
+            SAFE_TAGS,
+            SAFE_ATTRS,
+            SAFE_CSS,
+            SAFE_CSS_KEYWORDS,
+            HTML_ENTITIES,
+        ] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
     }
 
     #[test]

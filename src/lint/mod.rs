@@ -455,6 +455,7 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         seen_ns: Default::default(),
     };
     xml::check_prolog(&mut cx);
+    ext::declarations(&mut cx);
     match format {
         Format::Rss2 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss2),
         Format::Rss09 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss09),

@@ -420,14 +420,18 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     ),
 ];
 
-fn find_child<'a, 'i>(parent: Node<'a, 'i>, ns: Option<&str>, name: &str) -> Option<Node<'a, 'i>> {
-    elements(parent).find(|e| super::ns(*e) == ns && e.tag_name().name() == name)
-}
-
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
+    let kids: Vec<(Option<&str>, &str, Node)> = elements(parent)
+        .map(|e| (super::ns(e), e.tag_name().name(), e))
+        .collect();
+    let find = |ns: Option<&str>, name: &str| {
+        kids.iter()
+            .find(|(n, l, _)| *n == ns && *l == name)
+            .map(|(_, _, e)| *e)
+    };
     for (ns_a, a, ns_b, b) in SAME_MEANING {
-        if let (Some(_), Some(e)) = (find_child(parent, *ns_a, a), find_child(parent, *ns_b, b)) {
+        if let (Some(_), Some(e)) = (find(*ns_a, a), find(*ns_b, b)) {
             cx.report(
                 e,
                 class,
@@ -438,29 +442,26 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             );
         }
     }
-    // A description and another full description (xhtml:body, atom:content or
-    // atom:summary) side by side; content:encoded beside a description is the
-    // usual summary-and-full-text pair.
-    let description = find_child(parent, None, "description").is_some()
-        || find_child(parent, Some(ext::CONTENT_NS), "encoded").is_some();
-    let others = [
-        find_child(parent, Some(super::atom::XHTML_NS), "body"),
-        find_child(parent, Some(ATOM), "content").filter(|c| !c.has_attribute("src")),
-        find_child(parent, Some(ATOM), "summary"),
-    ];
-    if let Some(o) = others.iter().flatten().next() {
-        if description {
-            cx.report(
-                *o,
-                "DuplicateDescriptionSemantics",
-                format!("<{}> repeats the item's description", o.tag_name().name()),
-            );
-        }
+    // xhtml:body is a second full description; so are atom:content and
+    // atom:summary beside a description (content:encoded beside a description is
+    // the usual summary-and-full-text pair).
+    let description = find(None, "description").or(find(Some(ext::CONTENT_NS), "encoded"));
+    let duplicate = find(Some(super::atom::XHTML_NS), "body").or(description.and(
+        find(Some(ATOM), "content")
+            .filter(|c| !c.has_attribute("src"))
+            .or(find(Some(ATOM), "summary")),
+    ));
+    if let Some(o) = duplicate {
+        cx.report(
+            o,
+            "DuplicateDescriptionSemantics",
+            format!("<{}> repeats the item's description", o.tag_name().name()),
+        );
     }
     // content:encoded is the full text: readers expect the summary (description) first.
-    if let Some(content) = find_child(parent, Some(ext::CONTENT_NS), "encoded") {
-        let before = find_child(parent, None, "description")
-            .is_some_and(|d| d.range().start < content.range().start);
+    if let Some(content) = find(Some(ext::CONTENT_NS), "encoded") {
+        let before =
+            find(None, "description").is_some_and(|d| d.range().start < content.range().start);
         if !before && cx.rss2 && parent.tag_name().name() == "item" {
             cx.report(
                 content,
