@@ -698,3 +698,59 @@ fn each_unknown_namespace_is_reported_once() {
         7
     );
 }
+
+#[test]
+fn truncated_or_corrupted_input_never_panics() {
+    let rss_doc = rss(
+        "<pubDate>Sat, 14 Aug 2021 09:59:23 +0000</pubDate>\n",
+        "<description>&lt;p style=\"color: red\"&gt;caf\u{e9} &lt;a href=\"/x%2F\"&gt;x&lt;/a&gt;</description>\n<author>j@example.com (J\u{fc}rgen)</author>\n",
+    );
+    let atom_doc = atom(
+        "",
+        "<content type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">\u{4e2d}<b>x</b></div></content>\n",
+    );
+    let mut linted_clean = 0;
+    for doc in [rss_doc, atom_doc] {
+        for (i, _) in doc.char_indices() {
+            // Every prefix, and the document with one character replaced by a
+            // multi-byte one (inside dates, URLs, entities, tags…).
+            let _ = lint(&doc[..i]);
+            let mut changed = doc.clone();
+            let c = changed[i..].chars().next().expect("a char at a char index");
+            changed.replace_range(i..i + c.len_utf8(), "\u{e9}");
+            if lint(&changed)
+                .iter()
+                .all(|f| f.class.as_deref() != Some("SAXError"))
+            {
+                linted_clean += 1;
+            }
+        }
+    }
+    // Most replacements land in text and values, past the parser.
+    assert!(linted_clean > 500, "{linted_clean}");
+}
+
+#[test]
+fn feeds_as_published_are_checked_with_their_url_and_media_type() {
+    use feedwright::lint::lint_published;
+    let doc = rss("", "");
+    let url = "https://example.com/rss.xml";
+    assert_eq!(
+        lint_published(
+            doc.as_bytes(),
+            "rss.xml",
+            url,
+            "application/rss+xml; charset=utf-8"
+        ),
+        vec![]
+    );
+    let f = lint_published(doc.as_bytes(), "rss.xml", url, "text/plain; charset=utf-8");
+    assert_eq!(only(&f, "UnexpectedContentType").path, "rss.xml");
+    let f = lint_published(
+        doc.as_bytes(),
+        "rss.xml",
+        "https://example.com/categories/news/rss.xml",
+        "application/rss+xml; charset=utf-8",
+    );
+    assert_eq!(only(&f, "SelfDoesntMatchLocation").line, Some(7));
+}

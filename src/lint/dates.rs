@@ -49,6 +49,9 @@ pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
 /// and offsets whose minutes are not 00, 30 or 45.
 fn odd_zone(s: &str) -> Option<&'static str> {
     let zone = s.rsplit(' ').next().unwrap_or("");
+    if !zone.is_ascii() {
+        return None;
+    }
     if zone.len() == 1 && zone != "Z" {
         return Some("single-letter military time zones are ambiguous");
     }
@@ -146,6 +149,9 @@ fn time(s: &str) -> Option<(u32, u32, u32)> {
 }
 
 fn zone(z: &str) -> Option<i32> {
+    if !z.is_ascii() {
+        return None;
+    }
     let hours = match z {
         "UT" | "GMT" | "Z" => 0,
         "EST" => -5,
@@ -190,6 +196,7 @@ fn build(
 pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     let b = s.as_bytes();
     if b.len() < 20
+        || !b[..20].is_ascii()
         || b[4] != b'-'
         || b[7] != b'-'
         || b[10] != b'T'
@@ -220,6 +227,9 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 fn w3c_offset(z: &str) -> Option<i32> {
+    if !z.is_ascii() {
+        return None;
+    }
     if z == "Z" {
         return Some(0);
     }

@@ -497,6 +497,15 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
     findings
 }
 
+/// Lints a feed as it will be published: the document at `url` (its self link is
+/// checked against it), served with `media_type` (`Content-Type`, with charset).
+/// What `feedwright build` runs on every feed it writes.
+pub fn lint_published(bytes: &[u8], path: &str, url: &str, media_type: &str) -> Vec<Finding> {
+    let mut findings = lint_bytes(bytes, path, Some(url));
+    findings.extend(http_findings(path, Some(media_type), bytes));
+    findings
+}
+
 /// The kind of document, from its root element.
 enum Format<'a> {
     Rss2,
@@ -598,10 +607,8 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
         .children()
         .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
     if let Some(t) = stray {
-        let at = t.range().start
-            + (t.text().unwrap_or("").len() - t.text().unwrap_or("").trim_start().len());
-        cx.report_at(
-            at.min(t.range().end),
+        cx.report(
+            t,
             "UnexpectedText",
             format!(
                 "<{}> holds text outside its child elements",

@@ -276,7 +276,7 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     let b = value.as_bytes();
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
             let hex = &value[i + 1..i + 3];
             if hex.bytes().any(|c| c.is_ascii_lowercase()) {
                 return Some("percent-encoding uses lower-case hex digits");
