@@ -5,6 +5,7 @@
 //! that a reader cannot resolve (ContainsRelRef).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use roxmltree::Node;
 
@@ -230,10 +231,45 @@ const SAFE_CSS: &[&str] = &[
     "width",
 ];
 
-/// Whether the sorted `list` holds `name`.
-fn has(list: &[&str], name: &str) -> bool {
-    list.binary_search(&name).is_ok()
+/// A sorted word list indexed by first byte: a lookup compares a handful of
+/// lengths, not strings (these run for every tag and attribute of every entry).
+struct Index {
+    list: &'static [&'static str],
+    starts: [u16; 257],
 }
+
+impl Index {
+    fn new(list: &'static [&'static str]) -> Index {
+        let mut starts = [0u16; 257];
+        for b in 0..256 {
+            starts[b + 1] = list.partition_point(|w| usize::from(w.as_bytes()[0]) <= b) as u16;
+        }
+        Index { list, starts }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let Some(&first) = name.as_bytes().first() else {
+            return false;
+        };
+        let range = usize::from(self.starts[usize::from(first)])
+            ..usize::from(self.starts[usize::from(first) + 1]);
+        self.list[range]
+            .iter()
+            .any(|w| w.len() == name.len() && *w == name)
+    }
+}
+
+/// Whether the sorted `list` (whose index is `ix`) holds `name`.
+fn has(ix: &'static OnceLock<Index>, list: &'static [&'static str], name: &str) -> bool {
+    ix.get_or_init(|| Index::new(list)).contains(name)
+}
+
+static HTML_TAGS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_TAGS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_ATTRS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_CSS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_CSS_KEYWORDS_IX: OnceLock<Index> = OnceLock::new();
+static HTML_ENTITIES_IX: OnceLock<Index> = OnceLock::new();
 
 /// `s` in ASCII lower case, borrowed when it already is.
 fn lower(s: &str) -> Cow<'_, str> {
@@ -245,7 +281,7 @@ fn lower(s: &str) -> Cow<'_, str> {
 }
 
 pub(super) fn is_html_tag(name: &str) -> bool {
-    has(HTML_TAGS, &lower(name))
+    has(&HTML_TAGS_IX, HTML_TAGS, &lower(name))
 }
 
 /// One tag found in an HTML string.
@@ -356,7 +392,7 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
         let name: &str = &rest[..rest
             .find(|c: char| !c.is_ascii_alphanumeric())
             .unwrap_or(rest.len())];
-        if has(HTML_ENTITIES, name) {
+        if has(&HTML_ENTITIES_IX, HTML_ENTITIES, name) {
             return Some(format!("&{name};"));
         }
     }
@@ -685,7 +721,7 @@ fn dangerous_style(style: &str) -> Option<String> {
             return Some(decl.trim().to_string());
         };
         let prop = prop.trim();
-        if !has(SAFE_CSS, prop) {
+        if !has(&SAFE_CSS_IX, SAFE_CSS, prop) {
             return Some(prop.to_string());
         }
         let shorthand = matches!(
@@ -695,7 +731,7 @@ fn dangerous_style(style: &str) -> Option<String> {
         if shorthand {
             if let Some(k) = value
                 .split_whitespace()
-                .find(|k| !has(SAFE_CSS_KEYWORDS, k) && !small_css_value(k))
+                .find(|k| !has(&SAFE_CSS_KEYWORDS_IX, SAFE_CSS_KEYWORDS, k) && !small_css_value(k))
             {
                 return Some(k.to_string());
             }
@@ -739,7 +775,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     }
     for t in &tags {
         let lname = lower(t.name);
-        if !has(HTML_TAGS, &lname) {
+        if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
             continue;
         }
@@ -752,7 +788,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             });
             continue;
         }
-        if !has(SAFE_TAGS, &lname) {
+        if !has(&SAFE_TAGS_IX, SAFE_TAGS, &lname) {
             if risky {
                 continue;
             }
@@ -814,7 +850,7 @@ fn check_attrs<'v>(
                     ),
                 );
             }
-        } else if !has(SAFE_ATTRS, &la) && !la.starts_with("data-") {
+        } else if !has(&SAFE_ATTRS_IX, SAFE_ATTRS, &la) && !la.starts_with("data-") {
             cx.report(
                 node,
                 "SecurityRiskAttr",
@@ -884,7 +920,7 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        if !has(SAFE_TAGS, n) {
+        if !has(&SAFE_TAGS_IX, SAFE_TAGS, n) {
             if !risky {
                 risky = true;
                 cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
@@ -927,6 +963,15 @@ mod tests {
             HTML_ENTITIES,
         ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
+
+    #[test]
+    fn index_finds_every_word_and_nothing_else() {
+        let ix = Index::new(SAFE_ATTRS);
+        assert!(SAFE_ATTRS.iter().all(|w| ix.contains(w)));
+        for other in ["", "onclick", "hre", "hrefs", "z", "\u{e9}"] {
+            assert!(!ix.contains(other), "{other}");
         }
     }
 

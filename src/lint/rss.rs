@@ -899,8 +899,10 @@ pub(super) fn valid_mime(t: &str) -> bool {
     let t = t.split(';').next().unwrap_or("").trim();
     let token = |s: &str| {
         !s.is_empty()
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "!#$&.+-^_".contains(c))
+            && s.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '!' | '#' | '$' | '&' | '.' | '+' | '-' | '^' | '_')
+            })
     };
     match t.split_once('/') {
         Some((a, b)) => token(a) && token(b),

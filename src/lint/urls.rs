@@ -14,7 +14,30 @@ pub(super) enum Uri {
 }
 
 fn uri_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || ";/?:@&=+$.-_!~*'()%,#".contains(c)
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            ';' | '/'
+                | '?'
+                | ':'
+                | '@'
+                | '&'
+                | '='
+                | '+'
+                | '$'
+                | '.'
+                | '-'
+                | '_'
+                | '!'
+                | '~'
+                | '*'
+                | '\''
+                | '('
+                | ')'
+                | '%'
+                | ','
+                | '#'
+        )
 }
 
 /// RFC 3986 unreserved characters (never need percent-encoding).
