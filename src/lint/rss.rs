@@ -525,11 +525,34 @@ pub(super) fn url_attr(cx: &mut Ctx, node: Node, attr: &str, kind: Uri) -> bool 
 }
 
 /// RFC 1766 / BCP 47 language tags (`en`, `en-us`, `zh-CN`).
+/// ISO 639-1 language codes (and the withdrawn iw, in, ji, mo, sh, still in use).
+const ISO639: &[&str] = &[
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bh",
+    "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da",
+    "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr",
+    "fy", "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz",
+    "ia", "id", "ie", "ig", "ii", "ik", "in", "io", "is", "it", "iu", "iw", "ja", "ji", "jv", "ka",
+    "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb",
+    "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mo", "mr", "ms",
+    "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om",
+    "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd",
+    "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw",
+    "ta", "te", "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk",
+    "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo", "za", "zh", "zu",
+];
+
+/// RFC 1766 / BCP 47 language tags whose language is an ISO 639 code (`en`,
+/// `en-us`, `zh-CN`; three-letter codes, `i-` and `x-` tags too).
 pub(super) fn valid_language(v: &str) -> bool {
     let mut parts = v.split('-');
-    let first = parts.next().unwrap_or("");
-    (2..=3).contains(&first.len())
-        && first.chars().all(|c| c.is_ascii_alphabetic())
+    let first = parts.next().unwrap_or("").to_ascii_lowercase();
+    let known = match first.len() {
+        1 => first == "i" || first == "x",
+        2 => ISO639.binary_search(&first.as_str()).is_ok(),
+        3 => first.chars().all(|c| c.is_ascii_alphabetic()),
+        _ => false,
+    };
+    known
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
@@ -742,9 +765,8 @@ fn text_input(cx: &mut Ctx, ti: Node) {
             "name" => {
                 let v = text_of(c);
                 let v = v.trim();
-                let ok = v.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && v.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_:.".contains(c));
+                // A form field name starts with a letter (HTML 4 NAME token).
+                let ok = v.starts_with(|c: char| c.is_ascii_alphabetic());
                 if !ok {
                     cx.report(
                         c,
@@ -1145,5 +1167,34 @@ fn rdf_items(cx: &mut Ctx, items: Node) {
         if let Some(a) = li.attribute_node((RDF_NS, "resource")) {
             urls::check(cx, a.range().start, a.value(), Uri::Any, "rdf:resource");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for ok in ["en", "en-us", "zh-CN", "x-klingon", "haw", "EN-GB"] {
+            assert!(valid_language(ok), "{ok}");
+        }
+        for bad in ["english", "xx", "en_US", "", "e", "en-"] {
+            assert!(!valid_language(bad), "{bad}");
+        }
+        assert!(ISO639.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn addresses_and_media_types() {
+        assert!(valid_addr_spec("me+folder@example.com"));
+        assert!(valid_addr_spec("P.O'Neill@example.ie"));
+        assert!(!valid_addr_spec("John Smith"));
+        assert!(!valid_addr_spec("user@localhost"));
+        assert!(unqualified_addr("user@localhost"));
+        assert!(valid_mime("audio/mpeg"));
+        assert!(valid_mime("text/html; charset=utf-8"));
+        assert!(!valid_mime("mp3"));
+        assert!(!valid_mime("audio/"));
     }
 }
