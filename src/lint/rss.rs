@@ -30,16 +30,6 @@ pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
             "<rss> needs a version attribute (\"2.0\")",
         );
     }
-    for a in root.attributes() {
-        if a.namespace().is_none() && a.name() != "version" {
-            cx.report_attr(
-                root,
-                a.name(),
-                "UnexpectedAttribute",
-                format!("<rss> has no attribute {:?}", a.name()),
-            );
-        }
-    }
     super::stray_text(cx, root);
     let mut channels = 0;
     for c in elements(root) {
@@ -76,12 +66,39 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
                 == "www.rssboard.org/rss-specification"
         });
     let mut warned = false;
-    for el in root
-        .descendants()
-        .filter(|d| d.is_element() && super::ns(*d).is_none())
-    {
+    // RSS's own elements: those reached from the root through RSS elements only.
+    let mut core = Vec::new();
+    let mut stack = vec![root];
+    while let Some(el) = stack.pop() {
+        core.push(el);
+        stack.extend(elements(el).filter(|c| super::ns(*c).is_none()));
+    }
+    core.sort_by_key(|e| e.range().start);
+    for el in core {
+        let name = el.tag_name().name();
         for a in el.attributes() {
-            let Some(ns) = a.namespace() else { continue };
+            let Some(ns) = a.namespace() else {
+                let expected = match name {
+                    "rss" => a.name() == "version",
+                    "category" => a.name() == "domain",
+                    "guid" => a.name() == "isPermaLink",
+                    "enclosure" => matches!(a.name(), "url" | "length" | "type"),
+                    "source" => a.name() == "url",
+                    "cloud" => matches!(
+                        a.name(),
+                        "domain" | "port" | "path" | "registerProcedure" | "protocol"
+                    ),
+                    _ => !CORE.contains(&name),
+                };
+                if !expected {
+                    cx.report_at(
+                        a.range().start,
+                        "UnexpectedAttribute",
+                        format!("<{name}> has no attribute {:?}", a.name()),
+                    );
+                }
+                continue;
+            };
             if ns == super::XML_NS {
                 continue;
             }
@@ -101,6 +118,43 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
         }
     }
 }
+
+/// The elements RSS 2.0 (and 0.9x) defines.
+const CORE: &[&str] = &[
+    "rss",
+    "channel",
+    "item",
+    "title",
+    "link",
+    "description",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "pubDate",
+    "lastBuildDate",
+    "category",
+    "generator",
+    "docs",
+    "cloud",
+    "ttl",
+    "image",
+    "rating",
+    "textInput",
+    "skipHours",
+    "skipDays",
+    "hour",
+    "day",
+    "url",
+    "width",
+    "height",
+    "name",
+    "author",
+    "comments",
+    "enclosure",
+    "guid",
+    "source",
+];
 
 pub(super) fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
     cx.report(
@@ -658,16 +712,6 @@ pub(super) fn unqualified_addr(v: &str) -> bool {
 fn category(cx: &mut Ctx, node: Node) {
     let v = text_of(node);
     no_markup(cx, node, &v);
-    for a in node.attributes() {
-        if a.namespace().is_none() && a.name() != "domain" {
-            cx.report_attr(
-                node,
-                a.name(),
-                "UnexpectedAttribute",
-                format!("<category> has no attribute {:?}", a.name()),
-            );
-        }
-    }
 }
 
 fn cloud(cx: &mut Ctx, node: Node) {
@@ -948,16 +992,6 @@ fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
             false
         }
     };
-    for a in node.attributes() {
-        if a.namespace().is_none() && a.name() != "isPermaLink" {
-            cx.report_attr(
-                node,
-                a.name(),
-                "UnexpectedAttribute",
-                format!("<guid> has no attribute {:?}", a.name()),
-            );
-        }
-    }
     if v.is_empty() {
         cx.report(node, "NotBlank", "<guid> should not be blank");
     }
