@@ -246,8 +246,9 @@ fn w3c_offset(z: &str) -> Option<i32> {
     Some(if b[0] == b'-' { -secs } else { secs })
 }
 
-/// W3C-DTF: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, or a date with `THH:MM[:SS[.s]]` and a zone.
-pub(super) fn valid_w3cdtf(s: &str) -> bool {
+/// The ISO 8601 profile W3C-DTF uses; `zone_required` false accepts a local time
+/// (`2005-07-02T10:00:00`), as the event module does.
+pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
     let s = s.trim();
     let (date, time) = match s.split_once('T') {
         Some((d, t)) => (d, Some(t)),
@@ -271,9 +272,11 @@ pub(super) fn valid_w3cdtf(s: &str) -> bool {
         return false;
     }
     let Some(t) = time else { return true };
-    let zpos = t.find(['Z', '+', '-']);
-    let Some(zpos) = zpos else { return false };
-    let (clock, z) = t.split_at(zpos);
+    let (clock, z) = match t.find(['Z', '+', '-']) {
+        Some(zpos) => t.split_at(zpos),
+        None if zone_required => return false,
+        None => (t, "Z"),
+    };
     if w3c_offset(z).is_none() {
         return false;
     }
@@ -383,8 +386,13 @@ pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOf
 
 /// Checks a Dublin Core date (`dc:date`, `dcterms:modified`…).
 pub(super) fn check_w3cdtf(cx: &mut Ctx, node: Node) {
+    check_iso8601(cx, node, true);
+}
+
+/// Checks an ISO 8601 date, with or without a required time zone.
+pub(super) fn check_iso8601(cx: &mut Ctx, node: Node, zone_required: bool) {
     let value = super::text_of(node);
-    if !valid_w3cdtf(&value) {
+    if !valid_iso8601(&value, zone_required) {
         cx.report(
             node,
             "InvalidW3CDTFDate",
@@ -444,10 +452,16 @@ mod tests {
             "2003-12-13T18:30Z",
             "2003-12-13T18:30:02.5+01:00",
         ] {
-            assert!(valid_w3cdtf(ok), "{ok}");
+            assert!(valid_iso8601(ok, true), "{ok}");
         }
         for bad in ["2003-12-13T18:30:02", "13/12/2003", "", "2003-13"] {
-            assert!(!valid_w3cdtf(bad), "{bad}");
+            assert!(!valid_iso8601(bad, true), "{bad}");
+        }
+        for local in ["2005-07-02T10:00:00", "2005-07-02T10:00"] {
+            assert!(
+                valid_iso8601(local, false) && !valid_iso8601(local, true),
+                "{local}"
+            );
         }
     }
 }

@@ -268,6 +268,32 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                 rss::url_element(cx, node, Uri::Full);
             }
         }
+        "http://purl.org/rss/1.0/modules/event/" => {
+            if matches!(name, "startdate" | "enddate") {
+                dates::check_iso8601(cx, node, false);
+            }
+        }
+        "http://purl.org/rss/1.0/modules/aggregation/" => match name {
+            "timestamp" => dates::check_w3cdtf(cx, node),
+            "sourceURL" => rss::url_element(cx, node, Uri::Full),
+            _ => {}
+        },
+        "http://purl.org/rss/1.0/modules/wiki/" => {
+            if matches!(name, "diff" | "history") {
+                match node.attribute_node((RDF_NS, "resource")) {
+                    Some(a) => {
+                        super::urls::check(
+                            cx,
+                            a.range().start,
+                            a.value(),
+                            Uri::Any,
+                            "rdf:resource",
+                        );
+                    }
+                    None => rss::url_element(cx, node, Uri::Any),
+                }
+            }
+        }
         "http://backend.userland.com/creativeCommonsRssModule" => {
             if name == "license" {
                 rss::url_element(cx, node, Uri::Full);
