@@ -121,6 +121,15 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                 rss::undefined(cx, node, parent);
                 return;
             }
+            // Outside RDF, a Dublin Core element holds text, not structure.
+            let rdf = super::ns(cx.doc.root_element()) == Some(RDF_NS);
+            if let Some(child) = elements(node).next().filter(|_| !rdf) {
+                cx.report(
+                    child,
+                    "UndefinedElement",
+                    format!("dc:{name} holds text, not <{}>", child.tag_name().name()),
+                );
+            }
             if parent == "channel" {
                 let once = matches!(name, "date" | "language");
                 if once && count_same(node) == 2 {
@@ -185,6 +194,9 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
                     }
                 }
                 "updateFrequency" => {
+                    if v.trim().is_empty() {
+                        cx.report(node, "NotBlank", "sy:updateFrequency should not be blank");
+                    }
                     if !v.trim().parse::<u32>().is_ok_and(|n| n > 0) {
                         cx.report(
                             node,
@@ -312,7 +324,25 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
             }
         }
         _ if KNOWN.contains(&ns) => {}
-        _ => unknown_namespace(cx, node.range().start, ns),
+        _ => {
+            unknown_namespace(cx, node.range().start, ns);
+            // RSS 2.0: "elements defined in a namespace"; their children too.
+            if cx.rss2 {
+                let bare = node
+                    .descendants()
+                    .find(|d| d.is_element() && *d != node && super::ns(*d).is_none());
+                if let Some(b) = bare {
+                    cx.report(
+                        b,
+                        "NotInANamespace",
+                        format!(
+                            "<{}> inside an extension element is in no namespace",
+                            b.tag_name().name()
+                        ),
+                    );
+                }
+            }
+        }
     }
     let _ = elements(node);
 }

@@ -710,8 +710,7 @@ pub(super) fn unqualified_addr(v: &str) -> bool {
 }
 
 fn category(cx: &mut Ctx, node: Node) {
-    let v = text_of(node);
-    no_markup(cx, node, &v);
+    plain_text(cx, node, true);
 }
 
 fn cloud(cx: &mut Ctx, node: Node) {

@@ -242,12 +242,22 @@ pub(super) fn check_prolog(cx: &mut Ctx) {
                 "InvalidDoctype",
                 format!("the DOCTYPE names <{named}>, the root element is <{root_name}>"),
             );
-        } else if decl.contains("my.netscape.com") {
-            cx.report_at(
-                i,
-                "DeprecatedDTD",
-                "the Netscape RSS 0.91 DTD is no longer available: remove the DOCTYPE",
-            );
+        } else {
+            let version = root.attribute("version").map(str::trim);
+            if decl.contains("//DTD RSS 0.91//") && version.is_some_and(|v| v != "0.91") {
+                cx.report_at(
+                    i,
+                    "InvalidDoctype",
+                    "the RSS 0.91 DOCTYPE declares a document of another version",
+                );
+            }
+            if decl.contains("my.netscape.com") {
+                cx.report_at(
+                    i,
+                    "DeprecatedDTD",
+                    "the Netscape RSS 0.91 DTD is no longer available: remove the DOCTYPE",
+                );
+            }
         }
     }
     bad_characters(cx);
