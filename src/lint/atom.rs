@@ -267,6 +267,15 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
                 node.tag_name().name()
             ),
         );
+    } else if super::ns(node) == Some(XHTML_NS) {
+        cx.report(
+            node,
+            "MisplacedXHTMLContent",
+            format!(
+                "XHTML <{}> directly in <{parent}>: XHTML belongs in a text construct of type xhtml",
+                node.tag_name().name()
+            ),
+        );
     } else {
         ext::element(cx, node, parent);
     }
@@ -516,6 +525,18 @@ fn xhtml(cx: &mut Ctx, node: Node) {
                     *d,
                     "AvoidNamespacePrefix",
                     "write the XHTML div without a namespace prefix: many readers need it",
+                );
+            }
+            // Markup escaped inside the div is text to readers, not XHTML.
+            if elements(*d).next().is_none()
+                && html::tags(&text_of(*d))
+                    .iter()
+                    .any(|t| html::is_html_tag(t.name))
+            {
+                cx.report(
+                    *d,
+                    "NotInline",
+                    "the XHTML is escaped inside the div: write it as markup",
                 );
             }
             html::check_xhtml(cx, node, *d)

@@ -893,7 +893,25 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
         }
         let ns = super::ns(el);
         if ns != Some(super::atom::XHTML_NS) {
-            if ns == Some(MATHML_NS) || ns == Some(SVG_NS) {
+            if ns == Some(MATHML_NS) {
+                // MathML readers render a known vocabulary; anything else is suspect.
+                if !MATHML_TAGS.contains(&n) && !risky {
+                    risky = true;
+                    cx.report(el, "SecurityRisk", format!("<{n}> is not a MathML element"));
+                }
+                if let Some(a) = el
+                    .attributes()
+                    .find(|a| a.namespace().is_none() && !MATHML_ATTRS.contains(&a.name()))
+                {
+                    cx.report_at(
+                        a.range().start,
+                        "SecurityRiskAttr",
+                        format!("MathML <{n}> has the attribute {:?}", a.name()),
+                    );
+                }
+                continue;
+            }
+            if ns == Some(SVG_NS) {
                 continue;
             }
             match ns {
@@ -937,6 +955,96 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
 }
 
 const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
+
+/// MathML presentation elements.
+const MATHML_TAGS: &[&str] = &[
+    "annotation",
+    "annotation-xml",
+    "maction",
+    "math",
+    "menclose",
+    "merror",
+    "mfenced",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "none",
+    "semantics",
+];
+
+/// Attributes of MathML presentation elements.
+const MATHML_ATTRS: &[&str] = &[
+    "accent",
+    "accentunder",
+    "actiontype",
+    "align",
+    "class",
+    "close",
+    "columnalign",
+    "columnlines",
+    "columnspacing",
+    "columnspan",
+    "depth",
+    "dir",
+    "display",
+    "displaystyle",
+    "encoding",
+    "equalcolumns",
+    "equalrows",
+    "fence",
+    "fontstyle",
+    "fontweight",
+    "frame",
+    "height",
+    "id",
+    "largeop",
+    "linethickness",
+    "lspace",
+    "mathbackground",
+    "mathcolor",
+    "mathsize",
+    "mathvariant",
+    "maxsize",
+    "minsize",
+    "movablelimits",
+    "notation",
+    "open",
+    "other",
+    "rowalign",
+    "rowlines",
+    "rowspacing",
+    "rowspan",
+    "rspace",
+    "scriptlevel",
+    "selection",
+    "separator",
+    "separators",
+    "stretchy",
+    "style",
+    "symmetric",
+    "width",
+];
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 #[cfg(test)]
