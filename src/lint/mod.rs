@@ -453,6 +453,7 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         iri: matches!(format, Format::Atom | Format::AtomEntry),
         rss2: matches!(format, Format::Rss2),
         seen_ns: Default::default(),
+        lines: Lines::default(),
     };
     xml::check_prolog(&mut cx);
     ext::declarations(&mut cx);
@@ -548,6 +549,40 @@ pub(crate) struct Ctx<'d, 'input> {
     pub rss2: bool,
     /// Unknown namespaces reported so far (each is reported once).
     pub seen_ns: std::collections::HashSet<String>,
+    /// Line starts, computed on the first finding.
+    pub lines: Lines,
+}
+
+/// Byte offset → 1-based line and column (in characters), in time proportional to
+/// the distance from the previous lookup, so a document with many findings stays
+/// linear.
+#[derive(Default)]
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+    /// The last lookup: (byte offset, line, column).
+    last: Option<(usize, usize, usize)>,
+}
+
+impl Lines {
+    fn at(&mut self, text: &str, pos: usize) -> (usize, usize) {
+        let mut pos = pos.min(text.len());
+        while !text.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        if self.starts.is_empty() {
+            self.starts.push(0);
+            self.starts
+                .extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        }
+        let line = self.starts.partition_point(|&s| s <= pos);
+        let start = self.starts[line - 1];
+        let col = match self.last {
+            Some((p, l, c)) if l == line && p <= pos => c + text[p..pos].chars().count(),
+            _ => text[start..pos].chars().count() + 1,
+        };
+        self.last = Some((pos, line, col));
+        (line, col)
+    }
 }
 
 impl Ctx<'_, '_> {
@@ -568,18 +603,12 @@ impl Ctx<'_, '_> {
 
     /// Reports `class` at a byte offset of the document text.
     pub fn report_at(&mut self, pos: usize, class: &str, message: impl Into<String>) {
-        let p = self.doc.text_pos_at(pos);
+        let (line, col) = self.lines.at(self.doc.input_text(), pos);
         let (severity, rule) = class_info(class);
         self.findings.push(
-            Finding::new(
-                severity,
-                rule,
-                self.path,
-                Some(p.row as usize),
-                message.into(),
-            )
-            .with_column(Some(p.col as usize))
-            .with_class(class),
+            Finding::new(severity, rule, self.path, Some(line), message.into())
+                .with_column(Some(col))
+                .with_class(class),
         );
     }
 }
@@ -630,3 +659,21 @@ pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<
 
 /// The `xml:lang` namespace, where `xml:base` and `xml:lang` live.
 pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_columns_in_characters_and_stay_in_step() {
+        let text = "ab\n\u{e9}\u{e9}x\nlast";
+        let mut lines = Lines::default();
+        assert_eq!(lines.at(text, 0), (1, 1));
+        assert_eq!(lines.at(text, 3), (2, 1));
+        assert_eq!(lines.at(text, 7), (2, 3));
+        assert_eq!(lines.at(text, 9), (3, 1));
+        // Out of order, and inside a character.
+        assert_eq!(lines.at(text, 1), (1, 2));
+        assert_eq!(lines.at(text, 4), (2, 1));
+    }
+}
