@@ -406,7 +406,12 @@ fn id(cx: &mut Ctx, node: Node) {
     }
     let v = text_of(node);
     if v.trim().is_empty() {
-        cx.report(node, "NotBlank", "<id> should not be blank");
+        if node
+            .parent_element()
+            .is_some_and(|p| p.has_tag_name((ATOM_NS, "entry")))
+        {
+            cx.report(node, "NotBlank", "<id> should not be blank");
+        }
     } else if v != v.trim() {
         cx.report(
             node,
@@ -431,8 +436,12 @@ fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
     let name = node.tag_name().name();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
+    let lty = ty.to_ascii_lowercase();
     let blank_matters = matches!(ty, "text" | "html" | "xhtml")
-        || (valid_mime(ty) && !ty.to_ascii_lowercase().starts_with("text/"));
+        || (valid_mime(ty)
+            && !lty.starts_with("text/")
+            && !lty.ends_with("+xml")
+            && !lty.ends_with("/xml"));
     if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
@@ -990,13 +999,17 @@ fn content_element(cx: &mut Ctx, c: Node) {
                     format!("<content> type {t:?} is a composite type"),
                 );
             } else if lt == "text/html" {
-                cx.report_attr(
-                    c,
-                    "type",
-                    "HtmlFragment",
-                    "use type=\"html\" for HTML content, not text/html",
-                );
                 let v = text_of(c);
+                let head = v.trim_start().get(..9).unwrap_or("").to_ascii_lowercase();
+                // text/html names a whole document; a fragment is type="html".
+                if !head.starts_with("<html") && !head.starts_with("<!doctype") {
+                    cx.report_attr(
+                        c,
+                        "type",
+                        "HtmlFragment",
+                        "use type=\"html\" for HTML content, not text/html",
+                    );
+                }
                 html::check_html(cx, c, &v, true);
             } else if lt.starts_with("text/") {
                 if let Some(child) = elements(c).next() {
