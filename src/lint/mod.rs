@@ -4,8 +4,9 @@
 //! line, column, a stable rule id and the W3C message class it corresponds to.
 //!
 //! The work is split by concern: `xml` decodes and parses (well-formedness, encoding),
-//! `rss` and `atom` walk the document of their format, `dates`, `urls` and `html`
-//! check values, and `fetch` lints a URL over HTTP (media type and charset too).
+//! `rss` and `atom` walk the document of their format, `ext` the extension
+//! namespaces, `dates`, `urls` and `html` check values, and `fetch` lints a URL over
+//! HTTP (media type and charset too).
 //! Severity follows the W3C class: errors are MUST violations, warnings SHOULD.
 
 mod atom;
