@@ -96,6 +96,12 @@ struct LintArgs {
     /// Feed files or URLs.
     #[arg(required = true)]
     targets: Vec<String>,
+    /// Output format: human or json.
+    #[arg(long, default_value = "human")]
+    format: String,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
 }
 
 #[derive(clap::Args)]
@@ -249,8 +255,62 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
 }
 
 fn run_lint(args: LintArgs) -> anyhow::Result<u8> {
-    let _ = args.targets;
-    anyhow::bail!("lint is not built yet")
+    if !matches!(args.format.as_str(), "human" | "json") {
+        anyhow::bail!("unknown --format {:?} (human or json)", args.format);
+    }
+    let mut findings = Vec::new();
+    let mut failed = false;
+    for target in &args.targets {
+        let result = if target.starts_with("http://") || target.starts_with("https://") {
+            feedwright::lint::lint_url(target).map_err(anyhow::Error::from)
+        } else {
+            std::fs::read(target)
+                .map(|bytes| feedwright::lint::lint_bytes(&bytes, target, None))
+                .map_err(|e| anyhow::anyhow!("{target}: {e}"))
+        };
+        match result {
+            Ok(f) => findings.extend(f),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed = true;
+            }
+        }
+    }
+    let (errors, warnings) = report::count(&findings);
+    if args.format == "json" {
+        let out = serde_json::json!({
+            "findings": findings,
+            "summary": {"files": args.targets.len(), "errors": errors, "warnings": warnings},
+        });
+        println!("{out}");
+    } else {
+        for f in &findings {
+            eprintln!(
+                "{}: {}[{}]: {}{}",
+                f.place(),
+                f.severity,
+                f.rule,
+                f.message,
+                f.class
+                    .as_ref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default()
+            );
+        }
+        eprintln!(
+            "{} feeds linted: {} errors, {} warnings",
+            args.targets.len(),
+            errors,
+            warnings
+        );
+    }
+    Ok(if failed {
+        2
+    } else if errors > 0 || (args.deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    })
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<u8> {

@@ -1,1 +1,680 @@
-//! Feed conformance: RSS 0.9x/1.0/2.0 and Atom 1.0 documents against the RSS 2.0 specification and RFC 4287.
+//! Feed conformance (`feedwright lint`): checks RSS 0.9x, RSS 1.0 (RDF), RSS 2.0 and
+//! Atom 1.0 documents against the RSS 2.0 specification and RFC 4287, in the spirit of
+//! the W3C Feed Validation Service, and reports each problem as a [`Finding`] with its
+//! line, column, a stable rule id and the W3C message class it corresponds to.
+//!
+//! The work is split by concern: `xml` decodes and parses (well-formedness, encoding),
+//! `rss` and `atom` walk the document of their format, `ext` the extension
+//! namespaces, `dates`, `urls` and `html` check values, and `fetch` lints a URL over
+//! HTTP (media type and charset too).
+//! Severity follows the W3C class: errors are MUST violations, warnings SHOULD.
+
+mod atom;
+mod dates;
+mod ext;
+mod fetch;
+mod html;
+mod rss;
+mod urls;
+mod xml;
+
+use roxmltree::{Document, Node};
+
+use crate::report::{Finding, Severity};
+
+pub use fetch::{client, http_findings, lint_url, lint_url_async, FetchError};
+
+/// Every W3C class a rule of ours can report, its severity and our rule id.
+/// The severity is the W3C validator's for that class.
+const CLASSES: &[(&str, Severity, &str)] = &[
+    // XML and encoding
+    ("SAXError", Severity::Error, "lint.xml.not-well-formed"),
+    ("UnicodeError", Severity::Error, "lint.xml.unicode"),
+    (
+        "UnknownEncoding",
+        Severity::Error,
+        "lint.xml.unknown-encoding",
+    ),
+    (
+        "BadCharacters",
+        Severity::Warning,
+        "lint.xml.bad-characters",
+    ),
+    ("BadXmlVersion", Severity::Error, "lint.xml.version"),
+    ("DeprecatedDTD", Severity::Error, "lint.xml.deprecated-dtd"),
+    ("InvalidDoctype", Severity::Error, "lint.xml.doctype"),
+    (
+        "UndefinedElement",
+        Severity::Error,
+        "lint.element.undefined",
+    ),
+    (
+        "UnknownNamespace",
+        Severity::Warning,
+        "lint.element.unknown-namespace",
+    ),
+    (
+        "MissingNamespace",
+        Severity::Error,
+        "lint.element.missing-namespace",
+    ),
+    (
+        "InvalidNamespace",
+        Severity::Error,
+        "lint.element.invalid-namespace",
+    ),
+    (
+        "ObsoleteNamespace",
+        Severity::Error,
+        "lint.element.obsolete-namespace",
+    ),
+    (
+        "ObsoleteWikiNamespace",
+        Severity::Warning,
+        "lint.element.obsolete-namespace",
+    ),
+    (
+        "NotInANamespace",
+        Severity::Error,
+        "lint.element.not-in-namespace",
+    ),
+    (
+        "AvoidNamespacePrefix",
+        Severity::Warning,
+        "lint.element.namespace-prefix",
+    ),
+    (
+        "ReservedPrefix",
+        Severity::Warning,
+        "lint.element.reserved-prefix",
+    ),
+    (
+        "UseOfExtensionAttr",
+        Severity::Warning,
+        "lint.element.extension-attribute",
+    ),
+    (
+        "UnexpectedAttribute",
+        Severity::Error,
+        "lint.element.unexpected-attribute",
+    ),
+    (
+        "UnexpectedText",
+        Severity::Error,
+        "lint.element.unexpected-text",
+    ),
+    (
+        "UnexpectedWhitespace",
+        Severity::Error,
+        "lint.element.unexpected-whitespace",
+    ),
+    (
+        "DuplicateElement",
+        Severity::Error,
+        "lint.element.duplicate",
+    ),
+    ("MissingElement", Severity::Error, "lint.element.missing"),
+    (
+        "MissingAttribute",
+        Severity::Error,
+        "lint.attribute.missing",
+    ),
+    ("NotBlank", Severity::Warning, "lint.element.blank"),
+    ("AttrNotBlank", Severity::Warning, "lint.attribute.blank"),
+    (
+        "CharacterData",
+        Severity::Warning,
+        "lint.element.character-data",
+    ),
+    // RSS
+    ("MissingTitle", Severity::Error, "lint.rss.missing-title"),
+    ("MissingLink", Severity::Error, "lint.rss.missing-link"),
+    (
+        "MissingDescription",
+        Severity::Error,
+        "lint.rss.missing-description",
+    ),
+    (
+        "ItemMustContainTitleOrDescription",
+        Severity::Error,
+        "lint.rss.item-title-or-description",
+    ),
+    ("MissingGuid", Severity::Warning, "lint.rss.missing-guid"),
+    ("InvalidHttpGUID", Severity::Error, "lint.rss.guid-http"),
+    (
+        "InvalidPermalink",
+        Severity::Error,
+        "lint.rss.guid-permalink",
+    ),
+    (
+        "DuplicateValue",
+        Severity::Error,
+        "lint.rss.duplicate-value",
+    ),
+    (
+        "NotSufficientlyUnique",
+        Severity::Warning,
+        "lint.rss.guid-not-unique",
+    ),
+    ("InvalidContact", Severity::Error, "lint.rss.email"),
+    ("InvalidAddrSpec", Severity::Error, "lint.rss.email"),
+    (
+        "MissingRealName",
+        Severity::Warning,
+        "lint.rss.email-real-name",
+    ),
+    ("EmailFormat", Severity::Warning, "lint.rss.email-format"),
+    (
+        "DuplicateItemSemantics",
+        Severity::Warning,
+        "lint.rss.duplicate-semantics",
+    ),
+    (
+        "DuplicateSemantics",
+        Severity::Warning,
+        "lint.rss.duplicate-semantics",
+    ),
+    (
+        "DuplicateDescriptionSemantics",
+        Severity::Warning,
+        "lint.rss.duplicate-semantics",
+    ),
+    (
+        "MissingAtomSelfLink",
+        Severity::Warning,
+        "lint.rss.missing-self",
+    ),
+    (
+        "InvalidIntegerAttribute",
+        Severity::Error,
+        "lint.rss.integer-attribute",
+    ),
+    (
+        "InvalidMIMEAttribute",
+        Severity::Error,
+        "lint.rss.mime-attribute",
+    ),
+    (
+        "InvalidURLAttribute",
+        Severity::Error,
+        "lint.rss.url-attribute",
+    ),
+    (
+        "InvalidBooleanAttribute",
+        Severity::Error,
+        "lint.rss.boolean-attribute",
+    ),
+    ("InvalidInteger", Severity::Error, "lint.rss.integer"),
+    (
+        "InvalidPositiveInteger",
+        Severity::Error,
+        "lint.rss.integer",
+    ),
+    (
+        "InvalidNonNegativeInteger",
+        Severity::Error,
+        "lint.rss.integer",
+    ),
+    ("UseZeroForUnknown", Severity::Error, "lint.rss.integer"),
+    ("InvalidWidth", Severity::Error, "lint.rss.image-width"),
+    ("InvalidHeight", Severity::Error, "lint.rss.image-height"),
+    ("InvalidHour", Severity::Error, "lint.rss.skip-hours"),
+    (
+        "NotEnoughHoursInTheDay",
+        Severity::Error,
+        "lint.rss.skip-hours",
+    ),
+    ("InvalidDay", Severity::Error, "lint.rss.skip-days"),
+    ("EightDaysAWeek", Severity::Error, "lint.rss.skip-days"),
+    (
+        "ImageTitleDoesntMatch",
+        Severity::Warning,
+        "lint.rss.image-title",
+    ),
+    (
+        "ImageLinkDoesntMatch",
+        Severity::Warning,
+        "lint.rss.image-link",
+    ),
+    ("AvoidTextInput", Severity::Warning, "lint.rss.text-input"),
+    (
+        "InvalidFormComponentName",
+        Severity::Error,
+        "lint.rss.text-input-name",
+    ),
+    ("NoBlink", Severity::Error, "lint.rss.blink"),
+    (
+        "MisplacedItem",
+        Severity::Warning,
+        "lint.rss.misplaced-item",
+    ),
+    (
+        "DuplicateEnclosure",
+        Severity::Warning,
+        "lint.rss.duplicate-enclosure",
+    ),
+    ("MissingSourceElement", Severity::Warning, "lint.rss.source"),
+    (
+        "InvalidUpdatePeriod",
+        Severity::Error,
+        "lint.rss.update-period",
+    ),
+    ("InvalidLatitude", Severity::Error, "lint.rss.geo"),
+    ("InvalidLongitude", Severity::Error, "lint.rss.geo"),
+    ("InvalidRDF", Severity::Error, "lint.rss.rdf"),
+    ("InvalidLanguage", Severity::Error, "lint.language"),
+    ("SlashDate", Severity::Warning, "lint.rss.slash-date"),
+    (
+        "NeedDescriptionBeforeContent",
+        Severity::Warning,
+        "lint.rss.description-before-content",
+    ),
+    // dates
+    ("InvalidRFC2822Date", Severity::Error, "lint.date.rfc822"),
+    ("IncorrectDOW", Severity::Error, "lint.date.day-of-week"),
+    (
+        "ProblematicalRFC822Date",
+        Severity::Warning,
+        "lint.date.rfc822-problematic",
+    ),
+    (
+        "ImplausibleDate",
+        Severity::Warning,
+        "lint.date.implausible",
+    ),
+    ("InvalidRFC3339Date", Severity::Error, "lint.date.rfc3339"),
+    ("InvalidW3CDTFDate", Severity::Error, "lint.date.w3cdtf"),
+    (
+        "DuplicateUpdated",
+        Severity::Warning,
+        "lint.atom.duplicate-updated",
+    ),
+    // URLs
+    ("InvalidFullLink", Severity::Error, "lint.url.not-absolute"),
+    ("InvalidUriChar", Severity::Error, "lint.url.char"),
+    ("InvalidLink", Severity::Error, "lint.url.invalid"),
+    ("InvalidIRI", Severity::Error, "lint.url.invalid"),
+    ("UriNotIri", Severity::Error, "lint.url.not-iri"),
+    ("InvalidURN", Severity::Error, "lint.url.urn"),
+    ("InvalidTAG", Severity::Error, "lint.url.tag"),
+    (
+        "NonCanonicalURI",
+        Severity::Warning,
+        "lint.url.non-canonical",
+    ),
+    (
+        "SchemeNotIANARegistered",
+        Severity::Warning,
+        "lint.url.scheme",
+    ),
+    (
+        "ContainsRelRef",
+        Severity::Warning,
+        "lint.url.relative-in-content",
+    ),
+    (
+        "SameDocumentReference",
+        Severity::Warning,
+        "lint.url.same-document",
+    ),
+    ("ContainsEmail", Severity::Warning, "lint.url.email"),
+    ("UnknownHost", Severity::Warning, "lint.url.unknown-host"),
+    // self links
+    ("MissingSelf", Severity::Warning, "lint.atom.missing-self"),
+    ("RelativeSelf", Severity::Warning, "lint.self.relative"),
+    (
+        "SelfDoesntMatchLocation",
+        Severity::Warning,
+        "lint.self.location",
+    ),
+    // HTML
+    ("ContainsHTML", Severity::Warning, "lint.html.in-text"),
+    (
+        "ContainsUndeclaredHTML",
+        Severity::Warning,
+        "lint.html.undeclared",
+    ),
+    ("NotHtml", Severity::Warning, "lint.html.not-html"),
+    ("HtmlFragment", Severity::Warning, "lint.html.fragment"),
+    ("NotEscaped", Severity::Error, "lint.html.not-escaped"),
+    ("NotInline", Severity::Warning, "lint.html.not-inline"),
+    ("SecurityRisk", Severity::Warning, "lint.html.security-risk"),
+    (
+        "SecurityRiskAttr",
+        Severity::Warning,
+        "lint.html.security-risk-attribute",
+    ),
+    (
+        "DangerousStyleAttr",
+        Severity::Warning,
+        "lint.html.style-attribute",
+    ),
+    ("MissingXhtmlDiv", Severity::Error, "lint.atom.xhtml-div"),
+    (
+        "MisplacedXHTMLContent",
+        Severity::Warning,
+        "lint.atom.xhtml-misplaced",
+    ),
+    ("NotBase64", Severity::Error, "lint.atom.base64"),
+    // Atom
+    (
+        "MissingContentOrAlternate",
+        Severity::Error,
+        "lint.atom.content-or-alternate",
+    ),
+    (
+        "MissingTextualContent",
+        Severity::Warning,
+        "lint.atom.textual-content",
+    ),
+    ("MissingSummary", Severity::Error, "lint.atom.summary"),
+    (
+        "DuplicateEntries",
+        Severity::Warning,
+        "lint.atom.duplicate-entries",
+    ),
+    ("DuplicateIds", Severity::Error, "lint.atom.duplicate-ids"),
+    (
+        "DuplicateAtomLink",
+        Severity::Error,
+        "lint.atom.duplicate-link",
+    ),
+    ("MissingHref", Severity::Error, "lint.atom.link-href"),
+    ("InvalidTextType", Severity::Error, "lint.atom.text-type"),
+    ("InvalidMIMEType", Severity::Error, "lint.atom.mime-type"),
+    (
+        "MissingTypeAttr",
+        Severity::Warning,
+        "lint.atom.content-type",
+    ),
+    (
+        "UnregisteredAtomLinkRel",
+        Severity::Warning,
+        "lint.atom.link-rel",
+    ),
+    (
+        "AtomLinkNotEmpty",
+        Severity::Warning,
+        "lint.atom.link-not-empty",
+    ),
+    (
+        "UndeterminableVocabulary",
+        Severity::Warning,
+        "lint.atom.category-vocabulary",
+    ),
+    (
+        "FeedHistoryRelInEntry",
+        Severity::Warning,
+        "lint.atom.history-rel",
+    ),
+    // HTTP
+    (
+        "UnexpectedContentType",
+        Severity::Warning,
+        "lint.http.content-type",
+    ),
+    (
+        "NonSpecificMediaType",
+        Severity::Warning,
+        "lint.http.media-type",
+    ),
+    ("EncodingMismatch", Severity::Warning, "lint.http.charset"),
+];
+
+/// Severity and rule id of a W3C class (unknown classes are errors of a generic rule).
+fn class_info(class: &str) -> (Severity, &'static str) {
+    CLASSES
+        .iter()
+        .find(|(c, _, _)| *c == class)
+        .map(|(_, s, r)| (*s, *r))
+        .unwrap_or((Severity::Error, "lint.other"))
+}
+
+/// Lints one document. `path` is what findings name (a file path or a URL);
+/// `location` is the URL the document was fetched from or will be published at
+/// (self-link checks, resolution of relative references), `None` for a local file.
+pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let text = match xml::decode(bytes, path, &mut out) {
+        Some(t) => t,
+        None => return out,
+    };
+    let text = xml::with_dtd_entities(text);
+    let doc = match xml::parse(&text, path, &mut out) {
+        Some(d) => d,
+        None => return out,
+    };
+    let root = doc.root_element();
+    let format = Format::of(root);
+    let mut cx = Ctx {
+        path,
+        location,
+        doc: &doc,
+        findings: out,
+        iri: matches!(format, Format::Atom | Format::AtomEntry),
+        rss2: matches!(format, Format::Rss2),
+        seen_ns: Default::default(),
+        lines: Lines::default(),
+    };
+    xml::check_prolog(&mut cx);
+    ext::declarations(&mut cx);
+    match format {
+        Format::Rss2 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss2),
+        Format::Rss09 => rss::lint_rss(&mut cx, root, rss::Flavor::Rss09),
+        Format::Rdf => rss::lint_rdf(&mut cx, root),
+        Format::Atom => atom::lint_feed(&mut cx, root),
+        Format::AtomEntry => atom::lint_entry_document(&mut cx, root),
+        Format::AtomWrongNamespace(ns) => {
+            ext::unknown_namespace(&mut cx, root.range().start, ns);
+            let class = if ns == atom::ATOM03_NS {
+                "ObsoleteNamespace"
+            } else {
+                "InvalidNamespace"
+            };
+            cx.report(
+                root,
+                class,
+                format!(
+                    "<{}> is in namespace {ns:?}, not Atom 1.0's",
+                    root.tag_name().name()
+                ),
+            );
+        }
+        Format::AtomNoNamespace => cx.report(
+            root,
+            "MissingNamespace",
+            "<feed> has no namespace: Atom 1.0 is http://www.w3.org/2005/Atom",
+        ),
+        Format::Unknown => cx.report(
+            root,
+            "UndefinedElement",
+            format!(
+                "<{}> is not the root of an RSS or Atom document",
+                root.tag_name().name()
+            ),
+        ),
+    }
+    let mut findings = cx.findings;
+    findings.sort_by_key(|f| (f.line, f.column));
+    findings
+}
+
+/// Lints a feed as it will be published: the document at `url` (its self link is
+/// checked against it), served with `media_type` (`Content-Type`, with charset).
+/// What `feedwright build` runs on every feed it writes.
+pub fn lint_published(bytes: &[u8], path: &str, url: &str, media_type: &str) -> Vec<Finding> {
+    let mut findings = lint_bytes(bytes, path, Some(url));
+    findings.extend(http_findings(path, Some(media_type), bytes));
+    findings
+}
+
+/// The kind of document, from its root element.
+enum Format<'a> {
+    Rss2,
+    Rss09,
+    Rdf,
+    Atom,
+    AtomEntry,
+    AtomWrongNamespace(&'a str),
+    AtomNoNamespace,
+    Unknown,
+}
+
+impl<'a> Format<'a> {
+    fn of(root: Node<'a, '_>) -> Format<'a> {
+        let name = root.tag_name();
+        match (name.namespace(), name.name()) {
+            (None, "rss") => match root.attribute("version") {
+                Some(v) if v.trim().starts_with("0.9") => Format::Rss09,
+                _ => Format::Rss2,
+            },
+            (Some(rss::RDF_NS), "RDF") => Format::Rdf,
+            (Some(atom::ATOM_NS), "feed") => Format::Atom,
+            (Some(atom::ATOM_NS), "entry") => Format::AtomEntry,
+            (None, "feed") => Format::AtomNoNamespace,
+            (Some(ns), "feed") => Format::AtomWrongNamespace(ns),
+            _ => Format::Unknown,
+        }
+    }
+}
+
+/// What every rule needs: the parsed document, where it lives, and the findings so far.
+pub(crate) struct Ctx<'d, 'input> {
+    pub path: &'d str,
+    pub location: Option<&'d str>,
+    pub doc: &'d Document<'input>,
+    pub findings: Vec<Finding>,
+    /// Whether IRIs (non-ASCII characters) are allowed where URIs go: in Atom, yes.
+    pub iri: bool,
+    /// Whether the document is RSS 2.x (the RSS Best Practices Profile applies).
+    pub rss2: bool,
+    /// Unknown namespaces reported so far (each is reported once).
+    pub seen_ns: std::collections::HashSet<String>,
+    /// Line starts, computed on the first finding.
+    pub lines: Lines,
+}
+
+/// Byte offset → 1-based line and column (in characters), in time proportional to
+/// the distance from the previous lookup, so a document with many findings stays
+/// linear.
+#[derive(Default)]
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+    /// The last lookup: (byte offset, line, column).
+    last: Option<(usize, usize, usize)>,
+}
+
+impl Lines {
+    fn at(&mut self, text: &str, pos: usize) -> (usize, usize) {
+        let mut pos = pos.min(text.len());
+        while !text.is_char_boundary(pos) {
+            pos -= 1;
+        }
+        if self.starts.is_empty() {
+            self.starts.push(0);
+            self.starts
+                .extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        }
+        let line = self.starts.partition_point(|&s| s <= pos);
+        let start = self.starts[line - 1];
+        let col = match self.last {
+            Some((p, l, c)) if l == line && p <= pos => c + text[p..pos].chars().count(),
+            _ => text[start..pos].chars().count() + 1,
+        };
+        self.last = Some((pos, line, col));
+        (line, col)
+    }
+}
+
+impl Ctx<'_, '_> {
+    /// Reports `class` at the start of `node`.
+    pub fn report(&mut self, node: Node, class: &str, message: impl Into<String>) {
+        self.report_at(node.range().start, class, message);
+    }
+
+    /// Reports `class` at an attribute of `node` (the element when it has none).
+    pub fn report_attr(&mut self, node: Node, attr: &str, class: &str, message: impl Into<String>) {
+        let pos = node
+            .attributes()
+            .find(|a| a.name() == attr)
+            .map(|a| a.range().start)
+            .unwrap_or(node.range().start);
+        self.report_at(pos, class, message);
+    }
+
+    /// Reports `class` at a byte offset of the document text.
+    pub fn report_at(&mut self, pos: usize, class: &str, message: impl Into<String>) {
+        let (line, col) = self.lines.at(self.doc.input_text(), pos);
+        let (severity, rule) = class_info(class);
+        self.findings.push(
+            Finding::new(severity, rule, self.path, Some(line), message.into())
+                .with_column(Some(col))
+                .with_class(class),
+        );
+    }
+}
+
+/// A finding with no position in the document (reading, fetching, HTTP headers).
+pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<String>) -> Finding {
+    let (severity, rule) = class_info(class);
+    Finding::new(severity, rule, path, None, message).with_class(class)
+}
+
+/// The text content of an element: all its text and CDATA, children's included.
+pub(crate) fn text_of(node: Node) -> String {
+    let mut s = String::new();
+    for d in node.descendants() {
+        if d.is_text() {
+            s.push_str(d.text().unwrap_or(""));
+        }
+    }
+    s
+}
+
+/// Reports text directly inside an element that should hold only elements.
+pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
+    let stray = node
+        .children()
+        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+    if let Some(t) = stray {
+        cx.report(
+            t,
+            "UnexpectedText",
+            format!(
+                "<{}> holds text outside its child elements",
+                node.tag_name().name()
+            ),
+        );
+    }
+}
+
+/// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.
+pub(crate) fn ns<'a>(node: Node<'a, '_>) -> Option<&'a str> {
+    node.tag_name().namespace().filter(|n| !n.is_empty())
+}
+
+/// Child elements of `node`.
+pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
+    node.children().filter(|c| c.is_element())
+}
+
+/// The `xml:lang` namespace, where `xml:base` and `xml:lang` live.
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_count_columns_in_characters_and_stay_in_step() {
+        let text = "ab\n\u{e9}\u{e9}x\nlast";
+        let mut lines = Lines::default();
+        assert_eq!(lines.at(text, 0), (1, 1));
+        assert_eq!(lines.at(text, 3), (2, 1));
+        assert_eq!(lines.at(text, 7), (2, 3));
+        assert_eq!(lines.at(text, 9), (3, 1));
+        // Out of order, and inside a character.
+        assert_eq!(lines.at(text, 1), (1, 2));
+        assert_eq!(lines.at(text, 4), (2, 1));
+    }
+}

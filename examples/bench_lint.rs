@@ -1,0 +1,162 @@
+//! How fast `feedwright lint` is, against writing the same feed: builds a 20-entry
+//! feed by hand, times writing it (`feed::rss`, `feed::atom`) and linting it, then
+//! lints the example site's feeds (built in memory from `feedwright.yaml`) a
+//! thousand times. Prints figures; asserts nothing.
+//!
+//! `cargo run --release --example bench_lint [ITERATIONS]`
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as Days, FixedOffset};
+use feedwright::feed::{self, FeedMeta};
+use feedwright::lint::lint_bytes;
+use feedwright::render::Entry;
+
+fn entries(n: usize) -> Vec<Entry> {
+    let start: DateTime<FixedOffset> =
+        DateTime::parse_from_rfc3339("2021-08-14T09:59:23+08:00").expect("a fixed date");
+    (0..n)
+        .map(|i| {
+            let url = format!("https://news.example.com/2021/08/{:02}/post-{i}/", 1 + i % 28);
+            let body = format!(
+                "<p>Paragraph {i} with <a href=\"https://example.org/{i}\">a link</a>, \
+                 <em>emphasis</em> and “quotes”.</p>\n<p><img src=\"https://news.example.com/img/{i}.png\" alt=\"picture {i}\"></p>\n"
+            )
+            .repeat(8);
+            Entry {
+                id: url.clone(),
+                url,
+                title: format!("Post number {i}: markets & more"),
+                published: start + Days::hours(i as i64),
+                updated: start + Days::hours(i as i64 + 1),
+                author: Some("Jane Doe".to_string()),
+                categories: vec![vec!["news".to_string(), "markets".to_string()]],
+                tags: vec!["rust".to_string()],
+                summary: format!("Summary of post {i}."),
+                content: body,
+                image: None,
+                source: format!("posts/post-{i}.md"),
+            }
+        })
+        .collect()
+}
+
+fn per_second(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn main() {
+    let iterations: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let meta = FeedMeta {
+        title: "Example News".to_string(),
+        description: "News from the example site".to_string(),
+        site_url: "https://news.example.com/".to_string(),
+        self_url: "https://news.example.com/rss.xml".to_string(),
+        language: Some("en".to_string()),
+        author: None,
+    };
+    let owned = entries(20);
+    let refs: Vec<&Entry> = owned.iter().collect();
+
+    for (format, self_url) in [
+        ("rss", "https://news.example.com/rss.xml"),
+        ("atom", "https://news.example.com/atom.xml"),
+    ] {
+        let meta = FeedMeta {
+            self_url: self_url.to_string(),
+            ..meta.clone()
+        };
+        let write = |m: &FeedMeta| {
+            if format == "rss" {
+                feed::rss(m, &refs)
+            } else {
+                feed::atom(m, &refs)
+            }
+        };
+        let bytes = write(&meta);
+        let findings = lint_bytes(&bytes, self_url, Some(self_url));
+        let t = Instant::now();
+        for _ in 0..iterations {
+            black_box(write(black_box(&meta)));
+        }
+        let writing = t.elapsed();
+        let t = Instant::now();
+        for _ in 0..iterations {
+            black_box(lint_bytes(black_box(&bytes), self_url, Some(self_url)));
+        }
+        let linting = t.elapsed();
+        // The floor under linting: parsing the document at all.
+        let text = std::str::from_utf8(&bytes).expect("our writer writes UTF-8");
+        let t = Instant::now();
+        for _ in 0..iterations {
+            black_box(roxmltree::Document::parse(black_box(text)).is_ok());
+        }
+        let parsing = t.elapsed();
+        println!(
+            "{format}: 20 entries, {} bytes, {} findings | write {:.0} feeds/s ({:.1} µs each) | lint {:.0} feeds/s ({:.1} µs each, of which XML parsing {:.1} µs) | lint/write {:.2}",
+            bytes.len(),
+            findings.len(),
+            per_second(iterations, writing),
+            writing.as_secs_f64() * 1e6 / iterations as f64,
+            per_second(iterations, linting),
+            linting.as_secs_f64() * 1e6 / iterations as f64,
+            parsing.as_secs_f64() * 1e6 / iterations as f64,
+            linting.as_secs_f64() / writing.as_secs_f64(),
+        );
+    }
+
+    // The example site's feeds, as the build writes them.
+    let config = Path::new("feedwright.yaml");
+    if !config.is_file() {
+        println!("no feedwright.yaml here: skipping the example site");
+        return;
+    }
+    let cfg = match feedwright::config::Config::from_file(config) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("example site: {e}");
+            return;
+        }
+    };
+    let built = match feedwright::build::build(&cfg) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("example site: {e}");
+            return;
+        }
+    };
+    let feeds: Vec<(&String, &Vec<u8>)> = built
+        .files
+        .iter()
+        .filter(|(p, _)| p.ends_with(".xml"))
+        .map(|(p, f)| (p, &f.bytes))
+        .collect();
+    if feeds.is_empty() {
+        println!("example site: no feeds built");
+        return;
+    }
+    let findings: usize = feeds
+        .iter()
+        .map(|(p, b)| lint_bytes(b, p, None).len())
+        .sum();
+    let t = Instant::now();
+    let mut linted = 0;
+    while linted < iterations {
+        for (p, b) in &feeds {
+            black_box(lint_bytes(black_box(b), p, None));
+            linted += 1;
+        }
+    }
+    let d = t.elapsed();
+    println!(
+        "example site: {} feeds ({} findings without self-link context), linted {linted} times: {:.0} feeds/s",
+        feeds.len(),
+        findings,
+        per_second(linted, d)
+    );
+}

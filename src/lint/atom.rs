@@ -1,0 +1,1051 @@
+//! Atom 1.0 (RFC 4287): the required feed and entry metadata, text and content
+//! constructs, persons, links, categories, ids, dates, and the feed-wide rules
+//! (an author for every entry, unique ids, a self link).
+
+use std::collections::{HashMap, HashSet};
+
+use roxmltree::Node;
+
+use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
+use super::urls::{self, Uri};
+use super::{dates, elements, ext, html, text_of, Ctx, XML_NS};
+
+pub(super) const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+pub(super) const ATOM03_NS: &str = "http://purl.org/atom/ns#";
+pub(super) const XHTML_NS: &str = "http://www.w3.org/1999/xhtml";
+
+/// Link relations registered with IANA for Atom (and `prev`, which readers accept).
+const RELS: &[&str] = &[
+    "alternate",
+    "current",
+    "describedby",
+    "edit",
+    "edit-media",
+    "enclosure",
+    "first",
+    "hub",
+    "last",
+    "license",
+    "next",
+    "next-archive",
+    "payment",
+    "prev-archive",
+    "previous",
+    "prev",
+    "related",
+    "replies",
+    "search",
+    "self",
+    "service",
+    "up",
+    "via",
+];
+
+/// The IANA registry prefix: `IANA_REL + "alternate"` is `alternate`.
+const IANA_REL: &str = "http://www.iana.org/assignments/relation/";
+
+/// A link's relation, with the registry prefix removed and the default applied.
+fn rel_of<'a>(link: Node<'a, '_>) -> &'a str {
+    let rel = link.attribute("rel").unwrap_or("alternate");
+    rel.strip_prefix(IANA_REL).unwrap_or(rel)
+}
+
+/// The `xml:base` in effect at `node`, resolved through its ancestors.
+pub(super) fn base_of(node: Node) -> Option<String> {
+    let mut bases: Vec<&str> = node
+        .ancestors()
+        .filter_map(|a| a.attribute((XML_NS, "base")))
+        .collect();
+    bases.reverse();
+    let mut cur: Option<String> = None;
+    for b in bases {
+        cur = Some(resolve(cur.as_deref(), b));
+    }
+    cur
+}
+
+/// `reference` resolved against `base` (RFC 3986 §5), as far as `url` can.
+pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
+    match base.and_then(|b| url::Url::parse(b).ok()) {
+        Some(b) => b
+            .join(reference)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| reference.to_string()),
+        None => reference.to_string(),
+    }
+}
+
+/// An Atom element (other than the document root) written with a prefix.
+fn prefixed(cx: &Ctx, node: Node) -> bool {
+    let raw = &cx.doc.input_text()[node.range().start..];
+    let name_end = raw[1..]
+        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .map_or(raw.len(), |i| i + 1);
+    raw[1..name_end].contains(':')
+}
+
+/// Lints an Atom feed document.
+pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
+    if prefixed(cx, feed) {
+        cx.report(
+            feed,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix: many readers need it",
+        );
+    }
+    common_attrs(cx, feed);
+    super::stray_text(cx, feed);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut has_author = false;
+    let mut self_link = false;
+    let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
+    let mut entry_nodes = Vec::new();
+    for c in elements(feed) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "feed");
+            continue;
+        }
+        let name = tn.name();
+        *seen.entry(name).or_default() += 1;
+        if name == "entry" {
+            entry_nodes.push(c);
+            continue;
+        }
+        if !metadata(cx, c, "feed", &seen) {
+            undefined(cx, c, "feed");
+        }
+        match name {
+            "author" => has_author = true,
+            "link" if rel_of(c) == "self" => self_link = true,
+            _ => {}
+        }
+    }
+    for el in ["id", "title", "updated"] {
+        if !seen.contains_key(el) {
+            cx.report(
+                feed,
+                "MissingElement",
+                format!("<feed> must have an <{el}>"),
+            );
+        }
+    }
+    duplicate_links(cx, feed);
+    for e in &entry_nodes {
+        let (id, updated) = entry(cx, *e, has_author);
+        entries.push((id, updated, *e));
+    }
+    if !self_link {
+        cx.report(
+            feed,
+            "MissingSelf",
+            "<feed> should name its own URL: <link rel=\"self\" href=\"…\"/>",
+        );
+    }
+    // Ids must be unique; the same id twice is allowed only as two revisions.
+    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::new();
+    let mut updated_seen: HashMap<&str, usize> = HashMap::new();
+    for (id, updated, node) in &entries {
+        if let Some(u) = updated {
+            let n = updated_seen.entry(u.as_str()).or_default();
+            *n += 1;
+            if *n == 2 {
+                cx.report(
+                    *node,
+                    "DuplicateUpdated",
+                    format!("two entries have the same <updated> {u}"),
+                );
+            }
+        }
+        if let Some(id) = id {
+            by_id
+                .entry(id.as_str())
+                .or_default()
+                .push((updated.as_deref(), *node));
+        }
+    }
+    // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
+    // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
+    // generator, not revisions.
+    if entries.len() > 2 && by_id.len() == 1 && entries.iter().all(|(i, _, _)| i.is_some()) {
+        let (id, v) = by_id.iter().next().expect("one id");
+        cx.report(
+            v[1].1,
+            "DuplicateIds",
+            format!("every entry has the id {id}: ids must tell entries apart"),
+        );
+        return;
+    }
+    let mut ids: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    ids.sort_by_key(|(_, v)| v[1].1.range().start);
+    for (id, v) in ids {
+        let mut dates = HashSet::new();
+        if let Some((_, node)) = v.iter().find(|(u, _)| !dates.insert(*u)) {
+            cx.report(
+                *node,
+                "DuplicateEntries",
+                format!("two entries have the id {id} and the same <updated>: a revision needs a new date"),
+            );
+        }
+    }
+}
+
+/// Lints an Atom entry document (an `<entry>` at the root).
+pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
+    if prefixed(cx, e) {
+        cx.report(
+            e,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    entry(cx, e, false);
+}
+
+/// xml:base and xml:lang on any Atom element.
+fn common_attrs(cx: &mut Ctx, node: Node) {
+    if let Some(a) = node.attribute_node((XML_NS, "base")) {
+        urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+    }
+    if let Some(a) = node.attribute_node((XML_NS, "lang")) {
+        if !a.value().is_empty() && !valid_language(a.value()) {
+            cx.report_at(
+                a.range().start,
+                "InvalidLanguage",
+                format!("xml:lang {:?} is not a language tag", a.value()),
+            );
+        }
+    }
+    for a in node.attributes() {
+        if a.namespace().is_none() && !allowed_attr(node.tag_name().name(), a.name()) {
+            cx.report_at(
+                a.range().start,
+                "UnexpectedAttribute",
+                format!(
+                    "<{}> has no attribute {:?}",
+                    node.tag_name().name(),
+                    a.name()
+                ),
+            );
+        }
+    }
+}
+
+fn allowed_attr(element: &str, attr: &str) -> bool {
+    match element {
+        "link" => matches!(
+            attr,
+            "href" | "rel" | "type" | "hreflang" | "title" | "length"
+        ),
+        "category" => matches!(attr, "term" | "scheme" | "label"),
+        "generator" => matches!(attr, "uri" | "version"),
+        "content" => matches!(attr, "type" | "src"),
+        "title" | "subtitle" | "summary" | "rights" => attr == "type",
+        _ => false,
+    }
+}
+
+fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
+    cx.report(
+        node,
+        "UndefinedElement",
+        format!(
+            "<{}> is not an Atom element of <{parent}>",
+            node.tag_name().name()
+        ),
+    );
+}
+
+/// An element outside the Atom namespace inside an Atom element.
+fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
+    if super::ns(node).is_none() {
+        cx.report(
+            node,
+            "UndeterminableVocabulary",
+            format!(
+                "<{}> in <{parent}> is in no namespace: readers cannot tell what it means",
+                node.tag_name().name()
+            ),
+        );
+    } else if super::ns(node) == Some(XHTML_NS) {
+        cx.report(
+            node,
+            "MisplacedXHTMLContent",
+            format!(
+                "XHTML <{}> directly in <{parent}>: XHTML belongs in a text construct of type xhtml",
+                node.tag_name().name()
+            ),
+        );
+    } else {
+        ext::element(cx, node, parent);
+    }
+}
+
+/// Metadata shared by feed, entry and source; returns false for an element that
+/// is none of them.
+fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) -> bool {
+    let name = c.tag_name().name();
+    let known = matches!(
+        (parent, name),
+        (
+            _,
+            "id" | "title" | "rights" | "updated" | "author" | "contributor" | "link" | "category"
+        ) | (
+            "feed" | "source",
+            "subtitle" | "generator" | "icon" | "logo"
+        ) | ("entry", "published")
+    );
+    if !known {
+        return false;
+    }
+    let once = matches!(
+        name,
+        "id" | "title"
+            | "updated"
+            | "subtitle"
+            | "rights"
+            | "icon"
+            | "logo"
+            | "generator"
+            | "published"
+            | "content"
+            | "summary"
+            | "source"
+    );
+    if once && seen.get(name).copied().unwrap_or(0) == 2 {
+        cx.report(
+            c,
+            "DuplicateElement",
+            format!("<{parent}> has more than one <{name}>"),
+        );
+    }
+    if prefixed(cx, c) {
+        cx.report(
+            c,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    common_attrs(cx, c);
+    match (parent, name) {
+        (_, "id") => id(cx, c),
+        (_, "title") | (_, "rights") => text_construct(cx, c),
+        ("feed", "subtitle") | ("source", "subtitle") => text_construct(cx, c),
+        (_, "updated") | ("entry", "published") => {
+            if leaf(cx, c) {
+                dates::check_rfc3339(cx, c);
+            }
+        }
+        (_, "author") | (_, "contributor") => person(cx, c),
+        (_, "link") => link(cx, c),
+        (_, "category") => category(cx, c),
+        ("feed", "generator") | ("source", "generator") => {
+            if !leaf(cx, c) {
+                return true;
+            }
+            rss::url_attr(cx, c, "uri", Uri::Any);
+            let v = text_of(c);
+            rss::no_markup(cx, c, &v);
+        }
+        ("feed", "icon") | ("feed", "logo") | ("source", "icon") | ("source", "logo") => {
+            if leaf(cx, c) {
+                atom_uri(cx, c);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// An element that holds only text; reports (and returns false for) child elements.
+fn leaf(cx: &mut Ctx, node: Node) -> bool {
+    match elements(node).next() {
+        Some(child) => {
+            cx.report(
+                child,
+                "UndefinedElement",
+                format!(
+                    "<{}> holds only text, not <{}>",
+                    node.tag_name().name(),
+                    child.tag_name().name()
+                ),
+            );
+            false
+        }
+        None => true,
+    }
+}
+
+/// An IRI element (icon, logo, uri): no white space around the value.
+fn atom_uri(cx: &mut Ctx, node: Node) {
+    let v = text_of(node);
+    if v != v.trim() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            format!(
+                "<{}> has white space around its IRI",
+                node.tag_name().name()
+            ),
+        );
+        return;
+    }
+    urls::check(
+        cx,
+        node.range().start,
+        &v,
+        Uri::Any,
+        &format!("<{}>", node.tag_name().name()),
+    );
+}
+
+/// `<id>`: an absolute IRI, in canonical form.
+fn id(cx: &mut Ctx, node: Node) {
+    if !leaf(cx, node) {
+        return;
+    }
+    let v = text_of(node);
+    if v.trim().is_empty() {
+        if node
+            .parent_element()
+            .is_some_and(|p| p.has_tag_name((ATOM_NS, "entry")))
+        {
+            cx.report(node, "NotBlank", "<id> should not be blank");
+        }
+    } else if v != v.trim() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            "<id> has white space around its value",
+        );
+    }
+    let v = v.trim();
+    if urls::check(cx, node.range().start, v, Uri::Full, "<id>") {
+        if let Some(why) = urls::non_canonical(v) {
+            cx.report(
+                node,
+                "NonCanonicalURI",
+                format!("<id> {v:?} is not in canonical form: {why}"),
+            );
+        }
+    }
+}
+
+/// Title, subtitle, summary, rights: `type` text (default), html or xhtml.
+fn text_construct(cx: &mut Ctx, node: Node) {
+    let ty = node.attribute("type").unwrap_or("text");
+    let name = node.tag_name().name();
+    // Blank text, or blank base64 data; an empty text/* value is left alone.
+    let lty = ty.to_ascii_lowercase();
+    let blank_matters = matches!(ty, "text" | "html" | "xhtml")
+        || (valid_mime(ty)
+            && !lty.starts_with("text/")
+            && !lty.ends_with("+xml")
+            && !lty.ends_with("/xml"));
+    if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
+        cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
+    }
+    match ty {
+        "text" => {
+            if elements(node).next().is_some() {
+                cx.report(
+                    node,
+                    "UndefinedElement",
+                    format!("<{}> of type text holds elements", node.tag_name().name()),
+                );
+                return;
+            }
+            let v = text_of(node);
+            let raw = &cx.doc.input_text()[node.range()];
+            if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                cx.report(
+                    node,
+                    "ContainsUndeclaredHTML",
+                    format!(
+                        "<{}> holds HTML but its type is text: add type=\"html\"",
+                        node.tag_name().name()
+                    ),
+                );
+            }
+        }
+        "html" => {
+            if let Some(c) = elements(node).next() {
+                // Atom 0.3's mode="escaped" promised escaped markup; type="html" holds text.
+                let class = if node.attribute("mode") == Some("escaped") {
+                    "NotEscaped"
+                } else {
+                    "UndefinedElement"
+                };
+                cx.report(
+                    c,
+                    class,
+                    format!("<{name}> of type html must hold escaped markup, not elements"),
+                );
+                return;
+            }
+            let v = text_of(node);
+            html::check_html(cx, node, &v, true);
+        }
+        "xhtml" => xhtml(cx, node),
+        "" => cx.report_attr(
+            node,
+            "type",
+            "AttrNotBlank",
+            format!("<{name}> has a blank type"),
+        ),
+        other if !valid_mime(other) => cx.report_attr(
+            node,
+            "type",
+            "InvalidMIMEType",
+            format!("<{name}> type {other:?} must be text, html or xhtml"),
+        ),
+        other => {
+            if other.eq_ignore_ascii_case("text/html") {
+                cx.report_attr(
+                    node,
+                    "type",
+                    "HtmlFragment",
+                    format!("<{name}> uses text/html for an HTML fragment: use type=\"html\""),
+                );
+            }
+            cx.report_attr(
+                node,
+                "type",
+                "InvalidTextType",
+                format!("<{name}> type {other:?} must be text, html or xhtml"),
+            );
+        }
+    }
+}
+
+/// Inline XHTML: a single xhtml:div holding the markup.
+fn xhtml(cx: &mut Ctx, node: Node) {
+    let kids: Vec<Node> = elements(node).collect();
+    let div = kids.first().filter(|d| {
+        kids.len() == 1 && super::ns(**d) == Some(XHTML_NS) && d.tag_name().name() == "div"
+    });
+    let stray_text = node
+        .children()
+        .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+    match div {
+        Some(d) if !stray_text => {
+            if prefixed(cx, *d) {
+                cx.report(
+                    *d,
+                    "AvoidNamespacePrefix",
+                    "write the XHTML div without a namespace prefix: many readers need it",
+                );
+            }
+            // Markup escaped inside the div is text to readers, not XHTML.
+            if elements(*d).next().is_none()
+                && html::tags(&text_of(*d))
+                    .iter()
+                    .any(|t| html::is_html_tag(t.name))
+            {
+                cx.report(
+                    *d,
+                    "NotInline",
+                    "the XHTML is escaped inside the div: write it as markup",
+                );
+            }
+            html::check_xhtml(cx, node, *d)
+        }
+        _ => {
+            cx.report(
+                node,
+                "MissingXhtmlDiv",
+                format!(
+                    "<{}> of type xhtml must hold one <div xmlns=\"http://www.w3.org/1999/xhtml\">",
+                    node.tag_name().name()
+                ),
+            );
+            let v = text_of(node);
+            if kids.is_empty() && html::tags(&v).iter().any(|t| html::is_html_tag(t.name)) {
+                cx.report(
+                    node,
+                    "NotInline",
+                    "the XHTML is escaped: it should be inline markup",
+                );
+            }
+        }
+    }
+}
+
+fn person(cx: &mut Ctx, node: Node) {
+    super::stray_text(cx, node);
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in elements(node) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, tn.name());
+            continue;
+        }
+        let name = tn.name();
+        if !seen.insert(name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<{}> has more than one <{name}>", node.tag_name().name()),
+            );
+            continue;
+        }
+        match name {
+            "name" => {
+                if !leaf(cx, c) {
+                    continue;
+                }
+                let v = text_of(c);
+                if v.trim().is_empty() {
+                    cx.report(c, "NotBlank", "<name> should not be blank");
+                }
+                if let (Some(lt), Some(gt)) = (v.find('<'), v.rfind('>')) {
+                    if lt < gt && valid_addr_spec(v[lt + 1..gt].trim()) {
+                        cx.report(
+                            c,
+                            "ContainsEmail",
+                            "put the e-mail address in <email>, not in <name>",
+                        );
+                    }
+                }
+                rss::no_markup(cx, c, &v);
+            }
+            "uri" => {
+                if leaf(cx, c) {
+                    atom_uri(cx, c);
+                }
+            }
+            "email" => {
+                let v = text_of(c);
+                let v = v.trim();
+                if !valid_addr_spec(v) && !rss::unqualified_addr(v) {
+                    cx.report(
+                        c,
+                        "InvalidAddrSpec",
+                        format!("<email> {v:?} is not an e-mail address"),
+                    );
+                } else if !valid_addr_spec(v) {
+                    cx.report(
+                        c,
+                        "UnknownHost",
+                        format!("<email> {v:?} has no fully qualified domain"),
+                    );
+                }
+            }
+            _ => undefined(cx, c, node.tag_name().name()),
+        }
+    }
+    if !seen.contains("name") {
+        cx.report(
+            node,
+            "MissingElement",
+            format!("<{}> must have a <name>", node.tag_name().name()),
+        );
+    }
+}
+
+fn link(cx: &mut Ctx, node: Node) {
+    link_attrs(cx, node);
+}
+
+/// The attributes of an atom:link, in Atom or in RSS.
+fn link_attrs(cx: &mut Ctx, node: Node) {
+    // Extension elements may go inside a link; text may not.
+    if node
+        .children()
+        .any(|c| c.is_text() && c.text().is_some_and(|t| !t.trim().is_empty()))
+    {
+        cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
+    }
+    for a in ["rel", "title"] {
+        if node.attribute(a).is_some_and(|v| v.trim().is_empty()) {
+            cx.report_attr(
+                node,
+                a,
+                "AttrNotBlank",
+                format!("<link> has a blank {a} attribute"),
+            );
+        }
+    }
+    match node.attribute_node("href") {
+        None => cx.report(node, "MissingHref", "<link> needs an href attribute"),
+        Some(a) => {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "<link> href");
+        }
+    }
+    if let Some(rel) = node.attribute("rel") {
+        let rel = rel.strip_prefix(IANA_REL).unwrap_or(rel);
+        if !RELS.contains(&rel) && urls::scheme_of(rel).is_none() {
+            cx.report_attr(
+                node,
+                "rel",
+                "UnregisteredAtomLinkRel",
+                format!("link relation {rel:?} is not registered"),
+            );
+        }
+        let in_entry = node
+            .parent_element()
+            .is_some_and(|p| p.tag_name().name() == "entry");
+        if in_entry && matches!(rel, "current" | "next-archive" | "prev-archive") {
+            cx.report_attr(
+                node,
+                "rel",
+                "FeedHistoryRelInEntry",
+                format!("link relation {rel:?} describes feed history: it belongs to the feed, not an entry"),
+            );
+        }
+    }
+    if let Some(t) = node.attribute("type") {
+        if !valid_mime(t) {
+            cx.report_attr(
+                node,
+                "type",
+                "InvalidMIMEType",
+                format!("<link> type {t:?} is not a media type"),
+            );
+        }
+    }
+    if let Some(l) = node.attribute("hreflang") {
+        if !valid_language(l) {
+            cx.report_attr(
+                node,
+                "hreflang",
+                "InvalidLanguage",
+                format!("hreflang {l:?} is not a language tag"),
+            );
+        }
+    }
+    if let Some(l) = node.attribute("length") {
+        if l.trim().parse::<u64>().is_err() {
+            cx.report_attr(
+                node,
+                "length",
+                "InvalidNonNegativeInteger",
+                format!("<link> length {l:?} is not a number of bytes"),
+            );
+        }
+    }
+
+    if let Some(t) = node.attribute("title") {
+        let raw = t.to_string();
+        if let Some(w) = html::text_contains_html(t, &raw) {
+            cx.report_attr(
+                node,
+                "title",
+                "ContainsHTML",
+                format!("<link> title holds HTML ({w})"),
+            );
+        }
+    }
+    if rel_of(node) == "self" && super::ns(node) == Some(ATOM_NS) {
+        let parent_is_atom = node
+            .parent_element()
+            .is_some_and(|p| super::ns(p) == Some(ATOM_NS));
+        if parent_is_atom {
+            rss::self_link_checks(cx, node);
+        }
+    }
+}
+
+/// An `<atom:link>` inside an RSS channel or item.
+pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
+    link_attrs(cx, node);
+}
+
+/// Two alternate links with the same type and language.
+fn duplicate_links(cx: &mut Ctx, parent: Node) {
+    let mut seen = HashSet::new();
+    for l in
+        elements(parent).filter(|c| super::ns(*c) == Some(ATOM_NS) && c.tag_name().name() == "link")
+    {
+        if rel_of(l) != "alternate" {
+            continue;
+        }
+        let key = (
+            l.attribute("type").map(str::to_ascii_lowercase),
+            l.attribute("hreflang").map(str::to_ascii_lowercase),
+        );
+        if !seen.insert(key) {
+            cx.report(
+                l,
+                "DuplicateAtomLink",
+                "two alternate links with the same type and hreflang",
+            );
+        }
+    }
+}
+
+fn category(cx: &mut Ctx, node: Node) {
+    if node.attribute("term").is_some_and(|t| t.trim().is_empty()) {
+        cx.report_attr(node, "term", "NotBlank", "<category> has a blank term");
+    }
+    if node.attribute("term").is_none() {
+        cx.report(
+            node,
+            "MissingAttribute",
+            "<category> needs a term attribute",
+        );
+    }
+    rss::url_attr(cx, node, "scheme", Uri::Any);
+    if let Some(l) = node.attribute("label") {
+        let raw = l.to_string();
+        if let Some(w) = html::text_contains_html(l, &raw) {
+            cx.report_attr(
+                node,
+                "label",
+                "ContainsHTML",
+                format!("<category> label holds HTML ({w})"),
+            );
+        }
+    }
+}
+
+/// Checks an entry; returns its id and updated values.
+fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Option<String>) {
+    if prefixed(cx, e) && e.parent_element().is_some() {
+        cx.report(
+            e,
+            "AvoidNamespacePrefix",
+            "write Atom elements without a namespace prefix",
+        );
+    }
+    common_attrs(cx, e);
+    super::stray_text(cx, e);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut id = None;
+    let mut updated = None;
+    let mut has_author = feed_has_author;
+    let mut alternate = false;
+    let mut content: Option<Node> = None;
+    for c in elements(e) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "entry");
+            continue;
+        }
+        let name = tn.name();
+        *seen.entry(name).or_default() += 1;
+        match name {
+            "id" => id = Some(text_of(c).trim().to_string()),
+            "updated" => updated = Some(text_of(c).trim().to_string()),
+            "author" => has_author = true,
+            "link" if rel_of(c) == "alternate" => alternate = true,
+            _ => {}
+        }
+        match name {
+            "summary" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
+                }
+                common_attrs(cx, c);
+                text_construct(cx, c);
+            }
+            "content" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
+                }
+                common_attrs(cx, c);
+                content = Some(c);
+                content_element(cx, c);
+            }
+            "source" => {
+                if seen[name] == 2 {
+                    cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
+                }
+                if elements(c)
+                    .any(|s| super::ns(s) == Some(ATOM_NS) && s.tag_name().name() == "author")
+                {
+                    has_author = true;
+                }
+                source(cx, c);
+            }
+            _ => {
+                if !metadata(cx, c, "entry", &seen) {
+                    undefined(cx, c, "entry");
+                }
+            }
+        }
+    }
+    for el in ["id", "title", "updated"] {
+        if !seen.contains_key(el) {
+            cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
+        }
+    }
+    if !has_author {
+        cx.report(
+            e,
+            "MissingElement",
+            "<entry> must have an <author> (or the feed one)",
+        );
+    }
+    if content.is_none() && !alternate {
+        cx.report(
+            e,
+            "MissingContentOrAlternate",
+            "<entry> must have a <content> or a <link rel=\"alternate\">",
+        );
+    }
+    let out_of_line = content.is_some_and(|c| {
+        c.has_attribute("src")
+            || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
+    });
+    if out_of_line && !seen.contains_key("summary") {
+        cx.report(
+            e,
+            "MissingElement",
+            "<entry> with out-of-line or binary content must have a <summary>",
+        );
+    }
+    if !seen.contains_key("summary") && content.is_none() {
+        cx.report(
+            e,
+            "MissingTextualContent",
+            "<entry> should have a <summary> or <content>",
+        );
+    }
+    duplicate_links(cx, e);
+    (id, updated)
+}
+
+fn source(cx: &mut Ctx, s: Node) {
+    common_attrs(cx, s);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for c in elements(s) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ATOM_NS) {
+            foreign(cx, c, "source");
+            continue;
+        }
+        *seen.entry(tn.name()).or_default() += 1;
+        if !metadata(cx, c, "source", &seen) {
+            undefined(cx, c, "source");
+        }
+    }
+    duplicate_links(cx, s);
+    for el in ["id", "title", "updated"] {
+        if !seen.contains_key(el) {
+            cx.report(
+                s,
+                "MissingSourceElement",
+                format!("<source> should carry the original feed's <{el}>"),
+            );
+        }
+    }
+}
+
+/// Content types that are neither text nor XML: carried base64-encoded.
+fn content_is_base64(c: Node) -> bool {
+    match c.attribute("type") {
+        None | Some("text") | Some("html") | Some("xhtml") => false,
+        Some(t) => {
+            let t = t.to_ascii_lowercase();
+            !(t.starts_with("text/") || t.ends_with("+xml") || t.ends_with("/xml"))
+        }
+    }
+}
+
+fn content_element(cx: &mut Ctx, c: Node) {
+    let ty = c.attribute("type");
+    if let Some(src) = c.attribute_node("src") {
+        urls::check(
+            cx,
+            src.range().start,
+            src.value(),
+            Uri::Any,
+            "<content> src",
+        );
+        if let Some(child) = elements(c).next() {
+            cx.report(
+                child,
+                "UndefinedElement",
+                "<content> with src must be empty",
+            );
+        } else if !text_of(c).trim().is_empty() {
+            cx.report(c, "UnexpectedText", "<content> with src must be empty");
+        }
+        match ty {
+            None => cx.report(
+                c,
+                "MissingTypeAttr",
+                "<content> with src should say its type",
+            ),
+            Some(t) if !valid_mime(t) => cx.report_attr(
+                c,
+                "type",
+                "InvalidMIMEType",
+                format!("<content> type {t:?} must be a media type when src is used"),
+            ),
+            _ => {}
+        }
+        return;
+    }
+    match ty {
+        None | Some("text") | Some("html") | Some("xhtml") => text_construct(cx, c),
+        Some(t) => {
+            if !valid_mime(t) {
+                cx.report_attr(
+                    c,
+                    "type",
+                    "InvalidMIMEType",
+                    format!("<content> type {t:?} is not text, html, xhtml or a media type"),
+                );
+                return;
+            }
+            let lt = t.to_ascii_lowercase();
+            if lt.starts_with("multipart/") {
+                cx.report_attr(
+                    c,
+                    "type",
+                    "InvalidMIMEType",
+                    format!("<content> type {t:?} is a composite type"),
+                );
+            } else if lt == "text/html" {
+                let v = text_of(c);
+                let head = v.trim_start().get(..9).unwrap_or("").to_ascii_lowercase();
+                // text/html names a whole document; a fragment is type="html".
+                if !head.starts_with("<html") && !head.starts_with("<!doctype") {
+                    cx.report_attr(
+                        c,
+                        "type",
+                        "HtmlFragment",
+                        "use type=\"html\" for HTML content, not text/html",
+                    );
+                }
+                html::check_html(cx, c, &v, true);
+            } else if lt.starts_with("text/") {
+                if let Some(child) = elements(c).next() {
+                    cx.report(
+                        child,
+                        "UndefinedElement",
+                        format!("<content> of type {t} must hold text, not elements"),
+                    );
+                    return;
+                }
+                let v = text_of(c);
+                let raw = &cx.doc.input_text()[c.range()];
+                if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                    cx.report(
+                        c,
+                        "ContainsUndeclaredHTML",
+                        format!("<content> holds HTML but its type is {t}"),
+                    );
+                }
+            } else if content_is_base64(c) {
+                let v: String = text_of(c).split_whitespace().collect();
+                if v.is_empty() && elements(c).next().is_none() {
+                    cx.report(c, "NotBlank", "<content> should not be blank");
+                }
+                let ok = v.len().is_multiple_of(4)
+                    && v.trim_end_matches('=')
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/');
+                if !ok {
+                    cx.report(
+                        c,
+                        "NotBase64",
+                        format!("<content> of type {t} must be base64-encoded"),
+                    );
+                }
+            }
+        }
+    }
+}

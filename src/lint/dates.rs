@@ -1,0 +1,467 @@
+//! Dates: RFC 822 (as updated by RFC 2822) for RSS, RFC 3339 for Atom, and W3C-DTF
+//! (ISO 8601 profile) for Dublin Core. Each check reports on the element it is given
+//! and returns the parsed date when there is one.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
+use roxmltree::Node;
+
+use super::Ctx;
+
+const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// What an RFC 822 date string turned out to be.
+#[derive(Debug, PartialEq)]
+pub(super) enum Rfc822 {
+    Valid(DateTime<FixedOffset>),
+    /// Understandable, but not in the form the RFC gives (comments, odd zones…).
+    Problematical(DateTime<FixedOffset>, &'static str),
+    /// The weekday named is not the date's.
+    WrongDay(DateTime<FixedOffset>),
+    Invalid,
+}
+
+/// Parses an RFC 822 date-time strictly, then loosely.
+pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
+    let s = s.trim();
+    match strict822(s) {
+        Some((d, dow)) => {
+            if let Some(day) = dow {
+                if DAYS[d.weekday().num_days_from_monday() as usize] != day {
+                    return Rfc822::WrongDay(d);
+                }
+            }
+            if let Some(why) = odd_zone(s) {
+                return Rfc822::Problematical(d, why);
+            }
+            Rfc822::Valid(d)
+        }
+        None => match loose822(s) {
+            Some(d) => Rfc822::Problematical(d, "not in the form RFC 822 gives"),
+            None => Rfc822::Invalid,
+        },
+    }
+}
+
+/// Zones that RFC 822 allows but readers misread: military letters other than Z,
+/// and offsets whose minutes are not 00, 30 or 45.
+fn odd_zone(s: &str) -> Option<&'static str> {
+    let zone = s.rsplit(' ').next().unwrap_or("");
+    if !zone.is_ascii() {
+        return None;
+    }
+    if zone.len() == 1 && zone != "Z" {
+        return Some("single-letter military time zones are ambiguous");
+    }
+    if zone.len() == 5 && (zone.starts_with('+') || zone.starts_with('-')) {
+        let mins = &zone[3..];
+        if !matches!(mins, "00" | "30") {
+            return Some("unusual time zone offset");
+        }
+    }
+    None
+}
+
+/// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date and the weekday named.
+fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
+    let (dow, rest) = match s.split_once(", ") {
+        Some((d, r)) if DAYS.contains(&d) => (Some(d), r),
+        Some(_) => return None,
+        None => (None, s),
+    };
+    let parts: Vec<&str> = rest.split(' ').collect();
+    if parts.len() != 5 {
+        return None;
+    }
+    let day = digits(parts[0], 1, 2)?;
+    let month = MONTHS.iter().position(|m| *m == parts[1])? as u32 + 1;
+    let year = digits(parts[2], 4, 4)? as i32;
+    let (h, m, sec) = time(parts[3])?;
+    let off = zone(parts[4])?;
+    Some((build(year, month, day, h, m, sec, off)?, dow))
+}
+
+/// The same, forgiving case, commas, comments in parentheses, full month names,
+/// missing spaces and extra spaces.
+fn loose822(s: &str) -> Option<DateTime<FixedOffset>> {
+    let mut clean = String::new();
+    let mut depth = 0;
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            ',' => clean.push(' '),
+            _ => clean.push(c),
+        }
+    }
+    let mut parts: Vec<String> = clean.split_whitespace().map(str::to_string).collect();
+    if let Some(first) = parts.first() {
+        if first.len() == 3 && first.chars().all(|c| c.is_ascii_alphabetic()) {
+            let head = first.to_ascii_lowercase();
+            if DAYS.iter().any(|d| d.to_ascii_lowercase() == head) {
+                parts.remove(0);
+            }
+        }
+    }
+    if parts.len() < 4 {
+        return None;
+    }
+    let day = digits(&parts[0], 1, 2)?;
+    let mon = parts[1].to_ascii_lowercase();
+    let month = MONTHS.iter().position(|m| m.to_ascii_lowercase() == mon)? as u32 + 1;
+    let year = year(&parts[2])?;
+    let (h, m, sec) = time(&parts[3])?;
+    let off = match parts.get(4) {
+        Some(z) => zone(&z.to_ascii_uppercase())?,
+        None => 0,
+    };
+    if parts.len() > 5 {
+        return None;
+    }
+    build(year, month, day, h, m, sec, off)
+}
+
+fn digits(s: &str, min: usize, max: usize) -> Option<u32> {
+    if s.len() < min || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn year(s: &str) -> Option<i32> {
+    match s.len() {
+        4 => digits(s, 4, 4).map(|y| y as i32),
+        2 => digits(s, 2, 2).map(|y| if y < 50 { 2000 + y } else { 1900 + y } as i32),
+        _ => None,
+    }
+}
+
+fn time(s: &str) -> Option<(u32, u32, u32)> {
+    let t: Vec<&str> = s.split(':').collect();
+    match t.as_slice() {
+        [h, m] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, 0)),
+        [h, m, sec] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, digits(sec, 2, 2)?)),
+        _ => None,
+    }
+}
+
+fn zone(z: &str) -> Option<i32> {
+    if !z.is_ascii() {
+        return None;
+    }
+    let hours = match z {
+        "UT" | "GMT" | "Z" => 0,
+        "EST" => -5,
+        "EDT" => -4,
+        "CST" => -6,
+        "CDT" => -5,
+        "MST" => -7,
+        "MDT" => -6,
+        "PST" => -8,
+        "PDT" => -7,
+        _ if z.len() == 1 && z.as_bytes()[0].is_ascii_uppercase() && z != "J" => 0,
+        _ if z.len() == 5 && (z.starts_with('+') || z.starts_with('-')) => {
+            let h = digits(&z[1..3], 2, 2)? as i32;
+            let m = digits(&z[3..], 2, 2)? as i32;
+            if m >= 60 {
+                return None;
+            }
+            let secs = h * 3600 + m * 60;
+            return Some(if z.starts_with('-') { -secs } else { secs });
+        }
+        _ => return None,
+    };
+    Some(hours * 3600)
+}
+
+fn build(
+    year: i32,
+    month: u32,
+    day: u32,
+    h: u32,
+    m: u32,
+    s: u32,
+    off: i32,
+) -> Option<DateTime<FixedOffset>> {
+    let date = NaiveDate::from_ymd_opt(year, month, day)?;
+    let t = date.and_hms_opt(h, m, s.min(59))?;
+    FixedOffset::east_opt(off)?.from_local_datetime(&t).single()
+}
+
+/// Parses an RFC 3339 date-time (`2003-12-13T18:30:02Z`, fractions and offsets allowed;
+/// `T` and `Z` upper case, as RFC 4287 §3.3 requires).
+pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
+    let b = s.as_bytes();
+    if b.len() < 20
+        || !b[..20].is_ascii()
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let year = digits(&s[0..4], 4, 4)? as i32;
+    let month = digits(&s[5..7], 2, 2)?;
+    let day = digits(&s[8..10], 2, 2)?;
+    let h = digits(&s[11..13], 2, 2)?;
+    let m = digits(&s[14..16], 2, 2)?;
+    let sec = digits(&s[17..19], 2, 2)?;
+    let mut rest = &s[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &frac[n..];
+    }
+    let off = w3c_offset(rest)?;
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    build(year, month, day, h, m, sec, off)
+}
+
+fn w3c_offset(z: &str) -> Option<i32> {
+    if !z.is_ascii() {
+        return None;
+    }
+    if z == "Z" {
+        return Some(0);
+    }
+    let b = z.as_bytes();
+    if b.len() != 6 || !(b[0] == b'+' || b[0] == b'-') || b[3] != b':' {
+        return None;
+    }
+    let h = digits(&z[1..3], 2, 2)? as i32;
+    let m = digits(&z[4..6], 2, 2)? as i32;
+    if h > 23 || m > 59 {
+        return None;
+    }
+    let secs = h * 3600 + m * 60;
+    Some(if b[0] == b'-' { -secs } else { secs })
+}
+
+/// The ISO 8601 profile W3C-DTF uses; `zone_required` false accepts a local time
+/// (`2005-07-02T10:00:00`), as the event module does.
+pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
+    let s = s.trim();
+    let (date, time) = match s.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let ok_date = match parts.as_slice() {
+        [y] => digits(y, 4, 4).is_some() && time.is_none(),
+        [y, m] => {
+            digits(y, 4, 4).is_some()
+                && digits(m, 2, 2).is_some_and(|m| (1..=12).contains(&m))
+                && time.is_none()
+        }
+        [y, m, d] => match (digits(y, 4, 4), digits(m, 2, 2), digits(d, 2, 2)) {
+            (Some(y), Some(m), Some(d)) => NaiveDate::from_ymd_opt(y as i32, m, d).is_some(),
+            _ => false,
+        },
+        _ => false,
+    };
+    if !ok_date {
+        return false;
+    }
+    let Some(t) = time else { return true };
+    let (clock, z) = match t.find(['Z', '+', '-']) {
+        Some(zpos) => t.split_at(zpos),
+        None if zone_required => return false,
+        None => (t, "Z"),
+    };
+    if w3c_offset(z).is_none() {
+        return false;
+    }
+    let (clock, frac) = match clock.split_once('.') {
+        Some((c, f)) => (c, Some(f)),
+        None => (clock, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return false;
+    }
+    let c: Vec<&str> = clock.split(':').collect();
+    let lim = [23, 59, 60];
+    (c.len() == 2 || (c.len() == 3))
+        && (frac.is_none() || c.len() == 3)
+        && c.iter()
+            .zip(lim)
+            .all(|(v, l)| digits(v, 2, 2).is_some_and(|v| v <= l))
+}
+
+/// Whether a date is too far in the past or the future to be meant.
+fn implausible(d: &DateTime<FixedOffset>) -> bool {
+    let now = chrono::Utc::now();
+    d.year() < 1990 || d.with_timezone(&chrono::Utc) > now + chrono::Duration::days(365)
+}
+
+/// Checks an RSS date element (`pubDate`, `lastBuildDate`).
+pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+    let value = super::text_of(node);
+    let name = node.tag_name().name();
+    let d = match parse_rfc822(&value) {
+        Rfc822::Valid(d) => d,
+        Rfc822::Problematical(d, why) => {
+            cx.report(
+                node,
+                "ProblematicalRFC822Date",
+                format!(
+                    "<{name}> {value:?}: {why}; write it as \"Sat, 14 Aug 2021 09:59:23 +0000\""
+                ),
+            );
+            d
+        }
+        Rfc822::WrongDay(d) => {
+            cx.report(
+                node,
+                "IncorrectDOW",
+                format!(
+                    "<{name}> {value:?}: that date is not a {}",
+                    &value.trim()[..3]
+                ),
+            );
+            d
+        }
+        Rfc822::Invalid => {
+            cx.report(
+                node,
+                "InvalidRFC2822Date",
+                format!("<{name}> {value:?} is not an RFC 822 date (\"Sat, 14 Aug 2021 09:59:23 +0000\")"),
+            );
+            return None;
+        }
+    };
+    if implausible(&d) {
+        cx.report(
+            node,
+            "ImplausibleDate",
+            format!("<{name}> {value:?} is implausible"),
+        );
+    }
+    Some(d)
+}
+
+/// Checks an Atom date construct (`updated`, `published`).
+pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+    let raw = super::text_of(node);
+    let name = node.tag_name().name();
+    let value = raw.trim();
+    if value != raw && !value.is_empty() {
+        cx.report(
+            node,
+            "UnexpectedWhitespace",
+            format!("<{name}> has white space around its date"),
+        );
+    }
+    match parse_rfc3339(value) {
+        Some(d) => {
+            if implausible(&d) {
+                cx.report(
+                    node,
+                    "ImplausibleDate",
+                    format!("<{name}> {value:?} is implausible"),
+                );
+            }
+            Some(d)
+        }
+        None => {
+            cx.report(
+                node,
+                "InvalidRFC3339Date",
+                format!(
+                    "<{name}> {value:?} is not an RFC 3339 date-time (\"2021-08-14T09:59:23Z\")"
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Checks a Dublin Core date (`dc:date`, `dcterms:modified`…).
+pub(super) fn check_w3cdtf(cx: &mut Ctx, node: Node) {
+    check_iso8601(cx, node, true);
+}
+
+/// Checks an ISO 8601 date, with or without a required time zone.
+pub(super) fn check_iso8601(cx: &mut Ctx, node: Node, zone_required: bool) {
+    let value = super::text_of(node);
+    if !valid_iso8601(&value, zone_required) {
+        cx.report(
+            node,
+            "InvalidW3CDTFDate",
+            format!(
+                "<{}> {value:?} is not a W3C-DTF date (\"2021-08-14T09:59:23Z\")",
+                node.tag_name().name()
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc822_forms() {
+        assert!(matches!(
+            parse_rfc822("Fri, 27 Dec 2002 14:20:20 GMT"),
+            Rfc822::Valid(_)
+        ));
+        assert!(matches!(
+            parse_rfc822("1 Dec 2002 14:20 +0000"),
+            Rfc822::Valid(_)
+        ));
+        assert!(matches!(
+            parse_rfc822("Mon, 27 Dec 2002 14:20:20 GMT"),
+            Rfc822::WrongDay(_)
+        ));
+        assert!(matches!(
+            parse_rfc822("Sat,29 Jul 2006 00:03:02 +0000"),
+            Rfc822::Problematical(..)
+        ));
+        assert!(matches!(
+            parse_rfc822("31 Dec 2002 14:20:20 -0234"),
+            Rfc822::Problematical(..)
+        ));
+        assert_eq!(parse_rfc822("2002-12-31T14:20:20Z"), Rfc822::Invalid);
+        assert_eq!(parse_rfc822("31 Feb 2002 14:20:20 GMT"), Rfc822::Invalid);
+    }
+
+    #[test]
+    fn rfc3339_forms() {
+        assert!(parse_rfc3339("2003-12-13T18:30:02.25Z").is_some());
+        assert!(parse_rfc3339("2003-12-13T18:30:02+01:00").is_some());
+        assert!(parse_rfc3339("2003-12-13t18:30:02z").is_none());
+        assert!(parse_rfc3339("2003-07-01T01:55:07-0500").is_none());
+        assert!(parse_rfc3339("2003-06-31T15:51:30-05:00").is_none());
+    }
+
+    #[test]
+    fn w3cdtf_forms() {
+        for ok in [
+            "2003",
+            "2003-12",
+            "2003-12-13",
+            "2003-12-13T18:30Z",
+            "2003-12-13T18:30:02.5+01:00",
+        ] {
+            assert!(valid_iso8601(ok, true), "{ok}");
+        }
+        for bad in ["2003-12-13T18:30:02", "13/12/2003", "", "2003-13"] {
+            assert!(!valid_iso8601(bad, true), "{bad}");
+        }
+        for local in ["2005-07-02T10:00:00", "2005-07-02T10:00"] {
+            assert!(
+                valid_iso8601(local, false) && !valid_iso8601(local, true),
+                "{local}"
+            );
+        }
+    }
+}

@@ -1,0 +1,1096 @@
+//! HTML inside feeds: markup where only plain text belongs (ContainsHTML), escaped
+//! HTML that is not HTML (NotHtml), and markup a reader should not run — scripts,
+//! embedded objects, event handler attributes and style that can cover the page
+//! (SecurityRisk, SecurityRiskAttr, DangerousStyleAttr) — plus relative references
+//! that a reader cannot resolve (ContainsRelRef).
+
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use roxmltree::Node;
+
+use super::{urls, Ctx};
+
+/// HTML element names (HTML 4 and the common HTML5 ones).
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "base",
+    "basefont",
+    "bdi",
+    "bdo",
+    "big",
+    "blink",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "ins",
+    "isindex",
+    "kbd",
+    "label",
+    "layer",
+    "legend",
+    "li",
+    "link",
+    "map",
+    "mark",
+    "marquee",
+    "menu",
+    "meta",
+    "nav",
+    "nobr",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "picture",
+    "pre",
+    "q",
+    "rb",
+    "rp",
+    "rt",
+    "ruby",
+    "s",
+    "samp",
+    "script",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "style",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "title",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Common HTML named entities (those text is likely to carry by mistake).
+const HTML_ENTITIES: &[&str] = &[
+    "Alpha", "Beta", "Dagger", "Delta", "Omega", "Pi", "Prime", "Sigma", "aacute", "acute",
+    "agrave", "alefsym", "alpha", "amp", "apos", "auml", "beta", "brvbar", "bull", "cap", "ccedil",
+    "cedil", "cent", "circ", "clubs", "copy", "cup", "curren", "dagger", "darr", "deg", "delta",
+    "diams", "divide", "eacute", "egrave", "emsp", "ensp", "epsilon", "euro", "frac12", "frac14",
+    "frac34", "frasl", "gamma", "ge", "gt", "harr", "hearts", "hellip", "iacute", "iexcl", "image",
+    "infin", "int", "iquest", "isin", "lambda", "laquo", "larr", "ldquo", "le", "lrm", "lsquo",
+    "lt", "macr", "mdash", "micro", "middot", "mu", "nabla", "nbsp", "ndash", "ne", "not",
+    "ntilde", "oacute", "oelig", "oline", "omega", "ordf", "ordm", "ouml", "para", "part",
+    "permil", "pi", "plusmn", "pound", "prime", "prod", "quot", "radic", "raquo", "rarr", "rdquo",
+    "real", "reg", "rlm", "rsquo", "scaron", "sect", "shy", "sigma", "spades", "sube", "sum",
+    "sup1", "sup2", "sup3", "supe", "szlig", "theta", "thinsp", "tilde", "times", "trade",
+    "uacute", "uarr", "uml", "uuml", "weierp", "yen", "yuml", "zwj", "zwnj",
+];
+
+/// CSS properties that cannot move content over the reader's page.
+const SAFE_CSS: &[&str] = &[
+    "azimuth",
+    "background",
+    "background-color",
+    "border",
+    "border-bottom",
+    "border-bottom-color",
+    "border-bottom-style",
+    "border-bottom-width",
+    "border-collapse",
+    "border-color",
+    "border-left",
+    "border-left-color",
+    "border-left-style",
+    "border-left-width",
+    "border-right",
+    "border-right-color",
+    "border-right-style",
+    "border-right-width",
+    "border-spacing",
+    "border-style",
+    "border-top",
+    "border-top-color",
+    "border-top-style",
+    "border-top-width",
+    "border-width",
+    "clear",
+    "color",
+    "cursor",
+    "direction",
+    "display",
+    "elevation",
+    "float",
+    "font",
+    "font-family",
+    "font-size",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "height",
+    "letter-spacing",
+    "line-height",
+    "list-style",
+    "list-style-type",
+    "margin",
+    "margin-bottom",
+    "margin-left",
+    "margin-right",
+    "margin-top",
+    "overflow",
+    "padding",
+    "padding-bottom",
+    "padding-left",
+    "padding-right",
+    "padding-top",
+    "pause",
+    "pause-after",
+    "pause-before",
+    "pitch",
+    "pitch-range",
+    "richness",
+    "speak",
+    "speak-header",
+    "speak-numeral",
+    "speak-punctuation",
+    "speech-rate",
+    "stress",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "unicode-bidi",
+    "vertical-align",
+    "voice-family",
+    "volume",
+    "white-space",
+    "width",
+];
+
+/// A sorted word list indexed by first byte: a lookup compares a handful of
+/// lengths, not strings (these run for every tag and attribute of every entry).
+struct Index {
+    list: &'static [&'static str],
+    starts: [u16; 257],
+}
+
+impl Index {
+    fn new(list: &'static [&'static str]) -> Index {
+        let mut starts = [0u16; 257];
+        for b in 0..256 {
+            starts[b + 1] = list.partition_point(|w| usize::from(w.as_bytes()[0]) <= b) as u16;
+        }
+        Index { list, starts }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        let Some(&first) = name.as_bytes().first() else {
+            return false;
+        };
+        let range = usize::from(self.starts[usize::from(first)])
+            ..usize::from(self.starts[usize::from(first) + 1]);
+        self.list[range]
+            .iter()
+            .any(|w| w.len() == name.len() && *w == name)
+    }
+}
+
+/// Whether the sorted `list` (whose index is `ix`) holds `name`.
+fn has(ix: &'static OnceLock<Index>, list: &'static [&'static str], name: &str) -> bool {
+    ix.get_or_init(|| Index::new(list)).contains(name)
+}
+
+static HTML_TAGS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_TAGS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_ATTRS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_CSS_IX: OnceLock<Index> = OnceLock::new();
+static SAFE_CSS_KEYWORDS_IX: OnceLock<Index> = OnceLock::new();
+static HTML_ENTITIES_IX: OnceLock<Index> = OnceLock::new();
+
+/// `s` in ASCII lower case, borrowed when it already is.
+fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+pub(super) fn is_html_tag(name: &str) -> bool {
+    has(&HTML_TAGS_IX, HTML_TAGS, &lower(name))
+}
+
+/// One tag found in an HTML string.
+pub(super) struct Tag<'a> {
+    pub name: &'a str,
+    pub end: bool,
+    pub attrs: Vec<(&'a str, &'a str)>,
+}
+
+/// The start and end tags of an HTML string, in order (a tolerant scan, not a parser).
+pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
+    let mut out = Vec::new();
+    let b = html.as_bytes();
+    let mut i = 0;
+    while let Some(off) = html[i..].find('<') {
+        i += off + 1;
+        if html[i..].starts_with("!--") {
+            match html[i..].find("-->") {
+                Some(e) => i += e + 3,
+                None => break,
+            }
+            continue;
+        }
+        let end = b.get(i) == Some(&b'/');
+        let start = if end { i + 1 } else { i };
+        let name_len = html[start..]
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-'))
+            .unwrap_or(html.len() - start);
+        if name_len == 0 || !b[start].is_ascii_alphabetic() {
+            continue;
+        }
+        let name = &html[start..start + name_len];
+        let mut j = start + name_len;
+        let mut attrs = Vec::new();
+        loop {
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
+                break;
+            }
+            if b[j] == b'/' {
+                j += 1;
+                continue;
+            }
+            let an = j;
+            while j < b.len() && !b[j].is_ascii_whitespace() && !b"=>/<".contains(&b[j]) {
+                j += 1;
+            }
+            let aname = &html[an..j];
+            while j < b.len() && b[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            let mut value = "";
+            if j < b.len() && b[j] == b'=' {
+                j += 1;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
+                    let q = b[j];
+                    let vs = j + 1;
+                    j = vs;
+                    while j < b.len() && b[j] != q {
+                        j += 1;
+                    }
+                    value = &html[vs..j];
+                    j = (j + 1).min(b.len());
+                } else {
+                    let vs = j;
+                    while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>' {
+                        j += 1;
+                    }
+                    value = &html[vs..j];
+                }
+            }
+            if aname.is_empty() {
+                j += 1;
+            } else {
+                attrs.push((aname, value));
+            }
+        }
+        out.push(Tag { name, end, attrs });
+        i = j.min(b.len());
+    }
+    out
+}
+
+/// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
+/// source escaped its ampersands with hexadecimal references, as the RSS Best
+/// Practices Profile recommends) an HTML entity or character reference.
+pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
+    if let Some(t) = tags(text)
+        .into_iter()
+        .find(|t| t.end && is_html_tag(t.name))
+    {
+        return Some(format!("</{}>", t.name));
+    }
+    if raw.contains("&#x") {
+        return None;
+    }
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        rest = &rest[i + 1..];
+        if rest.starts_with('#') {
+            return Some("&#".to_string());
+        }
+        let name: &str = &rest[..rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len())];
+        if has(&HTML_ENTITIES_IX, HTML_ENTITIES, name) {
+            return Some(format!("&{name};"));
+        }
+    }
+    None
+}
+
+/// Whether RSS 2.0 plain text holds what an HTML reader would take for markup —
+/// `<` before a letter or `/`, or a character reference — while its source did
+/// not escape it with a hexadecimal reference (the RSS Best Practices Profile).
+pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
+    if raw.contains("&#x") {
+        return false;
+    }
+    let b = text.as_bytes();
+    b.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+        || b.windows(3)
+            .any(|w| w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit()))
+}
+
+/// Elements a reader may display; the other HTML elements can run code, embed
+/// objects or restyle the page.
+const SAFE_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "acronym",
+    "address",
+    "area",
+    "article",
+    "aside",
+    "audio",
+    "b",
+    "bdi",
+    "big",
+    "blockquote",
+    "br",
+    "button",
+    "canvas",
+    "caption",
+    "center",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "data",
+    "datalist",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "font",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "i",
+    "img",
+    "input",
+    "ins",
+    "kbd",
+    "label",
+    "legend",
+    "li",
+    "main",
+    "map",
+    "mark",
+    "menu",
+    "meter",
+    "nav",
+    "noscript",
+    "ol",
+    "optgroup",
+    "option",
+    "output",
+    "p",
+    "picture",
+    "pre",
+    "progress",
+    "q",
+    "rb",
+    "rp",
+    "rt",
+    "rtc",
+    "ruby",
+    "s",
+    "samp",
+    "section",
+    "select",
+    "small",
+    "source",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "track",
+    "tt",
+    "u",
+    "ul",
+    "var",
+    "video",
+    "wbr",
+];
+
+/// Attributes a reader may keep (event handlers and the like are not among them).
+const SAFE_ATTRS: &[&str] = &[
+    "abbr",
+    "accept",
+    "accept-charset",
+    "accesskey",
+    "action",
+    "align",
+    "allowfullscreen",
+    "alt",
+    "autoplay",
+    "axis",
+    "background",
+    "bgcolor",
+    "border",
+    "bordercolor",
+    "cellpadding",
+    "cellspacing",
+    "char",
+    "charoff",
+    "charset",
+    "checked",
+    "cite",
+    "class",
+    "clear",
+    "color",
+    "cols",
+    "colspan",
+    "compact",
+    "controls",
+    "coords",
+    "crossorigin",
+    "datetime",
+    "decoding",
+    "default",
+    "dir",
+    "disabled",
+    "download",
+    "enctype",
+    "face",
+    "for",
+    "frame",
+    "headers",
+    "height",
+    "hidden",
+    "high",
+    "href",
+    "hreflang",
+    "hspace",
+    "id",
+    "ismap",
+    "itemprop",
+    "itemscope",
+    "itemtype",
+    "kind",
+    "label",
+    "lang",
+    "loading",
+    "longdesc",
+    "loop",
+    "low",
+    "max",
+    "maxlength",
+    "media",
+    "method",
+    "min",
+    "multiple",
+    "muted",
+    "name",
+    "nohref",
+    "noshade",
+    "nowrap",
+    "open",
+    "optimum",
+    "pattern",
+    "placeholder",
+    "playsinline",
+    "poster",
+    "preload",
+    "readonly",
+    "referrerpolicy",
+    "rel",
+    "rev",
+    "reversed",
+    "role",
+    "rows",
+    "rowspan",
+    "rules",
+    "scope",
+    "selected",
+    "shape",
+    "size",
+    "sizes",
+    "span",
+    "src",
+    "srclang",
+    "srcset",
+    "start",
+    "step",
+    "summary",
+    "tabindex",
+    "target",
+    "title",
+    "type",
+    "usemap",
+    "valign",
+    "value",
+    "vspace",
+    "width",
+    "wrap",
+    "xml:lang",
+    "xmlns",
+];
+
+/// CSS keywords common in feeds that cannot move content around.
+const SAFE_CSS_KEYWORDS: &[&str] = &[
+    "!important",
+    "aqua",
+    "auto",
+    "black",
+    "block",
+    "blue",
+    "bold",
+    "both",
+    "bottom",
+    "brown",
+    "center",
+    "collapse",
+    "dashed",
+    "dotted",
+    "fuchsia",
+    "gray",
+    "green",
+    "italic",
+    "left",
+    "lime",
+    "maroon",
+    "medium",
+    "navy",
+    "none",
+    "normal",
+    "nowrap",
+    "olive",
+    "pointer",
+    "purple",
+    "red",
+    "right",
+    "silver",
+    "solid",
+    "teal",
+    "top",
+    "transparent",
+    "underline",
+    "white",
+    "yellow",
+];
+
+/// A small CSS value: a colour (`#abc`, `rgb(…)`) or a short length (`12px`, `0.5em`).
+fn small_css_value(v: &str) -> bool {
+    if let Some(hex) = v.strip_prefix('#') {
+        return !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    }
+    if let Some(args) = v.strip_prefix("rgb(") {
+        return args
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"%,)".contains(&b));
+    }
+    let unit_at = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(unit_at);
+    let digits = num.bytes().filter(u8::is_ascii_digit).count();
+    (1..=3).contains(&digits)
+        && num.matches('.').count() <= 1
+        && matches!(
+            unit,
+            "" | "cm" | "em" | "ex" | "in" | "mm" | "pc" | "pt" | "px" | "%" | "," | ")"
+        )
+}
+
+/// Why a `style` attribute could disturb the reader's page, if it could: characters
+/// that can load or run things, properties that position or hide content, and
+/// huge sizes.
+fn dangerous_style(style: &str) -> Option<String> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || " \t\n\r:,;#%.!-_'\"()".contains(c);
+    if !style.chars().all(plain) || style.contains("url(") || style.contains("expression(") {
+        return Some(style.trim().to_string());
+    }
+    let lower = style.to_ascii_lowercase();
+    for decl in lower.split(';') {
+        if decl.trim().is_empty() {
+            continue;
+        }
+        let Some((prop, value)) = decl.split_once(':') else {
+            return Some(decl.trim().to_string());
+        };
+        let prop = prop.trim();
+        if !has(&SAFE_CSS_IX, SAFE_CSS, prop) {
+            return Some(prop.to_string());
+        }
+        let shorthand = matches!(
+            prop.split('-').next().unwrap_or(""),
+            "background" | "border" | "margin" | "padding"
+        );
+        if shorthand {
+            if let Some(k) = value
+                .split_whitespace()
+                .find(|k| !has(&SAFE_CSS_KEYWORDS_IX, SAFE_CSS_KEYWORDS, k) && !small_css_value(k))
+            {
+                return Some(k.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// Whether the HTML ends inside a tag (`<a` with no `>`).
+fn unterminated_tag(html: &str) -> bool {
+    html.rfind('<').is_some_and(|i| {
+        html[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+            && !html[i..].contains('>')
+    })
+}
+
+/// Control characters that cannot appear in HTML text.
+fn control_chars(html: &str) -> bool {
+    let b = html.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    })
+}
+
+/// Checks an HTML string (escaped in the feed) reported at `node`.
+/// `base_ok`: relative references resolve against a declared xml:base.
+pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
+    if !html.contains('<') && !html.contains('&') {
+        return;
+    }
+    let tags = tags(html);
+    let mut risky = false;
+    let mut not_html = None;
+    let mut rel = None;
+    if unterminated_tag(html) {
+        not_html = Some("a tag is not closed".to_string());
+    } else if control_chars(html) {
+        not_html = Some("it holds control characters".to_string());
+    }
+    for t in &tags {
+        let lname = lower(t.name);
+        if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
+            not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
+            continue;
+        }
+        if t.end {
+            continue;
+        }
+        if matches!(&*lname, "html" | "head" | "body" | "title") {
+            not_html.get_or_insert_with(|| {
+                format!("<{}> belongs to a whole document, not a fragment", t.name)
+            });
+            continue;
+        }
+        if !has(&SAFE_TAGS_IX, SAFE_TAGS, &lname) {
+            if risky {
+                continue;
+            }
+            risky = true;
+            cx.report(
+                node,
+                "SecurityRisk",
+                format!(
+                    "<{}> holds a <{}> element, which readers strip or refuse",
+                    name(node),
+                    t.name
+                ),
+            );
+            continue;
+        }
+        check_attrs(cx, node, &lname, t.attrs.iter().copied(), &mut rel, base_ok);
+    }
+    if let Some(why) = not_html {
+        cx.report(
+            node,
+            "NotHtml",
+            format!("<{}> should hold HTML, but {why}", name(node)),
+        );
+    }
+    if let Some(r) = rel {
+        cx.report(
+            node,
+            "ContainsRelRef",
+            format!(
+                "<{}> holds the relative reference {r:?}, which readers resolve unpredictably",
+                name(node)
+            ),
+        );
+    }
+}
+
+fn name<'a>(node: Node<'a, '_>) -> &'a str {
+    node.tag_name().name()
+}
+
+fn check_attrs<'v>(
+    cx: &mut Ctx,
+    node: Node,
+    tag: &str,
+    attrs: impl Iterator<Item = (&'v str, &'v str)>,
+    rel: &mut Option<String>,
+    base_ok: bool,
+) {
+    for (a, v) in attrs {
+        let la = lower(a);
+        if la == "style" {
+            if let Some(why) = dangerous_style(v) {
+                cx.report(
+                    node,
+                    "DangerousStyleAttr",
+                    format!(
+                        "a style attribute in <{}> could disturb the reader's page: {why:?}",
+                        name(node)
+                    ),
+                );
+            }
+        } else if !has(&SAFE_ATTRS_IX, SAFE_ATTRS, &la) && !la.starts_with("data-") {
+            cx.report(
+                node,
+                "SecurityRiskAttr",
+                format!(
+                    "<{tag}> in <{}> has the attribute {a:?}, which readers strip",
+                    name(node)
+                ),
+            );
+        } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
+            let v = v.trim();
+            if v.to_ascii_lowercase().starts_with("javascript:") {
+                cx.report(
+                    node,
+                    "SecurityRiskAttr",
+                    format!("<{tag}> in <{}> links to javascript:", name(node)),
+                );
+            } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
+                *rel = Some(v.to_string());
+            }
+        }
+    }
+}
+
+/// Checks inline XHTML (Atom `type="xhtml"`, `xhtml:body`) below `div`.
+pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
+    let mut risky = false;
+    let mut not_html = false;
+    let mut prefix_warned = false;
+    for el in div.descendants().filter(|d| d.is_element() && *d != div) {
+        let n = el.tag_name().name();
+        // Written `<xhtml:b>`: the source text after `<` is not the bare name.
+        let prefixed = !cx.doc.input_text()[el.range().start + 1..].starts_with(n);
+        if prefixed && !prefix_warned && super::ns(el) == Some(super::atom::XHTML_NS) {
+            prefix_warned = true;
+            cx.report(
+                el,
+                "AvoidNamespacePrefix",
+                "write XHTML elements without a namespace prefix: many readers need it",
+            );
+        }
+        let ns = super::ns(el);
+        if ns != Some(super::atom::XHTML_NS) {
+            if ns == Some(MATHML_NS) {
+                // MathML readers render a known vocabulary; anything else is suspect.
+                if !MATHML_TAGS.contains(&n) && !risky {
+                    risky = true;
+                    cx.report(el, "SecurityRisk", format!("<{n}> is not a MathML element"));
+                }
+                if let Some(a) = el
+                    .attributes()
+                    .find(|a| a.namespace().is_none() && !MATHML_ATTRS.contains(&a.name()))
+                {
+                    cx.report_at(
+                        a.range().start,
+                        "SecurityRiskAttr",
+                        format!("MathML <{n}> has the attribute {:?}", a.name()),
+                    );
+                }
+                continue;
+            }
+            if ns == Some(SVG_NS) {
+                continue;
+            }
+            match ns {
+                None => cx.report(
+                    el,
+                    "MissingNamespace",
+                    format!("<{n}> in XHTML content is in no namespace"),
+                ),
+                Some(other) if super::ext::is_known(other) => cx.report(
+                    el,
+                    "UndefinedElement",
+                    format!("<{n}> (namespace {other}) does not belong in XHTML content"),
+                ),
+                Some(other) => super::ext::unknown_namespace(cx, el.range().start, other),
+            }
+            continue;
+        }
+        // An unknown element is not XHTML (Atom); in an RSS xhtml:body, readers
+        // strip it like any element they do not trust.
+        if !is_html_tag(n) && div.tag_name().name() != "body" {
+            if !not_html {
+                not_html = true;
+                cx.report(el, "NotHtml", format!("<{n}> is not an XHTML element"));
+            }
+            continue;
+        }
+        if !has(&SAFE_TAGS_IX, SAFE_TAGS, n) {
+            if !risky {
+                risky = true;
+                cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
+            }
+            continue;
+        }
+        let mut rel = None;
+        let attrs = el
+            .attributes()
+            .filter(|a| a.namespace().is_none())
+            .map(|a| (a.name(), a.value()));
+        check_attrs(cx, report_at, n, attrs, &mut rel, true);
+    }
+}
+
+const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
+
+/// MathML presentation elements.
+const MATHML_TAGS: &[&str] = &[
+    "annotation",
+    "annotation-xml",
+    "maction",
+    "math",
+    "menclose",
+    "merror",
+    "mfenced",
+    "mfrac",
+    "mi",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mspace",
+    "msqrt",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "none",
+    "semantics",
+];
+
+/// Attributes of MathML presentation elements.
+const MATHML_ATTRS: &[&str] = &[
+    "accent",
+    "accentunder",
+    "actiontype",
+    "align",
+    "class",
+    "close",
+    "columnalign",
+    "columnlines",
+    "columnspacing",
+    "columnspan",
+    "depth",
+    "dir",
+    "display",
+    "displaystyle",
+    "encoding",
+    "equalcolumns",
+    "equalrows",
+    "fence",
+    "fontstyle",
+    "fontweight",
+    "frame",
+    "height",
+    "id",
+    "largeop",
+    "linethickness",
+    "lspace",
+    "mathbackground",
+    "mathcolor",
+    "mathsize",
+    "mathvariant",
+    "maxsize",
+    "minsize",
+    "movablelimits",
+    "notation",
+    "open",
+    "other",
+    "rowalign",
+    "rowlines",
+    "rowspacing",
+    "rowspan",
+    "rspace",
+    "scriptlevel",
+    "selection",
+    "separator",
+    "separators",
+    "stretchy",
+    "style",
+    "symmetric",
+    "width",
+];
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_with_html() {
+        assert!(text_contains_html("alpha&omega", "alpha&amp;omega").is_some());
+        assert!(text_contains_html("AT&T", "AT&amp;T").is_none());
+        assert!(text_contains_html("The &amp; entity", "The &#x26;amp; entity").is_none());
+        assert!(text_contains_html("<b>bold</b>", "&lt;b>bold&lt;/b>").is_some());
+        assert!(text_contains_html("Nice <gorilla> what", "Nice &#x3C;gorilla&#x3E;").is_none());
+    }
+
+    #[test]
+    fn lists_are_sorted_for_binary_search() {
+        for list in [
+            HTML_TAGS,
+            SAFE_TAGS,
+            SAFE_ATTRS,
+            SAFE_CSS,
+            SAFE_CSS_KEYWORDS,
+            HTML_ENTITIES,
+        ] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
+        }
+    }
+
+    #[test]
+    fn index_finds_every_word_and_nothing_else() {
+        let ix = Index::new(SAFE_ATTRS);
+        assert!(SAFE_ATTRS.iter().all(|w| ix.contains(w)));
+        for other in ["", "onclick", "hre", "hrefs", "z", "\u{e9}"] {
+            assert!(!ix.contains(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn styles() {
+        assert!(dangerous_style("color: blue;").is_none());
+        assert!(dangerous_style("color: #000080;").is_none());
+        assert!(dangerous_style("border: solid 2px #000000;").is_none());
+        assert!(dangerous_style("TEXT-INDENT: 0.5in;").is_none());
+        assert!(dangerous_style("margin: 99999em;").is_some());
+        assert!(dangerous_style("position: absolute;").is_some());
+        assert!(dangerous_style("mso-spacerun: yes;").is_some());
+    }
+}

@@ -1,0 +1,1233 @@
+//! RSS: 2.0 (and 0.9x, its ancestors) per the RSS 2.0 specification, and RSS 1.0
+//! (RDF). Required channel and item elements, duplicates, the value of each known
+//! element (dates, URLs, e-mail addresses, guids, enclosures, images, skip lists),
+//! the common extension namespaces, and elements nobody defined.
+
+use std::collections::{HashMap, HashSet};
+
+use roxmltree::Node;
+
+use super::urls::{self, Uri};
+use super::{dates, elements, ext, html, text_of, Ctx};
+
+pub(super) const RDF_NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+pub(super) const RSS10_NS: &str = "http://purl.org/rss/1.0/";
+pub(super) const RSS090_NS: &str = "http://my.netscape.com/rdf/simple/0.9/";
+
+/// RSS 2.0 proper, or one of the 0.9x versions it grew from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flavor {
+    Rss2,
+    Rss09,
+}
+
+/// Lints an `<rss>` document.
+pub(super) fn lint_rss(cx: &mut Ctx, root: Node, flavor: Flavor) {
+    if root.attribute("version").is_none() {
+        cx.report(
+            root,
+            "MissingAttribute",
+            "<rss> needs a version attribute (\"2.0\")",
+        );
+    }
+    super::stray_text(cx, root);
+    let mut channels = 0;
+    for c in elements(root) {
+        match (super::ns(c), c.tag_name().name()) {
+            (None, "channel") => {
+                channels += 1;
+                if channels > 1 {
+                    cx.report(c, "DuplicateElement", "<rss> holds more than one <channel>");
+                } else {
+                    channel(cx, c, flavor);
+                }
+            }
+            (None, _) => undefined(cx, c, "rss"),
+            _ => ext::element(cx, c, "rss"),
+        }
+    }
+    if channels == 0 {
+        cx.report(root, "MissingElement", "<rss> has no <channel>");
+    }
+    extension_attributes(cx, root);
+}
+
+/// Attributes from other namespaces on RSS's own elements: RSS 2.0 does not provide
+/// for them (the RSS Advisory Board's profile, declared through `<docs>`, does).
+fn extension_attributes(cx: &mut Ctx, root: Node) {
+    let board = root
+        .descendants()
+        .find(|d| d.is_element() && super::ns(*d).is_none() && d.tag_name().name() == "docs")
+        .map(text_of)
+        .is_some_and(|d| {
+            d.trim()
+                .trim_start_matches("https://")
+                .trim_start_matches("http://")
+                == "www.rssboard.org/rss-specification"
+        });
+    let mut warned = false;
+    // RSS's own elements: those reached from the root through RSS elements only.
+    let mut core = Vec::new();
+    let mut stack = vec![root];
+    while let Some(el) = stack.pop() {
+        core.push(el);
+        stack.extend(elements(el).filter(|c| super::ns(*c).is_none()));
+    }
+    core.sort_by_key(|e| e.range().start);
+    for el in core {
+        let name = el.tag_name().name();
+        for a in el.attributes() {
+            let Some(ns) = a.namespace() else {
+                let expected = match name {
+                    "rss" => a.name() == "version",
+                    "category" => a.name() == "domain",
+                    "guid" => a.name() == "isPermaLink",
+                    "enclosure" => matches!(a.name(), "url" | "length" | "type"),
+                    "source" => a.name() == "url",
+                    "cloud" => matches!(
+                        a.name(),
+                        "domain" | "port" | "path" | "registerProcedure" | "protocol"
+                    ),
+                    _ => !CORE.contains(&name),
+                };
+                if !expected {
+                    cx.report_at(
+                        a.range().start,
+                        "UnexpectedAttribute",
+                        format!("<{name}> has no attribute {:?}", a.name()),
+                    );
+                }
+                continue;
+            };
+            if ns == super::XML_NS {
+                continue;
+            }
+            ext::unknown_namespace(cx, a.range().start, ns);
+            if !board && !warned {
+                warned = true;
+                cx.report_at(
+                    a.range().start,
+                    "UseOfExtensionAttr",
+                    format!(
+                        "<{}> has the extension attribute {:?}, which RSS 2.0 does not provide for",
+                        el.tag_name().name(),
+                        a.name()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The elements RSS 2.0 (and 0.9x) defines.
+const CORE: &[&str] = &[
+    "rss",
+    "channel",
+    "item",
+    "title",
+    "link",
+    "description",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "pubDate",
+    "lastBuildDate",
+    "category",
+    "generator",
+    "docs",
+    "cloud",
+    "ttl",
+    "image",
+    "rating",
+    "textInput",
+    "skipHours",
+    "skipDays",
+    "hour",
+    "day",
+    "url",
+    "width",
+    "height",
+    "name",
+    "author",
+    "comments",
+    "enclosure",
+    "guid",
+    "source",
+];
+
+pub(super) fn undefined(cx: &mut Ctx, node: Node, parent: &str) {
+    cx.report(
+        node,
+        "UndefinedElement",
+        format!("<{}> is not defined in <{parent}>", node.tag_name().name()),
+    );
+}
+
+/// Channel (and item) elements that may appear at most once.
+const CHANNEL_ONCE: &[&str] = &[
+    "title",
+    "link",
+    "description",
+    "language",
+    "copyright",
+    "managingEditor",
+    "webMaster",
+    "pubDate",
+    "lastBuildDate",
+    "generator",
+    "docs",
+    "cloud",
+    "ttl",
+    "image",
+    "rating",
+    "textInput",
+    "skipHours",
+    "skipDays",
+];
+const ITEM_ONCE: &[&str] = &[
+    "title",
+    "link",
+    "description",
+    "author",
+    "comments",
+    "guid",
+    "pubDate",
+    "source",
+];
+
+fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
+    super::stray_text(cx, ch);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut title = None;
+    let mut link = None;
+    let mut guids: HashMap<String, usize> = HashMap::new();
+    let mut self_link = false;
+    let mut items_started = false;
+    let mut misplaced = false;
+    for c in elements(ch) {
+        let name = c.tag_name().name();
+        if super::ns(c).is_some() {
+            if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
+                if c.attribute("rel") == Some("self") {
+                    self_link = true;
+                    self_link_checks(cx, c);
+                }
+                super::atom::link_in_rss(cx, c);
+            } else {
+                ext::element(cx, c, "channel");
+            }
+            continue;
+        }
+        let n = seen.entry(name).or_default();
+        *n += 1;
+        if *n == 2 && CHANNEL_ONCE.contains(&name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<channel> has more than one <{name}>"),
+            );
+        }
+        if name != "item" && items_started && !misplaced && flavor == Flavor::Rss2 {
+            misplaced = true;
+            cx.report(
+                c,
+                "MisplacedItem",
+                "<item> elements belong after the channel's own elements",
+            );
+        }
+        match name {
+            "title" => {
+                plain_text(cx, c, true);
+                title = Some(text_of(c));
+            }
+            "link" => {
+                let v = text_of(c);
+                url_element(cx, c, Uri::Full);
+                link = Some(v);
+            }
+            "description" => plain_text(cx, c, false),
+            "language" => language(cx, c),
+            "copyright" => plain_text(cx, c, false),
+            "managingEditor" | "webMaster" => contact(cx, c),
+            "pubDate" | "lastBuildDate" => {
+                dates::check_rfc822(cx, c);
+            }
+            "category" => category(cx, c),
+            "generator" => plain_text(cx, c, false),
+            "docs" => url_element(cx, c, Uri::Full),
+            "cloud" => cloud(cx, c),
+            "ttl" => {
+                let v = text_of(c);
+                if v.trim().is_empty() {
+                    cx.report(c, "NotBlank", "<ttl> should not be blank");
+                }
+                if !v.trim().parse::<u64>().is_ok_and(|n| n > 0) {
+                    cx.report(
+                        c,
+                        "InvalidPositiveInteger",
+                        format!("<ttl> {v:?} must be a positive number of minutes"),
+                    );
+                }
+            }
+            "rating" => {}
+            "image" => image(cx, c),
+            "textInput" => {
+                if flavor == Flavor::Rss2 {
+                    cx.report(
+                        c,
+                        "AvoidTextInput",
+                        "<textInput> is ignored by nearly every reader",
+                    );
+                }
+                text_input(cx, c);
+            }
+            "skipHours" => skip_hours(cx, c),
+            "skipDays" => skip_days(cx, c),
+            "item" => {
+                items_started = true;
+                item(cx, c, flavor, &mut guids);
+            }
+            "blink" => cx.report(c, "NoBlink", "there is no <blink> in RSS"),
+            _ => undefined(cx, c, "channel"),
+        }
+    }
+    let missing = [
+        ("title", "MissingTitle"),
+        ("link", "MissingLink"),
+        ("description", "MissingDescription"),
+    ];
+    for (el, class) in missing {
+        if !seen.contains_key(el) {
+            cx.report(ch, class, format!("<channel> must have a <{el}>"));
+        }
+    }
+    semantics(cx, ch, "DuplicateSemantics");
+    if flavor == Flavor::Rss2 && !self_link {
+        cx.report(
+            ch,
+            "MissingAtomSelfLink",
+            "<channel> should name its own URL: <atom:link rel=\"self\" href=\"…\" type=\"application/rss+xml\"/>",
+        );
+    }
+    // The image describes the channel: its title and link should be the channel's.
+    if let Some(img) = elements(ch).find(|c| super::ns(*c).is_none() && c.has_tag_name("image")) {
+        if let (Some(t), Some(it)) = (&title, child(img, "title")) {
+            if text_of(it).trim() != t.trim() {
+                cx.report(
+                    it,
+                    "ImageTitleDoesntMatch",
+                    "the image title should be the channel title",
+                );
+            }
+        }
+        if let (Some(l), Some(il)) = (&link, child(img, "link")) {
+            if text_of(il).trim() != l.trim() {
+                cx.report(
+                    il,
+                    "ImageLinkDoesntMatch",
+                    "the image link should be the channel link",
+                );
+            }
+        }
+    }
+}
+
+/// The first child element in no namespace named `name`.
+pub(super) fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    elements(node).find(|c| super::ns(*c).is_none() && c.tag_name().name() == name)
+}
+
+/// Checks of a self link shared by RSS and Atom: relative, or not where the feed is.
+pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
+    let Some(href) = link.attribute("href") else {
+        return;
+    };
+    let base = super::atom::base_of(link);
+    if urls::scheme_of(href).is_none() && base.is_none() {
+        cx.report_attr(
+            link,
+            "href",
+            "RelativeSelf",
+            format!("the self link {href:?} is relative"),
+        );
+        return;
+    }
+    if let Some(loc) = cx.location {
+        let resolved = super::atom::resolve(base.as_deref().or(Some(loc)), href);
+        if resolved.trim_end_matches('/') != loc.trim_end_matches('/') {
+            cx.report_attr(
+                link,
+                "href",
+                "SelfDoesntMatchLocation",
+                format!("the self link {href:?} is not where the feed is ({loc})"),
+            );
+        }
+    }
+}
+
+fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
+    super::stray_text(cx, it);
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut enclosures = 0;
+    for c in elements(it) {
+        let name = c.tag_name().name();
+        if super::ns(c).is_some() {
+            if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
+                super::atom::link_in_rss(cx, c);
+            } else {
+                ext::element(cx, c, "item");
+            }
+            continue;
+        }
+        let n = seen.entry(name).or_default();
+        *n += 1;
+        if *n == 2 && ITEM_ONCE.contains(&name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<item> has more than one <{name}>"),
+            );
+        }
+        match name {
+            "title" => plain_text(cx, c, true),
+            "link" => url_element(cx, c, Uri::Full),
+            "description" => {
+                let v = text_of(c);
+                html::check_html(cx, c, &v, false);
+            }
+            "author" => contact(cx, c),
+            "category" => category(cx, c),
+            "comments" => url_element(cx, c, Uri::Full),
+            "enclosure" => {
+                enclosures += 1;
+                if enclosures == 2 {
+                    cx.report(
+                        c,
+                        "DuplicateEnclosure",
+                        "most readers take only one <enclosure> per item",
+                    );
+                }
+                enclosure(cx, c);
+            }
+            "guid" => guid(cx, c, guids),
+            "pubDate" => {
+                dates::check_rfc822(cx, c);
+            }
+            "source" => source(cx, c),
+            _ => undefined(cx, c, "item"),
+        }
+    }
+    if !seen.contains_key("title") && !seen.contains_key("description") {
+        cx.report(
+            it,
+            "ItemMustContainTitleOrDescription",
+            "<item> must have a <title> or a <description>",
+        );
+    }
+    if flavor == Flavor::Rss2 && !seen.contains_key("guid") {
+        cx.report(
+            it,
+            "MissingGuid",
+            "<item> should have a <guid> so readers can tell items apart",
+        );
+    }
+    semantics(cx, it, "DuplicateItemSemantics");
+}
+
+const DC: &str = "http://purl.org/dc/elements/1.1/";
+const ATOM: &str = super::atom::ATOM_NS;
+
+/// Pairs of elements (namespace, name) that say the same thing; `None` is RSS's own.
+const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
+    (None, "pubDate", Some(DC), "date"),
+    (None, "pubDate", Some(ATOM), "published"),
+    (None, "author", Some(DC), "creator"),
+    (None, "author", Some(ATOM), "author"),
+    (None, "managingEditor", Some(DC), "creator"),
+    (None, "webMaster", Some(DC), "publisher"),
+    (None, "category", Some(DC), "subject"),
+    (None, "language", Some(DC), "language"),
+    (None, "copyright", Some(DC), "rights"),
+    (None, "copyright", Some(ATOM), "rights"),
+    (None, "source", Some(DC), "source"),
+    (None, "guid", Some(ATOM), "id"),
+    (None, "title", Some(ATOM), "title"),
+    (
+        None,
+        "lastBuildDate",
+        Some("http://purl.org/dc/terms/"),
+        "modified",
+    ),
+    (None, "lastBuildDate", Some(ATOM), "updated"),
+    (
+        None,
+        "generator",
+        Some("http://webns.net/mvcb/"),
+        "generatorAgent",
+    ),
+    (
+        Some("http://backend.userland.com/creativeCommonsRssModule"),
+        "license",
+        Some("http://web.resource.org/cc/"),
+        "license",
+    ),
+];
+
+/// Core elements and extension elements with the same meaning side by side.
+fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
+    let kids: Vec<(Option<&str>, &str, Node)> = elements(parent)
+        .map(|e| (super::ns(e), e.tag_name().name(), e))
+        .collect();
+    let find = |ns: Option<&str>, name: &str| {
+        kids.iter()
+            .find(|(n, l, _)| *n == ns && *l == name)
+            .map(|(_, _, e)| *e)
+    };
+    for (ns_a, a, ns_b, b) in SAME_MEANING {
+        if let (Some(_), Some(e)) = (find(*ns_a, a), find(*ns_b, b)) {
+            cx.report(
+                e,
+                class,
+                format!(
+                    "<{a}> and <{}> say the same thing: keep one",
+                    e.tag_name().name()
+                ),
+            );
+        }
+    }
+    // xhtml:body is a second full description; so are atom:content and
+    // atom:summary beside a description (content:encoded beside a description is
+    // the usual summary-and-full-text pair).
+    let description = find(None, "description").or(find(Some(ext::CONTENT_NS), "encoded"));
+    let duplicate = find(Some(super::atom::XHTML_NS), "body").or(description.and(
+        find(Some(ATOM), "content")
+            .filter(|c| !c.has_attribute("src"))
+            .or(find(Some(ATOM), "summary")),
+    ));
+    if let Some(o) = duplicate {
+        cx.report(
+            o,
+            "DuplicateDescriptionSemantics",
+            format!("<{}> repeats the item's description", o.tag_name().name()),
+        );
+    }
+    // content:encoded is the full text: readers expect the summary (description) first.
+    if let Some(content) = find(Some(ext::CONTENT_NS), "encoded") {
+        let before =
+            find(None, "description").is_some_and(|d| d.range().start < content.range().start);
+        if !before && cx.rss2 && parent.tag_name().name() == "item" {
+            cx.report(
+                content,
+                "NeedDescriptionBeforeContent",
+                "an item with content:encoded should have a <description> before it",
+            );
+        }
+    }
+}
+
+/// Plain text: no HTML; `nonblank` for titles.
+pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
+    let v = text_of(node);
+    if nonblank && v.trim().is_empty() {
+        cx.report(
+            node,
+            "NotBlank",
+            format!("<{}> should not be blank", node.tag_name().name()),
+        );
+        return;
+    }
+    no_markup(cx, node, &v);
+}
+
+/// Reports HTML in a text-only element.
+pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
+    let raw = &cx.doc.input_text()[node.range()];
+    if let Some(what) = html::text_contains_html(v, raw) {
+        cx.report(
+            node,
+            "ContainsHTML",
+            format!(
+                "<{}> should be plain text, but holds HTML ({what})",
+                node.tag_name().name()
+            ),
+        );
+    } else if cx.rss2 && html::bare_markup_char(v, raw) {
+        cx.report(
+            node,
+            "CharacterData",
+            format!(
+                "<{}> holds a \"<\" before a letter: encode it as &#x3C; so readers do not take it for a tag",
+                node.tag_name().name()
+            ),
+        );
+    }
+}
+
+pub(super) fn url_element(cx: &mut Ctx, node: Node, kind: Uri) {
+    let v = text_of(node);
+    let what = format!("<{}>", node.tag_name().name());
+    urls::check(cx, node.range().start, v.trim(), kind, &what);
+}
+
+pub(super) fn url_attr(cx: &mut Ctx, node: Node, attr: &str, kind: Uri) -> bool {
+    let Some(a) = node.attribute_node(attr) else {
+        return true;
+    };
+    let what = format!("<{}> {attr}", node.tag_name().name());
+    urls::check(cx, a.range().start, a.value(), kind, &what)
+}
+
+/// RFC 1766 / BCP 47 language tags (`en`, `en-us`, `zh-CN`).
+/// ISO 639-1 language codes (and the withdrawn iw, in, ji, mo, sh, still in use).
+const ISO639: &[&str] = &[
+    "aa", "ab", "ae", "af", "ak", "am", "an", "ar", "as", "av", "ay", "az", "ba", "be", "bg", "bh",
+    "bi", "bm", "bn", "bo", "br", "bs", "ca", "ce", "ch", "co", "cr", "cs", "cu", "cv", "cy", "da",
+    "de", "dv", "dz", "ee", "el", "en", "eo", "es", "et", "eu", "fa", "ff", "fi", "fj", "fo", "fr",
+    "fy", "ga", "gd", "gl", "gn", "gu", "gv", "ha", "he", "hi", "ho", "hr", "ht", "hu", "hy", "hz",
+    "ia", "id", "ie", "ig", "ii", "ik", "in", "io", "is", "it", "iu", "iw", "ja", "ji", "jv", "ka",
+    "kg", "ki", "kj", "kk", "kl", "km", "kn", "ko", "kr", "ks", "ku", "kv", "kw", "ky", "la", "lb",
+    "lg", "li", "ln", "lo", "lt", "lu", "lv", "mg", "mh", "mi", "mk", "ml", "mn", "mo", "mr", "ms",
+    "mt", "my", "na", "nb", "nd", "ne", "ng", "nl", "nn", "no", "nr", "nv", "ny", "oc", "oj", "om",
+    "or", "os", "pa", "pi", "pl", "ps", "pt", "qu", "rm", "rn", "ro", "ru", "rw", "sa", "sc", "sd",
+    "se", "sg", "sh", "si", "sk", "sl", "sm", "sn", "so", "sq", "sr", "ss", "st", "su", "sv", "sw",
+    "ta", "te", "tg", "th", "ti", "tk", "tl", "tn", "to", "tr", "ts", "tt", "tw", "ty", "ug", "uk",
+    "ur", "uz", "ve", "vi", "vo", "wa", "wo", "xh", "yi", "yo", "za", "zh", "zu",
+];
+
+/// RFC 1766 / BCP 47 language tags whose language is an ISO 639 code (`en`,
+/// `en-us`, `zh-CN`; three-letter codes, `i-` and `x-` tags too).
+pub(super) fn valid_language(v: &str) -> bool {
+    let mut parts = v.split('-');
+    let first = parts.next().unwrap_or("").to_ascii_lowercase();
+    let known = match first.len() {
+        1 => first == "i" || first == "x",
+        2 => ISO639.binary_search(&first.as_str()).is_ok(),
+        3 => first.chars().all(|c| c.is_ascii_alphabetic()),
+        _ => false,
+    };
+    known
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+pub(super) fn language(cx: &mut Ctx, node: Node) {
+    let v = text_of(node);
+    if !valid_language(v.trim()) {
+        cx.report(
+            node,
+            "InvalidLanguage",
+            format!("{v:?} is not a language code (\"en-us\")"),
+        );
+    }
+}
+
+/// RSS e-mail: `addr@example.com (Real Name)`.
+fn contact(cx: &mut Ctx, node: Node) {
+    let raw = text_of(node);
+    let mut v = raw.trim().to_string();
+    no_markup(cx, node, &v);
+    let name = node.tag_name().name();
+    if let Some(rest) = v.strip_prefix("mailto:") {
+        v = percent_decode(rest);
+    }
+    let at = v.find('@').is_some_and(|i| i > 0);
+    if at && !v.ends_with(')') {
+        if v.contains(' ') {
+            cx.report(
+                node,
+                "EmailFormat",
+                format!("<{name}> {v:?}: write \"addr@example.com (Name)\""),
+            );
+        } else {
+            cx.report(
+                node,
+                "MissingRealName",
+                format!("<{name}> should name the person: \"{v} (Name)\""),
+            );
+        }
+        return;
+    }
+    let addr = match v.split_once('(') {
+        Some((a, _)) => a.trim(),
+        None => v.as_str(),
+    };
+    if !valid_addr_spec(addr) {
+        cx.report(
+            node,
+            "InvalidContact",
+            format!("<{name}> {v:?} is not an e-mail address (\"addr@example.com (Name)\")"),
+        );
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// RFC 2822 addr-spec with a dotted domain (`user@example.com`).
+pub(super) fn valid_addr_spec(v: &str) -> bool {
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return false;
+    };
+    let labels: Vec<&str> = domain.split('.').collect();
+    !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        && labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// `user@host` whose host is a single name: well-formed but not resolvable.
+pub(super) fn unqualified_addr(v: &str) -> bool {
+    let Some((local, host)) = v.rsplit_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._%+-".contains(c))
+        && host.starts_with(|c: char| c.is_ascii_alphabetic())
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_.-".contains(c))
+}
+
+fn category(cx: &mut Ctx, node: Node) {
+    plain_text(cx, node, true);
+}
+
+fn cloud(cx: &mut Ctx, node: Node) {
+    for a in ["domain", "port", "path", "registerProcedure", "protocol"] {
+        if node.attribute(a).is_none() {
+            cx.report(
+                node,
+                "MissingAttribute",
+                format!("<cloud> needs a {a} attribute"),
+            );
+        }
+    }
+    if let Some(p) = node.attribute("port") {
+        if !p.parse::<u32>().is_ok_and(|p| p > 0) {
+            cx.report_attr(
+                node,
+                "port",
+                "InvalidIntegerAttribute",
+                format!("<cloud> port {p:?} is not a port number"),
+            );
+        }
+    }
+}
+
+fn image(cx: &mut Ctx, img: Node) {
+    super::stray_text(cx, img);
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in elements(img) {
+        let name = c.tag_name().name();
+        if super::ns(c).is_some() {
+            ext::element(cx, c, "image");
+            continue;
+        }
+        if !seen.insert(name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<image> has more than one <{name}>"),
+            );
+            continue;
+        }
+        match name {
+            "url" | "link" => url_element(cx, c, Uri::Full),
+            "title" => plain_text(cx, c, true),
+            "description" => plain_text(cx, c, false),
+            "width" | "height" => {
+                let v = text_of(c);
+                let (max, class) = if name == "width" {
+                    (144, "InvalidWidth")
+                } else {
+                    (400, "InvalidHeight")
+                };
+                if !v.trim().parse::<u32>().is_ok_and(|n| n > 0 && n <= max) {
+                    cx.report(
+                        c,
+                        class,
+                        format!("<image> {name} {v:?} must be a number from 1 to {max}"),
+                    );
+                }
+            }
+            _ => undefined(cx, c, "image"),
+        }
+    }
+    for (el, class) in [
+        ("url", "MissingElement"),
+        ("title", "MissingTitle"),
+        ("link", "MissingLink"),
+    ] {
+        if !seen.contains(el) {
+            cx.report(img, class, format!("<image> must have a <{el}>"));
+        }
+    }
+}
+
+fn text_input(cx: &mut Ctx, ti: Node) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in elements(ti) {
+        let name = c.tag_name().name();
+        if super::ns(c).is_some() {
+            ext::element(cx, c, "textInput");
+            continue;
+        }
+        if !seen.insert(name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<textInput> has more than one <{name}>"),
+            );
+            continue;
+        }
+        match name {
+            "title" => plain_text(cx, c, true),
+            "description" => plain_text(cx, c, false),
+            "link" => url_element(cx, c, Uri::Full),
+            "name" => {
+                let v = text_of(c);
+                let v = v.trim();
+                // A form field name starts with a letter (HTML 4 NAME token).
+                let ok = v.starts_with(|c: char| c.is_ascii_alphabetic());
+                if !ok {
+                    cx.report(
+                        c,
+                        "InvalidFormComponentName",
+                        format!("<textInput> name {v:?} is not a form field name"),
+                    );
+                }
+            }
+            _ => undefined(cx, c, "textInput"),
+        }
+    }
+    for (el, class) in [
+        ("title", "MissingTitle"),
+        ("description", "MissingDescription"),
+        ("name", "MissingElement"),
+        ("link", "MissingLink"),
+    ] {
+        if !seen.contains(el) {
+            cx.report(ti, class, format!("<textInput> must have a <{el}>"));
+        }
+    }
+}
+
+fn skip_hours(cx: &mut Ctx, node: Node) {
+    let mut hours = HashSet::new();
+    for c in elements(node) {
+        if super::ns(c).is_some() || c.tag_name().name() != "hour" {
+            undefined(cx, c, "skipHours");
+            continue;
+        }
+        let v = text_of(c);
+        match v.trim().parse::<u32>() {
+            Ok(h) if h <= 23 => {
+                if !hours.insert(h) {
+                    cx.report(c, "DuplicateValue", format!("hour {h} is listed twice"));
+                }
+            }
+            _ => cx.report(c, "InvalidHour", format!("<hour> {v:?} must be 0 to 23")),
+        }
+    }
+    if elements(node).next().is_none() {
+        cx.report(
+            node,
+            "MissingElement",
+            "<skipHours> must hold at least one <hour>",
+        );
+    }
+    if hours.len() > 24 {
+        cx.report(node, "NotEnoughHoursInTheDay", "more than 24 hours to skip");
+    }
+}
+
+fn skip_days(cx: &mut Ctx, node: Node) {
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let mut days = HashSet::new();
+    let mut n = 0;
+    for c in elements(node) {
+        if super::ns(c).is_some() || c.tag_name().name() != "day" {
+            undefined(cx, c, "skipDays");
+            continue;
+        }
+        n += 1;
+        let v = text_of(c);
+        if !DAYS.contains(&v.trim()) {
+            cx.report(
+                c,
+                "InvalidDay",
+                format!("<day> {v:?} is not a day name (\"Saturday\")"),
+            );
+        } else if !days.insert(v.trim().to_string()) {
+            cx.report(c, "DuplicateValue", format!("day {v:?} is listed twice"));
+        }
+    }
+    if n == 0 {
+        cx.report(
+            node,
+            "MissingElement",
+            "<skipDays> must hold at least one <day>",
+        );
+    }
+    if n > 7 {
+        cx.report(node, "EightDaysAWeek", "more than 7 days to skip");
+    }
+}
+
+fn enclosure(cx: &mut Ctx, node: Node) {
+    for a in ["url", "length", "type"] {
+        if node.attribute(a).is_none() {
+            cx.report(
+                node,
+                "MissingAttribute",
+                format!("<enclosure> needs a {a} attribute"),
+            );
+        }
+    }
+    // The enclosure is downloaded: it must be an http(s) URL.
+    if let Some(u) = node.attribute("url") {
+        let http = matches!(
+            urls::scheme_of(u).map(str::to_ascii_lowercase).as_deref(),
+            Some("http") | Some("https")
+        );
+        if !http {
+            cx.report_attr(
+                node,
+                "url",
+                "InvalidURLAttribute",
+                format!("<enclosure> url {u:?} must be an http or https URL"),
+            );
+        } else {
+            url_attr(cx, node, "url", Uri::Full);
+        }
+    }
+    if let Some(l) = node.attribute("length") {
+        match l.trim().parse::<i64>() {
+            Ok(n) if n < 0 => cx.report_attr(
+                node,
+                "length",
+                "UseZeroForUnknown",
+                format!("<enclosure> length {l:?}: write 0 when the size is unknown"),
+            ),
+            Ok(_) => {}
+            Err(_) => cx.report_attr(
+                node,
+                "length",
+                "InvalidIntegerAttribute",
+                format!("<enclosure> length {l:?} is not a number of bytes"),
+            ),
+        }
+    }
+    if let Some(t) = node.attribute("type") {
+        if !valid_mime(t) {
+            cx.report_attr(
+                node,
+                "type",
+                "InvalidMIMEAttribute",
+                format!("<enclosure> type {t:?} is not a media type"),
+            );
+        }
+    }
+}
+
+/// `type/subtype[; parameters]`.
+pub(super) fn valid_mime(t: &str) -> bool {
+    let t = t.split(';').next().unwrap_or("").trim();
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '!' | '#' | '$' | '&' | '.' | '+' | '-' | '^' | '_')
+            })
+    };
+    match t.split_once('/') {
+        Some((a, b)) => token(a) && token(b),
+        None => false,
+    }
+}
+
+fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
+    let v = text_of(node);
+    let v = v.trim();
+    let permalink = match node.attribute("isPermaLink") {
+        None | Some("true") => true,
+        Some("false") => false,
+        Some(other) => {
+            cx.report_attr(
+                node,
+                "isPermaLink",
+                "InvalidBooleanAttribute",
+                format!("isPermaLink {other:?} must be \"true\" or \"false\""),
+            );
+            false
+        }
+    };
+    if v.is_empty() {
+        cx.report(node, "NotBlank", "<guid> should not be blank");
+    }
+    if permalink {
+        match urls::scheme_of(v).map(str::to_ascii_lowercase).as_deref() {
+            Some("http") | Some("https") => {
+                urls::check(cx, node.range().start, v, Uri::Full, "<guid>");
+            }
+            Some(_) => cx.report(
+                node,
+                "InvalidPermalink",
+                format!("<guid> {v:?} is a permalink (isPermaLink defaults to true) but not a web URL; add isPermaLink=\"false\""),
+            ),
+            None => cx.report(
+                node,
+                "InvalidHttpGUID",
+                format!("<guid> {v:?} is a permalink (isPermaLink defaults to true) but not a URL"),
+            ),
+        }
+    } else if v.len() <= 6 && v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty() {
+        cx.report(
+            node,
+            "NotSufficientlyUnique",
+            format!("<guid> {v:?} is too short to be unique"),
+        );
+    }
+    if !v.is_empty() {
+        let n = guids.entry(v.to_string()).or_default();
+        *n += 1;
+        if *n == 2 {
+            cx.report(
+                node,
+                "DuplicateValue",
+                format!("<guid> {v:?} is used by another item"),
+            );
+        }
+    }
+}
+
+fn source(cx: &mut Ctx, node: Node) {
+    if node.attribute("url").is_none() {
+        cx.report(node, "MissingAttribute", "<source> needs a url attribute");
+    } else {
+        url_attr(cx, node, "url", Uri::Full);
+    }
+    let v = text_of(node);
+    no_markup(cx, node, &v);
+}
+
+/// Lints an RSS 1.0 (or 0.90) `<rdf:RDF>` document.
+pub(super) fn lint_rdf(cx: &mut Ctx, root: Node) {
+    let ns = elements(root)
+        .map(|c| super::ns(c))
+        .find(|n| *n == Some(RSS10_NS) || *n == Some(RSS090_NS))
+        .flatten()
+        .unwrap_or(RSS10_NS);
+    let mut channels = 0;
+    for c in elements(root) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ns) {
+            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
+                cx.report(
+                    c,
+                    "UndefinedElement",
+                    format!("<{}> is not in the RSS 1.0 namespace", tn.name()),
+                );
+            } else {
+                ext::element(cx, c, "rdf:RDF");
+            }
+            continue;
+        }
+        match tn.name() {
+            "channel" => {
+                channels += 1;
+                if channels > 1 {
+                    cx.report(
+                        c,
+                        "DuplicateElement",
+                        "<rdf:RDF> holds more than one <channel>",
+                    );
+                }
+                rdf_part(cx, c, ns, "channel");
+            }
+            "item" | "image" | "textinput" => rdf_part(cx, c, ns, tn.name()),
+            _ => undefined(cx, c, "rdf:RDF"),
+        }
+    }
+    if channels == 0 {
+        cx.report(root, "MissingElement", "<rdf:RDF> has no <channel>");
+    }
+}
+
+fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
+    if ns == RSS10_NS && !node.has_attribute((RDF_NS, "about")) {
+        cx.report(
+            node,
+            "MissingAttribute",
+            format!("<{kind}> needs an rdf:about attribute"),
+        );
+    }
+    if let Some(a) = node.attribute_node((RDF_NS, "about")) {
+        urls::check(cx, a.range().start, a.value(), Uri::Any, "rdf:about");
+    }
+    let allowed: &[&str] = match kind {
+        "channel" => &[
+            "title",
+            "link",
+            "description",
+            "items",
+            "image",
+            "textinput",
+        ],
+        "item" => &["title", "link", "description"],
+        "image" => &["title", "link", "url"],
+        _ => &["title", "link", "description", "name"],
+    };
+    let required: &[&str] = match kind {
+        "channel" if ns == RSS10_NS && node.has_attribute((RDF_NS, "about")) => {
+            &["title", "link", "description", "items"]
+        }
+        "channel" => &["title", "link", "description"],
+        "item" => &["title", "link"],
+        "image" => &["title", "link", "url"],
+        _ => &["title", "link", "description", "name"],
+    };
+    let mut seen: HashSet<&str> = HashSet::new();
+    for c in elements(node) {
+        let tn = c.tag_name();
+        if tn.namespace() != Some(ns) {
+            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
+                cx.report(
+                    c,
+                    "UndefinedElement",
+                    format!("<{}> is not in the RSS 1.0 namespace", tn.name()),
+                );
+            } else {
+                ext::element(cx, c, kind);
+            }
+            continue;
+        }
+        let name = tn.name();
+        if !allowed.contains(&name) {
+            undefined(cx, c, kind);
+            continue;
+        }
+        if !seen.insert(name) {
+            cx.report(
+                c,
+                "DuplicateElement",
+                format!("<{kind}> has more than one <{name}>"),
+            );
+            continue;
+        }
+        match name {
+            "title" => plain_text(cx, c, true),
+            "link" | "url" => url_element(cx, c, Uri::Full),
+            "description" if kind == "item" => {
+                let v = text_of(c);
+                html::check_html(cx, c, &v, false);
+            }
+            "description" => plain_text(cx, c, false),
+            "items" if kind == "channel" => rdf_items(cx, c),
+            "image" | "textinput"
+                if kind == "channel"
+                    && ns == RSS10_NS
+                    && !c.has_attribute((RDF_NS, "resource")) =>
+            {
+                cx.report(
+                    c,
+                    "MissingAttribute",
+                    format!("<{name}> in <channel> needs rdf:resource"),
+                );
+            }
+            _ => {}
+        }
+    }
+    for el in required {
+        if !seen.contains(el) {
+            let class = match (*el, kind) {
+                ("title", "channel" | "image" | "textinput") => "MissingTitle",
+                ("link", "channel" | "image" | "textinput") => "MissingLink",
+                ("description", "channel" | "textinput") => "MissingDescription",
+                _ => "MissingElement",
+            };
+            cx.report(node, class, format!("<{kind}> must have a <{el}>"));
+        }
+    }
+    semantics(cx, node, "DuplicateSemantics");
+}
+
+/// `<items><rdf:Seq><rdf:li rdf:resource="…"/>…</rdf:Seq></items>`.
+fn rdf_items(cx: &mut Ctx, items: Node) {
+    let seq = elements(items).find(|s| super::ns(*s) == Some(RDF_NS));
+    let Some(seq) = seq else { return };
+    for li in elements(seq) {
+        for a in li.attributes() {
+            let known = matches!(a.namespace(), Some(RDF_NS) | None)
+                && matches!(a.name(), "resource" | "about");
+            if !known {
+                cx.report_at(
+                    a.range().start,
+                    "UnexpectedAttribute",
+                    format!("<rdf:li> has no attribute {:?} (rdf:resource)", a.name()),
+                );
+            }
+        }
+        if let Some(a) = li.attribute_node((RDF_NS, "resource")) {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "rdf:resource");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_tags() {
+        for ok in ["en", "en-us", "zh-CN", "x-klingon", "haw", "EN-GB"] {
+            assert!(valid_language(ok), "{ok}");
+        }
+        for bad in ["english", "xx", "en_US", "", "e", "en-"] {
+            assert!(!valid_language(bad), "{bad}");
+        }
+        assert!(ISO639.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn addresses_and_media_types() {
+        assert!(valid_addr_spec("me+folder@example.com"));
+        assert!(valid_addr_spec("P.O'Neill@example.ie"));
+        assert!(!valid_addr_spec("John Smith"));
+        assert!(!valid_addr_spec("user@localhost"));
+        assert!(unqualified_addr("user@localhost"));
+        assert!(valid_mime("audio/mpeg"));
+        assert!(valid_mime("text/html; charset=utf-8"));
+        assert!(!valid_mime("mp3"));
+        assert!(!valid_mime("audio/"));
+    }
+}

@@ -1,0 +1,406 @@
+//! URIs and IRIs (RFC 3986/3987): the characters they may hold, absolute where the
+//! spec requires it, `tag:` (RFC 4151) and `urn:` (RFC 2141) syntax, and canonical
+//! form for Atom ids (RFC 4287 §4.2.6).
+
+use super::Ctx;
+
+/// How strict a URI check is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Uri {
+    /// Must be absolute (`http://…`, `urn:…`).
+    Full,
+    /// May be a relative reference.
+    Any,
+}
+
+fn uri_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            ';' | '/'
+                | '?'
+                | ':'
+                | '@'
+                | '&'
+                | '='
+                | '+'
+                | '$'
+                | '.'
+                | '-'
+                | '_'
+                | '!'
+                | '~'
+                | '*'
+                | '\''
+                | '('
+                | ')'
+                | '%'
+                | ','
+                | '#'
+        )
+}
+
+/// RFC 3986 unreserved characters (never need percent-encoding).
+fn unreserved(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || b"-._~".contains(&c)
+}
+
+/// URI schemes registered with IANA that we accept silently.
+const SCHEMES: &[&str] = &[
+    "ftp",
+    "http",
+    "gopher",
+    "mailto",
+    "news",
+    "nntp",
+    "telnet",
+    "wais",
+    "file",
+    "prospero",
+    "z39.50s",
+    "z39.50r",
+    "cid",
+    "mid",
+    "vemmi",
+    "service",
+    "imap",
+    "nfs",
+    "acap",
+    "rtsp",
+    "tip",
+    "pop",
+    "data",
+    "dav",
+    "opaquelocktoken",
+    "sip",
+    "sips",
+    "tel",
+    "fax",
+    "modem",
+    "ldap",
+    "https",
+    "soap.beep",
+    "soap.beeps",
+    "xmlrpc.beep",
+    "xmlrpc.beeps",
+    "urn",
+    "go",
+    "h323",
+    "ipp",
+    "tftp",
+    "mupdate",
+    "pres",
+    "im",
+    "mtqp",
+    "iris.beep",
+    "dict",
+    "snmp",
+    "crid",
+    "tag",
+    "dns",
+    "info",
+    "aaa",
+    "aaas",
+    "cap",
+    "iax",
+    "icap",
+    "iris",
+    "iris.xpc",
+    "iris.xpcs",
+    "iris.lwz",
+    "msrp",
+    "msrps",
+    "shttp",
+    "thismessage",
+    "tv",
+    "xmpp",
+    "ws",
+    "wss",
+    "geo",
+    "sms",
+    "irc",
+    "ircs",
+    "ssh",
+    "sftp",
+    "git",
+    "webcal",
+    "magnet",
+];
+
+/// Checks a URI value reported at byte offset `pos`; returns whether it is acceptable.
+pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str) -> bool {
+    let scheme = scheme_of(value);
+    let lower = scheme.map(|s| s.to_ascii_lowercase());
+    match lower.as_deref() {
+        Some("tag") => {
+            if !valid_tag(value) {
+                cx.report_at(
+                    pos,
+                    "InvalidTAG",
+                    format!("{what} {value:?} is not a valid tag: URI (RFC 4151)"),
+                );
+                return false;
+            }
+            return true;
+        }
+        Some("urn") => {
+            if !valid_urn(value) {
+                cx.report_at(
+                    pos,
+                    "InvalidURN",
+                    format!("{what} {value:?} is not a valid URN (RFC 2141)"),
+                );
+                return false;
+            }
+            return true;
+        }
+        _ => {}
+    }
+    let bracketed_host = value.find("//[").is_some_and(|i| value[i..].contains(']'));
+    let allowed = |c: char| uri_char(c) || (bracketed_host && (c == '[' || c == ']'));
+    if let Some(c) = value.chars().find(|c| c.is_ascii() && !allowed(*c)) {
+        cx.report_at(
+            pos,
+            "InvalidUriChar",
+            format!("{what} {value:?} contains {c:?}, which a URI cannot hold unescaped"),
+        );
+        return false;
+    }
+    if !cx.iri && !value.is_ascii() {
+        cx.report_at(
+            pos,
+            "UriNotIri",
+            format!("{what} {value:?} holds non-ASCII characters: percent-encode them (and use punycode for the host)"),
+        );
+        return false;
+    }
+    if kind == Uri::Full && scheme.is_none() {
+        cx.report_at(
+            pos,
+            "InvalidFullLink",
+            format!("{what} {value:?} must be an absolute URL (http://…)"),
+        );
+        return false;
+    }
+    if matches!(lower.as_deref(), Some("http") | Some("https") | Some("ftp")) {
+        let rest = &value[value.find(':').expect("has a scheme") + 1..];
+        let ok = rest
+            .strip_prefix("//")
+            .is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
+        if !ok {
+            let class = if kind == Uri::Full {
+                "InvalidFullLink"
+            } else {
+                "InvalidLink"
+            };
+            cx.report_at(pos, class, format!("{what} {value:?} is not a valid URL"));
+            return false;
+        }
+    } else if let Some(s) = &lower {
+        if !SCHEMES.contains(&s.as_str()) {
+            cx.report_at(
+                pos,
+                "SchemeNotIANARegistered",
+                format!("{what} {value:?} uses the unregistered scheme {s:?}"),
+            );
+        }
+    }
+    true
+}
+
+/// The scheme of an absolute URI, if it has one.
+pub(super) fn scheme_of(value: &str) -> Option<&str> {
+    let i = value.find(':')?;
+    let s = &value[..i];
+    let mut chars = s.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic() && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+        .then_some(s)
+}
+
+/// `tag:authority,date:specific[#fragment]` (RFC 4151).
+pub(super) fn valid_tag(value: &str) -> bool {
+    let Some(rest) = value.get(4..) else {
+        return false;
+    };
+    let Some((authority, rest)) = rest.split_once(',') else {
+        return false;
+    };
+    let (user, host) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let user_ok = user.is_none_or(|u| {
+        !u.is_empty()
+            && u.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+    });
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.".contains(c));
+    let Some((date, specific)) = rest.split_once(':') else {
+        return false;
+    };
+    let d: Vec<&str> = date.split('-').collect();
+    let date_ok = !d.is_empty()
+        && d.len() <= 3
+        && d[0].len() == 4
+        && d[1..].iter().all(|p| p.len() == 2)
+        && d.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let spec_char = |c: char| c.is_ascii_alphanumeric() || ";/?:@&=+$.-_!~*'()%,".contains(c);
+    let (spec, frag) = match specific.split_once('#') {
+        Some((s, f)) => (s, f),
+        None => (specific, ""),
+    };
+    user_ok && host_ok && date_ok && spec.chars().all(spec_char) && frag.chars().all(spec_char)
+}
+
+/// `urn:NID:NSS` (RFC 2141).
+pub(super) fn valid_urn(value: &str) -> bool {
+    let Some(rest) = value.get(4..) else {
+        return false;
+    };
+    let Some((nid, nss)) = rest.split_once(':') else {
+        return false;
+    };
+    let nid_ok = (2..=32).contains(&nid.len())
+        && nid.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && nid.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let b = nss.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'%' {
+            if !(b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+            {
+                return false;
+            }
+            i += 3;
+            continue;
+        }
+        if !(c.is_ascii_alphanumeric() || b"()+,-.:=@;$_!*'".contains(&c)) {
+            return false;
+        }
+        i += 1;
+    }
+    nid_ok && !nss.is_empty()
+}
+
+/// Why a URI is not in the canonical form RFC 3986 §6 describes, if it is not.
+pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
+    let scheme = scheme_of(value)?;
+    if scheme.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Some("the scheme is not lower case");
+    }
+    let lower = scheme.to_ascii_lowercase();
+    let rest = &value[scheme.len() + 1..];
+    let b = value.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
+            let hex = &value[i + 1..i + 3];
+            if hex.bytes().any(|c| c.is_ascii_lowercase()) {
+                return Some("percent-encoding uses lower-case hex digits");
+            }
+            if let Ok(v) = u8::from_str_radix(hex, 16) {
+                if unreserved(v) {
+                    return Some("an unreserved character is percent-encoded");
+                }
+            }
+            i += 3;
+            continue;
+        }
+        i += 1;
+    }
+    let hier = rest.strip_prefix("//")?;
+    let end = hier.find(['/', '?', '#']).unwrap_or(hier.len());
+    let (authority, path) = hier.split_at(end);
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    if userinfo.is_some_and(|u| u.is_empty() || u == ":") {
+        return Some("the authority has an empty user part");
+    }
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || hostport.starts_with('[') => (h, Some(p)),
+        _ => (hostport, None),
+    };
+    if host.bytes().any(|c| c.is_ascii_uppercase()) {
+        return Some("the host is not lower case");
+    }
+    if let Some(p) = port {
+        let default = match lower.as_str() {
+            "http" => "80",
+            "https" => "443",
+            "ftp" => "21",
+            _ => "",
+        };
+        if p.is_empty() || p == default {
+            return Some("the port is empty or the scheme's default");
+        }
+    }
+    if matches!(lower.as_str(), "http" | "https") && path.is_empty() {
+        return Some("the path is empty (write a trailing \"/\")");
+    }
+    let path_only = &path[..path.find(['?', '#']).unwrap_or(path.len())];
+    if path_only.split('/').any(|seg| seg == "." || seg == "..") {
+        return Some("the path has dot segments");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        for ok in [
+            "tag:example.com,2000:",
+            "tag:example.com,2000:#",
+            "tag:me@example.com,2003-11-30:foo",
+            "tag:example.org,2004:/2004_07.html#someitemanchor",
+        ] {
+            assert!(valid_tag(ok), "{ok}");
+        }
+        for bad in [
+            "tag:diveintomark,org,2003-11-30:foo",
+            "tag:diveintomark.org,2003-9-11:foo",
+            "tag:diveintomark.org:foo",
+            "tag:diveintomark.org,2003:foo]",
+            "tag:diveintomark.org,2003: foo",
+        ] {
+            assert!(!valid_tag(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urns() {
+        assert!(valid_urn("urn:diveintomark-org:20030729:1"));
+        assert!(valid_urn("urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6"));
+        assert!(!valid_urn("urn:diveintomark.org:1"));
+        assert!(!valid_urn("urn:-diveintomark-org:1"));
+    }
+
+    #[test]
+    fn canonical() {
+        assert_eq!(non_canonical("http://example.com/"), None);
+        assert_eq!(non_canonical("http://example.com/%C3%87"), None);
+        assert_eq!(non_canonical("http://example.org/id/1234#"), None);
+        for bad in [
+            "http://example.com",
+            "http://example.com:/",
+            "http://example.com/%c3%87",
+            "http://example.org/%69%64/1234",
+            "http://Example.org/id/1234",
+            "http://example.org:80/id/1234",
+            "http://:@example.org/id/1234",
+            "http://example.org/./id/1234",
+        ] {
+            assert!(non_canonical(bad).is_some(), "{bad}");
+        }
+    }
+}

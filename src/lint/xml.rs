@@ -1,0 +1,303 @@
+//! Bytes to a parsed document: the encoding (byte order mark, XML declaration,
+//! encoding_rs for the non-UTF-8 ones), well-formedness (roxmltree, DTDs allowed),
+//! characters that betray a wrong encoding, and the document type declaration.
+
+use std::borrow::Cow;
+
+use roxmltree::{Document, ParsingOptions};
+
+use super::{document_finding, Ctx};
+use crate::report::Finding;
+
+/// The document as text, decoded per its byte order mark or XML declaration.
+/// `None` (with a finding) when it cannot be decoded.
+pub(super) fn decode<'b>(
+    bytes: &'b [u8],
+    path: &str,
+    out: &mut Vec<Finding>,
+) -> Option<Cow<'b, str>> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return utf8(rest, path, out);
+    }
+    let utf16 = if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"<\0?\0") {
+        Some(encoding_rs::UTF_16LE)
+    } else if bytes.starts_with(b"\xFE\xFF") || bytes.starts_with(b"\0<\0?") {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    };
+    if let Some(enc) = utf16 {
+        let (text, _, bad) = enc.decode(bytes);
+        if bad {
+            out.push(document_finding(
+                path,
+                "UnicodeError",
+                "the document is not valid UTF-16",
+            ));
+            return None;
+        }
+        return Some(Cow::Owned(text.trim_start_matches('\u{feff}').to_string()));
+    }
+    let label = declared_encoding(bytes).map(|l| l.to_ascii_lowercase());
+    match label.as_deref() {
+        None | Some("utf-8") | Some("utf8") => utf8(bytes, path, out),
+        Some("iso-8859-1") | Some("latin1") | Some("iso_8859-1") | Some("l1") => {
+            // True ISO-8859-1: every byte is the code point of the same value, so
+            // C1 controls stay visible to the bad-character check.
+            Some(Cow::Owned(bytes.iter().map(|&b| b as char).collect()))
+        }
+        Some("us-ascii") | Some("ascii") => match bytes.iter().position(|b| *b >= 0x80) {
+            Some(i) => {
+                out.push(unicode_error(path, bytes, i, "us-ascii"));
+                None
+            }
+            None => utf8(bytes, path, out),
+        },
+        Some(l) => match encoding_rs::Encoding::for_label(l.as_bytes()) {
+            Some(enc) if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE => {
+                // Declared UTF-16 but written in an ASCII-compatible encoding.
+                utf8(bytes, path, out)
+            }
+            Some(enc) => match enc.decode_without_bom_handling_and_without_replacement(bytes) {
+                Some(t) => Some(Cow::Owned(t.into_owned())),
+                None => {
+                    out.push(document_finding(
+                        path,
+                        "UnicodeError",
+                        format!("the document is not valid {}", enc.name()),
+                    ));
+                    None
+                }
+            },
+            None => {
+                let mut f =
+                    document_finding(path, "UnknownEncoding", format!("unknown encoding {l:?}"));
+                f.line = Some(1);
+                f.column = Some(1);
+                out.push(f);
+                utf8(bytes, path, out)
+            }
+        },
+    }
+}
+
+fn utf8<'b>(bytes: &'b [u8], path: &str, out: &mut Vec<Finding>) -> Option<Cow<'b, str>> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(e) => {
+            out.push(unicode_error(path, bytes, e.valid_up_to(), "UTF-8"));
+            None
+        }
+    }
+}
+
+fn unicode_error(path: &str, bytes: &[u8], at: usize, enc: &str) -> Finding {
+    let before = &bytes[..at];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let col = at
+        - before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |p| p + 1)
+        + 1;
+    let mut f = document_finding(
+        path,
+        "UnicodeError",
+        format!(
+            "byte 0x{:02X} is not valid {enc} (declare the document's real encoding)",
+            bytes[at]
+        ),
+    );
+    f.line = Some(line);
+    f.column = Some(col);
+    f
+}
+
+/// The `encoding` pseudo-attribute of an XML declaration, if any.
+fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(512)];
+    if !head.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = head.windows(2).position(|w| w == b"?>")?;
+    let decl = std::str::from_utf8(&head[..end]).ok()?;
+    let i = decl.find("encoding")?;
+    let rest = decl[i + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &rest[1..];
+    Some(rest[..rest.find(quote)?].trim().to_string())
+}
+
+/// The ISO 8859-1 entities (`&nbsp;` … `&yuml;`, code points 160–255) that the
+/// RSS 0.91 DTD defines.
+const LATIN1_ENTITIES: [&str; 96] = [
+    "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
+/// A document declaring the RSS 0.91 DTD may use the entities it defines; we do not
+/// fetch DTDs, so declare them in the internal subset (on the DOCTYPE's own line,
+/// so no line number moves).
+pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
+    let Some(i) = text.find("<!DOCTYPE") else {
+        return text;
+    };
+    let end = match text[i..].find(['>', '[']) {
+        Some(e) => i + e,
+        None => return text,
+    };
+    if !text[i..end].contains("//DTD RSS 0.91//") {
+        return text;
+    }
+    let mut decls = String::new();
+    for (n, name) in LATIN1_ENTITIES.iter().enumerate() {
+        decls.push_str(&format!("<!ENTITY {name} \"&#{};\">", 160 + n));
+    }
+    let mut out = String::with_capacity(text.len() + decls.len() + 2);
+    if text.as_bytes()[end] == b'[' {
+        out.push_str(&text[..=end]);
+        out.push_str(&decls);
+        out.push_str(&text[end + 1..]);
+    } else {
+        out.push_str(&text[..end]);
+        out.push('[');
+        out.push_str(&decls);
+        out.push(']');
+        out.push_str(&text[end..]);
+    }
+    Cow::Owned(out)
+}
+
+/// Parses the text; a document that is not well-formed XML yields one SAXError.
+pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Option<Document<'t>> {
+    let opts = ParsingOptions {
+        allow_dtd: true,
+        ..ParsingOptions::default()
+    };
+    match Document::parse_with_options(text, opts) {
+        Ok(doc) => {
+            // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
+            let bad = doc.descendants().filter(|n| n.is_element()).find_map(|n| {
+                n.namespaces()
+                    .find(|ns| ns.uri().chars().any(char::is_whitespace))
+                    .map(|ns| (n.range().start, ns.uri().to_string()))
+            });
+            if let Some((pos, uri)) = bad {
+                let p = doc.text_pos_at(pos);
+                let mut f = document_finding(
+                    path,
+                    "SAXError",
+                    format!("the namespace name {uri:?} contains white space"),
+                );
+                f.line = Some(p.row as usize);
+                f.column = Some(p.col as usize);
+                out.push(f);
+                return None;
+            }
+            Some(doc)
+        }
+        Err(e) => {
+            let p = e.pos();
+            let mut f = document_finding(path, "SAXError", format!("not well-formed XML: {e}"));
+            f.line = Some(p.row as usize);
+            f.column = Some(p.col as usize);
+            out.push(f);
+            None
+        }
+    }
+}
+
+/// The XML version, the document type declaration, and characters that show the
+/// document was decoded with the wrong encoding.
+pub(super) fn check_prolog(cx: &mut Ctx) {
+    let text = cx.doc.input_text();
+    if let Some(v) = xml_version(text) {
+        if v != "1.0" {
+            cx.report_at(0, "BadXmlVersion", format!("XML version {v:?} is not 1.0"));
+        }
+    }
+    if let Some(i) = text.find("<!DOCTYPE") {
+        let decl = &text[i..text[i..].find('>').map_or(text.len(), |e| i + e)];
+        let root = cx.doc.root_element();
+        let root_name = root.tag_name().name();
+        let named = decl["<!DOCTYPE".len()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let local = named.rsplit(':').next().unwrap_or(named);
+        if local != root_name {
+            cx.report_at(
+                i,
+                "InvalidDoctype",
+                format!("the DOCTYPE names <{named}>, the root element is <{root_name}>"),
+            );
+        } else {
+            let version = root.attribute("version").map(str::trim);
+            if decl.contains("//DTD RSS 0.91//") && version.is_some_and(|v| v != "0.91") {
+                cx.report_at(
+                    i,
+                    "InvalidDoctype",
+                    "the RSS 0.91 DOCTYPE declares a document of another version",
+                );
+            }
+            if decl.contains("my.netscape.com") {
+                cx.report_at(
+                    i,
+                    "DeprecatedDTD",
+                    "the Netscape RSS 0.91 DTD is no longer available: remove the DOCTYPE",
+                );
+            }
+        }
+    }
+    bad_characters(cx);
+}
+
+fn xml_version(text: &str) -> Option<&str> {
+    let decl = text.strip_prefix("<?xml")?;
+    let decl = &decl[..decl.find("?>")?];
+    let i = decl.find("version")?;
+    let rest = decl[i + "version".len()..]
+        .trim_start()
+        .strip_prefix('=')?
+        .trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let rest = &rest[1..];
+    Some(&rest[..rest.find(quote)?])
+}
+
+/// C1 control characters, or a UTF-8 sequence read as Latin-1 ("Ã©"), in text.
+fn bad_characters(cx: &mut Ctx) {
+    let text = cx.doc.input_text();
+    if text.is_ascii() {
+        return;
+    }
+    // In UTF-8: U+0080–U+009F is C2 80–9F; U+00C2–U+00DF is C3 82–9F and
+    // U+00A0–U+00BF is C2 A0–BF.
+    let b = text.as_bytes();
+    let c1 = |i: usize| b[i] == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n));
+    let mojibake = |i: usize| {
+        b[i] == 0xC3
+            && b.get(i + 1).is_some_and(|n| (0x82..=0x9F).contains(n))
+            && b.get(i + 2) == Some(&0xC2)
+            && b.get(i + 3).is_some_and(|n| (0xA0..=0xBF).contains(n))
+    };
+    let found = (0..b.len()).find(|&i| b[i] >= 0xC2 && b[i] <= 0xC3 && (c1(i) || mojibake(i)));
+    if let Some(i) = found {
+        cx.report_at(
+            i,
+            "BadCharacters",
+            "characters that look like the result of decoding with the wrong encoding",
+        );
+    }
+}
