@@ -122,6 +122,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             .unwrap_or_else(|_| format!("{feeds_base}{rel}"))
     };
     let mut links = Vec::new();
+    let mut self_urls: Vec<(String, String)> = Vec::new();
     let mut newest_overall: Option<DateTime<FixedOffset>> = None;
     for spec in &site.feeds {
         let list: Vec<&Entry> = spec.entries.iter().filter_map(|i| entries.get(i)).collect();
@@ -159,6 +160,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             } else {
                 format!("{}/{file}", spec.dir)
             };
+            self_urls.push((rel.clone(), meta.self_url.clone()));
             links.push(FeedLink {
                 title: spec.title.clone(),
                 url: meta.self_url.clone(),
@@ -176,6 +178,9 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             built.feeds += 1;
         }
     }
+    built
+        .findings
+        .extend(lint_feeds(&built.files, &self_urls, &cfg.out));
     built.files.insert(
         "feeds.opml".to_string(),
         OutFile {
@@ -198,6 +203,29 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
         },
     );
     Ok(built)
+}
+
+/// Lints every feed as it will be published (its URL, its media type), on every
+/// core; findings name the file under `out`.
+fn lint_feeds(
+    files: &BTreeMap<String, OutFile>,
+    self_urls: &[(String, String)],
+    out: &Path,
+) -> Vec<Finding> {
+    let per_feed: Vec<Vec<Finding>> = self_urls
+        .par_iter()
+        .filter_map(|(rel, url)| {
+            let file = files.get(rel)?;
+            let path = out.join(rel).display().to_string();
+            Some(crate::lint::lint_published(
+                &file.bytes,
+                &path,
+                url,
+                file.media_type,
+            ))
+        })
+        .collect();
+    per_feed.into_iter().flatten().collect()
 }
 
 /// Builds and writes to `cfg.out`. Returns the build and what the write did.

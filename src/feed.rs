@@ -61,7 +61,8 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         })
         .into_owned(),
         language: meta.language.clone(),
-        last_build_date: Some(updated.to_rfc2822()),
+        // An empty feed has no date worth giving.
+        last_build_date: (!entries.is_empty()).then(|| updated.to_rfc2822()),
         generator: Some(GENERATOR.to_string()),
         docs: Some("https://www.rssboard.org/rss-specification".to_string()),
         ..Default::default()
@@ -83,7 +84,12 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         let mut item = rss::Item {
             title: Some(e.title.clone()),
             link: Some(e.url.clone()),
-            description: Some(e.summary.clone()),
+            // A summary with no text (a post of images only) gives way to the content:
+            // RSS wants a description wherever there is content:encoded.
+            description: [&e.summary, &e.content]
+                .into_iter()
+                .find(|s| !s.trim().is_empty())
+                .cloned(),
             guid: Some(rss::Guid {
                 value: e.id.clone(),
                 permalink: e.id == e.url,
@@ -128,11 +134,41 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         }
         channel.items.push(item);
     }
-    let mut bytes = channel
+    let bytes = channel
         .pretty_write_to(Vec::new(), b' ', 2)
         .expect("writing XML to a Vec cannot fail");
+    let mut bytes = numeric_lt(&bytes);
     bytes.push(b'\n');
     bytes
+}
+
+/// Rewrites `&lt;` as `&#x3C;` outside CDATA sections. Both mean `<`, but RSS readers
+/// that decode text twice (the W3C validator warns of them) would take `&lt;b>` in a
+/// plain-text title for a tag; the numeric form survives them.
+fn numeric_lt(xml: &[u8]) -> Vec<u8> {
+    const OPEN: &[u8] = b"<![CDATA[";
+    const CLOSE: &[u8] = b"]]>";
+    let mut out = Vec::with_capacity(xml.len() + 64);
+    let mut i = 0;
+    while i < xml.len() {
+        if xml[i..].starts_with(OPEN) {
+            let end = find(&xml[i + OPEN.len()..], CLOSE)
+                .map_or(xml.len(), |e| i + OPEN.len() + e + CLOSE.len());
+            out.extend_from_slice(&xml[i..end]);
+            i = end;
+        } else if xml[i..].starts_with(b"&lt;") {
+            out.extend_from_slice(b"&#x3C;");
+            i += 4;
+        } else {
+            out.push(xml[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Writes an Atom 1.0 document. The feed id is its self URL, stable across builds.
@@ -205,7 +241,7 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
                     label: Some(label),
                 })
                 .collect(),
-            summary: Some(Text::html(e.summary.clone())),
+            summary: (!e.summary.trim().is_empty()).then(|| Text::html(e.summary.clone())),
             content: (!e.content.is_empty()).then(|| Content {
                 value: Some(e.content.clone()),
                 content_type: Some("html".to_string()),
@@ -315,4 +351,18 @@ pub fn index_html(
     }
     out.push_str("</ul>\n<p><a href=\"feeds.opml\">OPML: all feeds</a></p>\n</body>\n</html>\n");
     out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_lt_only_outside_cdata() {
+        let xml = b"<title>a &lt;b&gt;</title><d><![CDATA[<p>&lt;</p>]]></d>";
+        assert_eq!(
+            String::from_utf8(numeric_lt(xml)).unwrap(),
+            "<title>a &#x3C;b&gt;</title><d><![CDATA[<p>&lt;</p>]]></d>"
+        );
+    }
 }

@@ -96,9 +96,9 @@ struct LintArgs {
     /// Feed files or URLs.
     #[arg(required = true)]
     targets: Vec<String>,
-    /// Output format: human or json.
-    #[arg(long, default_value = "human")]
-    format: String,
+    /// Output format (human goes to stderr, the others to stdout).
+    #[arg(long, value_enum, default_value_t = report::OutputFormat::Human)]
+    format: report::OutputFormat,
     /// Exit 1 on warnings too.
     #[arg(long)]
     deny_warnings: bool,
@@ -255,9 +255,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
 }
 
 fn run_lint(args: LintArgs) -> anyhow::Result<u8> {
-    if !matches!(args.format.as_str(), "human" | "json") {
-        anyhow::bail!("unknown --format {:?} (human or json)", args.format);
-    }
+    let start = Instant::now();
     let mut findings = Vec::new();
     let mut failed = false;
     for target in &args.targets {
@@ -276,34 +274,19 @@ fn run_lint(args: LintArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let (errors, warnings) = report::count(&findings);
-    if args.format == "json" {
-        let out = serde_json::json!({
-            "findings": findings,
-            "summary": {"files": args.targets.len(), "errors": errors, "warnings": warnings},
-        });
-        println!("{out}");
+    let summary = report::Summary {
+        command: "lint".to_string(),
+        files: args.targets.clone(),
+        counts: vec![("feeds".to_string(), args.targets.len() as u64)],
+        elapsed: start.elapsed(),
+    };
+    let text = report::render(args.format, &findings, &summary);
+    if args.format == report::OutputFormat::Human {
+        eprint!("{text}");
     } else {
-        for f in &findings {
-            eprintln!(
-                "{}: {}[{}]: {}{}",
-                f.place(),
-                f.severity,
-                f.rule,
-                f.message,
-                f.class
-                    .as_ref()
-                    .map(|c| format!(" ({c})"))
-                    .unwrap_or_default()
-            );
-        }
-        eprintln!(
-            "{} feeds linted: {} errors, {} warnings",
-            args.targets.len(),
-            errors,
-            warnings
-        );
+        print!("{text}");
     }
+    let (errors, warnings) = report::count(&findings);
     Ok(if failed {
         2
     } else if errors > 0 || (args.deny_warnings && warnings > 0) {

@@ -269,8 +269,13 @@ fn human(findings: &[Finding], summary: &Summary, color: bool) -> String {
             } else {
                 ("", "", "")
             };
+            let class = f
+                .class
+                .as_ref()
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "{path_on}{}{off}: {sev_on}{}[{}]{off}: {}\n",
+                "{path_on}{}{off}: {sev_on}{}[{}]{off}: {}{class}\n",
                 f.place(),
                 f.severity,
                 f.rule,

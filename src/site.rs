@@ -72,7 +72,7 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
     permute_in_place(&mut posts, order);
     let mut findings = Vec::new();
     let urls: Vec<String> = posts.par_iter().map(|p| permalink(p, cfg, base)).collect();
-    let ids = unique_ids(&posts, &urls, &mut findings);
+    let ids = unique_ids(&posts, &urls, base, &mut findings);
     let limit = cfg.feeds.limit;
 
     let mut feeds = vec![FeedSpec {
@@ -153,6 +153,21 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
         },
         findings,
     )
+}
+
+/// An explicit `id`/`guid` as an Atom id must be: an absolute IRI. One that is
+/// already (`urn:uuid:…`, `tag:…`, a URL) is kept; another (`42`, `/2021/08/post`) is
+/// made absolute against `base_url`, as Jekyll's feed does with its post ids.
+fn absolute_id(id: &str, base: &Url) -> String {
+    let id = id.trim();
+    match Url::parse(id) {
+        Ok(u) if !u.cannot_be_a_base() || matches!(u.scheme(), "urn" | "tag" | "mailto") => {
+            id.to_string()
+        }
+        _ => base
+            .join(id.trim_start_matches('/'))
+            .map_or_else(|_| format!("{base}{id}"), |u| u.to_string()),
+    }
 }
 
 /// Reorders `items` so that position `k` holds the item that was at `order[k]`,
@@ -284,32 +299,45 @@ fn strip_date_prefix(file: &str) -> &str {
 /// Entry ids: the front-matter `id`/`guid`, else the permalink. When two posts would
 /// share one, both files are named in a warning and the later one (by path) gets a
 /// suffix from its own path, so both are kept.
-fn unique_ids(posts: &[Post], urls: &[String], findings: &mut Vec<Finding>) -> Vec<Option<String>> {
-    fn explicit(p: &Post) -> Option<&str> {
-        p.id.as_deref().filter(|s| !s.trim().is_empty())
-    }
-    let base_id = |i: usize| explicit(&posts[i]).unwrap_or(&urls[i]);
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(posts.len());
-    for i in 0..posts.len() {
-        by_id.entry(base_id(i)).or_default().push(i);
-    }
+fn unique_ids(
+    posts: &[Post],
+    urls: &[String],
+    base: &Url,
+    findings: &mut Vec<Finding>,
+) -> Vec<Option<String>> {
     let mut ids: Vec<Option<String>> = posts
         .iter()
-        .map(|p| explicit(p).map(str::to_string))
+        .map(|p| {
+            p.id.as_deref()
+                .filter(|s| !s.trim().is_empty())
+                .map(|id| absolute_id(id, base))
+        })
         .collect();
-    let mut groups: Vec<Vec<usize>> = by_id.into_values().filter(|v| v.len() > 1).collect();
+    let id_of = |ids: &[Option<String>], i: usize| -> String {
+        ids[i].clone().unwrap_or_else(|| urls[i].clone())
+    };
+    let mut groups: Vec<Vec<usize>> = {
+        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(posts.len());
+        for (i, url) in urls.iter().enumerate() {
+            by_id
+                .entry(ids[i].as_deref().unwrap_or(url))
+                .or_default()
+                .push(i);
+        }
+        by_id.into_values().filter(|v| v.len() > 1).collect()
+    };
     for g in &mut groups {
         g.sort_by(|&a, &b| posts[a].rel.cmp(&posts[b].rel));
     }
     groups.sort_by(|a, b| posts[a[0]].rel.cmp(&posts[b[0]].rel));
     for group in groups {
         let first = group[0];
+        let id = id_of(&ids, first);
         for &other in &group[1..] {
             let p = &posts[other];
             let line = crate::load::IDENTITY_KEYS
                 .iter()
                 .find_map(|k| p.key_lines.get(*k).copied());
-            let id = base_id(other);
             findings.push(Finding::warning(
                 "post.duplicate-id",
                 p.path.display().to_string(),
@@ -328,6 +356,28 @@ fn unique_ids(posts: &[Post], urls: &[String], findings: &mut Vec<Finding>) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn explicit_ids_become_absolute_iris() {
+        let base = Url::parse("https://x.org/blog/").unwrap();
+        assert_eq!(absolute_id("same", &base), "https://x.org/blog/same");
+        assert_eq!(
+            absolute_id("/2021/08/p", &base),
+            "https://x.org/blog/2021/08/p"
+        );
+        assert_eq!(
+            absolute_id("urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427", &base),
+            "urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+        );
+        assert_eq!(
+            absolute_id("tag:x.org,2021:post-1", &base),
+            "tag:x.org,2021:post-1"
+        );
+        assert_eq!(
+            absolute_id("https://other.org/p", &base),
+            "https://other.org/p"
+        );
+    }
 
     #[test]
     fn permutation_applied_in_place() {

@@ -578,3 +578,22 @@ fn summary_only_feeds_carry_no_full_content() {
         assert!(parse(&built, format).entries[0].summary.is_some());
     }
 }
+
+#[test]
+fn build_lints_every_feed_it_writes() {
+    let site = Site::new();
+    site.add("a.md", &post("A", "2021-01-01T00:00:00Z", "[X]"));
+    let mut cfg = site.config();
+    cfg.language = Some("not a language!".to_string());
+    let built = build(&cfg).unwrap();
+    let lint: Vec<_> = built
+        .findings
+        .iter()
+        .filter(|f| f.class.as_deref() == Some("InvalidLanguage"))
+        .collect();
+    // One per feed written: the site feed and the category, in both formats.
+    assert_eq!(lint.len(), 4, "{lint:#?}");
+    assert!(lint
+        .iter()
+        .any(|f| f.path.ends_with("categories/x/atom.xml") && f.line.is_some()));
+}

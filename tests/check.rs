@@ -588,9 +588,12 @@ const OFFLINE_CONFIG: &str = "base_url: https://blog.example.com/\nposts: posts\
 
 fn offline_site() -> Site {
     let site = Site::new(OFFLINE_CONFIG);
+    // A month ahead: in the future for `post.future-date`, yet not so far that the
+    // feeds' dates become implausible.
+    let soon = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%dT00:00:00Z");
     site.post(
         "c.md",
-        "---\ntitle: C\ndate: 2999-01-01T00:00:00Z\nid: same\n---\n\
+        &format!("---\ntitle: C\ndate: {soon}\nid: same\n---\n\
 <p><a href=\"\">empty</a></p>\n\
 <p><a href=\"javascript:alert(1)\">js</a></p>\n\
 <p><a href=\"http://exa mple.com/\">bad</a></p>\n\
@@ -598,7 +601,7 @@ fn offline_site() -> Site {
 <p><img alt=\"no src\"></p>\n\
 <p><img src=\"https://cdn.example.org/a.png\"></p>\n\
 <p><a href=\"http://plain.example.org/\">insecure</a></p>\n\
-<p><a href=\"#top\">top</a> <a href=\"mailto:a@b.org\">mail</a> <img src=\"ok.png\" alt=\"\"></p>\n",
+<p><a href=\"#top\">top</a> <a href=\"mailto:a@b.org\">mail</a> <img src=\"ok.png\" alt=\"\"></p>\n"),
     );
     site.post(
         "d.md",
@@ -750,4 +753,34 @@ fn config_paths_and_flags_override() {
         places(&doc),
         [p("elsewhere/x.md", 5, "link.unsafe-scheme", "error")]
     );
+}
+
+#[test]
+fn check_lints_the_feeds_the_build_would_write() {
+    let site = Site::new(
+        "base_url: https://blog.example.com/\nposts: posts\nlanguage: \"not a language!\"\n",
+    );
+    site.post(
+        "a.md",
+        "---\ntitle: A\ndate: 2021-08-14T09:59:23Z\ncategories: [X]\n---\nfine\n",
+    );
+    let (code, doc) = site.check_json(&["--offline"]);
+    assert_eq!(code, 1, "{doc}");
+    let feeds: Vec<_> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["class"] == "InvalidLanguage")
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        feeds,
+        [
+            "feeds/atom.xml",
+            "feeds/categories/x/atom.xml",
+            "feeds/categories/x/rss.xml",
+            "feeds/rss.xml"
+        ]
+    );
+    assert!(!site.path().join("feeds").exists(), "check writes no feed");
 }

@@ -218,7 +218,7 @@ fn human_groups_by_file_and_colours_only_when_asked() {
          \n\
          posts/broken.md: error[post.front-matter]: no front matter\n\
          \n\
-         feeds/atom.xml:2: warning[lint.atom.self]: no self link\n\
+         feeds/atom.xml:2: warning[lint.atom.self]: no self link (MissingAtomSelfLink)\n\
          \n\
          check: 3 posts, 1 link, 7 unique urls; 2 errors, 3 warnings in 1.23s\n"
     );

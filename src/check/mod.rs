@@ -208,6 +208,8 @@ struct Prepared {
     fetch: Vec<Occurrence>,
     files: Vec<String>,
     posts: usize,
+    /// Feeds the build would write, linted.
+    feeds: usize,
     links: usize,
     images: usize,
 }
@@ -291,9 +293,23 @@ fn prepare(cfg: &Config, now: DateTime<Utc>) -> Result<Prepared, CheckError> {
             .map(|p| p.path.display().to_string())
             .collect(),
         posts: site.posts.len(),
+        feeds: 0,
         links: 0,
         images: 0,
     };
+    // The feeds the build would write, through the same conformance rules as
+    // `feedwright lint` (the build lints them in memory; nothing is written here).
+    if cfg.base_url.is_some() {
+        if let Ok(built) = crate::build::build(cfg) {
+            prep.feeds = built.feeds;
+            prep.findings.extend(
+                built
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.rule.starts_with("lint.")),
+            );
+        }
+    }
     for (f, o, l, i) in per_post {
         prep.findings.extend(f);
         prep.fetch.extend(o);
@@ -319,6 +335,7 @@ fn finish(mut prep: Prepared, notes: Vec<String>, c: Counts, start: Instant) -> 
     prep.files.sort();
     let counts = [
         ("posts", prep.posts),
+        ("feeds", prep.feeds),
         ("links", prep.links),
         ("images", prep.images),
         ("unique_urls", c.unique),
