@@ -11,6 +11,10 @@
 //!
 //! Each size is measured in a fresh child process, so its peak memory (VmHWM) is its own.
 
+#[path = "support/mem.rs"]
+mod mem;
+use mem::peak_mb;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -162,14 +166,4 @@ fn measure(n: usize, dir: &Path) {
         rebuild.as_secs_f64(),
         stats2.written,
     );
-}
-
-/// Peak resident memory of this process (VmHWM), in MB.
-fn peak_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }

@@ -2,6 +2,10 @@
 //! per second and peak memory. `cargo run --release --example bench_load -- [N...]`
 //! (default 10000 100000). The corpus is deterministic and written to a temp folder.
 
+#[path = "support/mem.rs"]
+mod mem;
+use mem::peak_mb;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -77,16 +81,6 @@ fn generate(dir: &Path, n: usize) {
         let ext = if i % 2 == 0 { "md" } else { "markdown" };
         std::fs::write(folder.join(format!("post-{i}.{ext}")), text).unwrap();
     }
-}
-
-/// Peak resident memory (VmHWM) in MB, after `reset_peak` if it was called.
-fn peak_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 /// User + system CPU time of this process so far, in seconds (a fair figure when

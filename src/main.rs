@@ -165,17 +165,27 @@ fn load_config(path: Option<PathBuf>) -> anyhow::Result<Config> {
     }
 }
 
-fn run_build(args: BuildArgs) -> anyhow::Result<u8> {
-    let start = Instant::now();
-    let mut cfg = load_config(args.config)?;
-    if let Some(p) = args.posts {
+/// The config, with the `--posts` and `--base-url` flags every site command takes.
+fn site_config(
+    path: Option<PathBuf>,
+    posts: Option<PathBuf>,
+    base_url: Option<String>,
+) -> anyhow::Result<Config> {
+    let mut cfg = load_config(path)?;
+    if let Some(p) = posts {
         cfg.posts = p;
     }
+    if let Some(u) = base_url {
+        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
+    }
+    Ok(cfg)
+}
+
+fn run_build(args: BuildArgs) -> anyhow::Result<u8> {
+    let start = Instant::now();
+    let mut cfg = site_config(args.config, args.posts, args.base_url)?;
     if let Some(o) = args.out {
         cfg.out = o;
-    }
-    if let Some(u) = args.base_url {
-        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
     }
     let (built, stats) = feedwright::build::build_to_disk(&cfg)?;
     for f in &built.findings {
@@ -209,13 +219,7 @@ fn run_check(args: CheckArgs) -> anyhow::Result<u8> {
     use feedwright::check::{self, CheckOptions};
     use std::io::IsTerminal;
 
-    let mut cfg = load_config(args.config)?;
-    if let Some(p) = args.posts {
-        cfg.posts = p;
-    }
-    if let Some(u) = args.base_url {
-        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
-    }
+    let mut cfg = site_config(args.config, args.posts, args.base_url)?;
     if let Some(t) = args.timeout {
         cfg.check.timeout = t;
     }
@@ -302,13 +306,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<u8> {
     use anyhow::Context;
     use feedwright::serve;
 
-    let mut cfg = load_config(args.config)?;
-    if let Some(p) = args.posts {
-        cfg.posts = p;
-    }
-    if let Some(u) = args.base_url {
-        cfg.base_url = Some(config::parse_base(&u).map_err(anyhow::Error::msg)?);
-    }
+    let mut cfg = site_config(args.config, args.posts, args.base_url)?;
     if let Some(a) = args.addr {
         cfg.serve.addr = a;
     }
