@@ -77,7 +77,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
         findings: loaded.findings,
         ..Default::default()
     };
-    let (site, site_findings) = site::plan(loaded.posts, cfg, &base);
+    let (mut site, site_findings) = site::plan(loaded.posts, cfg, &base);
     built.findings.extend(site_findings);
     built.published = site.posts.len();
 
@@ -109,6 +109,10 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             Err(f) => built.findings.push(*f),
         }
     }
+    // From here on the entries stand for the posts: free the posts (most of a large
+    // site's memory) before the feeds are written and linted.
+    let specs = std::mem::take(&mut site.feeds);
+    drop(site);
 
     let url_of = |dir: &str, file: &str| -> String {
         let rel = if dir.is_empty() {
@@ -124,7 +128,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
     let mut links = Vec::new();
     let mut self_urls: Vec<(String, String)> = Vec::new();
     let mut newest_overall: Option<DateTime<FixedOffset>> = None;
-    for spec in &site.feeds {
+    for spec in &specs {
         let list: Vec<&Entry> = spec.entries.iter().filter_map(|i| entries.get(i)).collect();
         let modified = (!list.is_empty()).then(|| feed::feed_updated(&list));
         newest_overall = newest_overall.max(modified);
