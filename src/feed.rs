@@ -150,25 +150,42 @@ fn numeric_lt(xml: &[u8]) -> Vec<u8> {
     const CLOSE: &[u8] = b"]]>";
     let mut out = Vec::with_capacity(xml.len() + 64);
     let mut i = 0;
-    while i < xml.len() {
-        if xml[i..].starts_with(OPEN) {
-            let end = find(&xml[i + OPEN.len()..], CLOSE)
-                .map_or(xml.len(), |e| i + OPEN.len() + e + CLOSE.len());
-            out.extend_from_slice(&xml[i..end]);
+    // Copy in runs up to the next `<` or `&`: only those can start a CDATA section
+    // or an `&lt;`.
+    while let Some(n) = xml[i..].iter().position(|&b| b == b'<' || b == b'&') {
+        let at = i + n;
+        out.extend_from_slice(&xml[i..at]);
+        let rest = &xml[at..];
+        if rest.starts_with(OPEN) {
+            let end = find(&rest[OPEN.len()..], CLOSE)
+                .map_or(xml.len(), |e| at + OPEN.len() + e + CLOSE.len());
+            out.extend_from_slice(&xml[at..end]);
             i = end;
-        } else if xml[i..].starts_with(b"&lt;") {
+        } else if rest.starts_with(b"&lt;") {
             out.extend_from_slice(b"&#x3C;");
-            i += 4;
+            i = at + 4;
         } else {
-            out.push(xml[i]);
-            i += 1;
+            out.push(xml[at]);
+            i = at + 1;
         }
     }
+    out.extend_from_slice(&xml[i..]);
     out
 }
 
+/// The first place `needle` (3 bytes or more, starting with a rare byte) stands in
+/// `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let first = needle[0];
+    let mut from = 0;
+    while let Some(n) = haystack[from..].iter().position(|&b| b == first) {
+        let at = from + n;
+        if haystack[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Writes an Atom 1.0 document. The feed id is its self URL, stable across builds.
