@@ -236,8 +236,15 @@ fn prepare(cfg: &Config, now: DateTime<Utc>) -> Result<Prepared, CheckError> {
     // to compare ids, never used to resolve a link.
     let placeholder = Url::parse("https://feedwright.invalid/").expect("a valid literal URL");
     let base = cfg.base_url.clone().unwrap_or(placeholder);
-    let (site, _) = crate::site::plan(loaded.posts, cfg, &base);
-    findings.extend(offline::duplicate_ids(&site.posts, &site.urls));
+    let (site, planned) = crate::site::plan(loaded.posts, cfg, &base);
+    // The build keeps both posts of a duplicate id (it gives one a distinct id), so
+    // it only warns; a check is there to make the author fix it.
+    findings.extend(planned.into_iter().map(|mut f| {
+        if f.rule == "post.duplicate-id" {
+            f.severity = Severity::Error;
+        }
+        f
+    }));
     let site_https = cfg.base_url.as_ref().is_some_and(|u| u.scheme() == "https");
 
     let per_post: Vec<(Vec<Finding>, Vec<Occurrence>, usize, usize)> = site

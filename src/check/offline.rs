@@ -8,7 +8,6 @@
 //! `link.insecure` (warning), `image.missing-src` (error), `image.missing-alt`
 //! (warning), `post.duplicate-id` (error), `post.future-date` (warning).
 
-use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -156,46 +155,6 @@ pub fn image_findings(path: &str, ex: &Extracted, out: &mut Vec<Finding>) {
             url,
         ));
     }
-}
-
-/// Front-matter keys that decide an entry id, in the order they are looked for.
-const ID_KEYS: [&str; 6] = ["id", "guid", "permalink", "link", "url", "slug"];
-
-/// `post.duplicate-id`: two posts whose entry id (front-matter `id`/`guid`, else the
-/// permalink) is the same; readers would show only one. Reported on every post but
-/// the first (by path), naming the first.
-pub fn duplicate_ids(posts: &[Post], urls: &[String]) -> Vec<Finding> {
-    let mut by_id: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, (p, u)) in posts.iter().zip(urls).enumerate() {
-        let id =
-            p.id.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .unwrap_or(u);
-        by_id.entry(id).or_default().push(i);
-    }
-    let mut out = Vec::new();
-    for (id, mut group) in by_id {
-        if group.len() < 2 {
-            continue;
-        }
-        group.sort_by(|&a, &b| posts[a].rel.cmp(&posts[b].rel));
-        let first = &posts[group[0]];
-        for &i in &group[1..] {
-            let p = &posts[i];
-            let line = ID_KEYS.iter().find_map(|k| p.key_lines.get(*k).copied());
-            out.push(Finding::error(
-                "post.duplicate-id",
-                p.path.display().to_string(),
-                line,
-                format!(
-                    "entry id {id:?} is also the id of {}: feed readers will show only one of them; give one its own id or slug",
-                    first.path.display()
-                ),
-            ));
-        }
-    }
-    out
 }
 
 /// `post.future-date`: a post dated after `now` (the wall clock; never used in feeds).
