@@ -195,11 +195,12 @@ fn run_build(args: BuildArgs) -> anyhow::Result<u8> {
     }
     let (errors, warnings) = report::count(&built.findings);
     eprintln!(
-        "{} posts read, {} published, {} skipped, {} rejected; {} feeds written to {}, {} unchanged{}; {} errors, {} warnings; {:.2?}",
+        "{} posts read, {} published, {} skipped, {} rejected; {} feeds; {} files written to {}, {} unchanged{}; {} errors, {} warnings; {:.2?}",
         built.read,
         built.published,
         built.skipped,
         built.read.saturating_sub(built.published + built.skipped),
+        built.feeds,
         stats.written,
         cfg.out.display(),
         stats.unchanged,
