@@ -8,7 +8,6 @@
 //! `link.insecure` (warning), `image.missing-src` (error), `image.missing-alt`
 //! (warning), `post.duplicate-id` (error), `post.future-date` (warning).
 
-
 use chrono::{DateTime, Utc};
 use url::Url;
 
