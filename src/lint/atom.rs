@@ -538,9 +538,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
             }
             // Markup escaped inside the div is text to readers, not XHTML.
             if elements(*d).next().is_none()
-                && html::tags(&text_of(*d))
-                    .iter()
-                    .any(|t| html::is_html_tag(t.name))
+                && html::tags(&text_of(*d)).any(|t| html::is_html_tag(t.name))
             {
                 cx.report(
                     *d,
@@ -560,7 +558,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
                 ),
             );
             let v = text_of(node);
-            if kids.is_empty() && html::tags(&v).iter().any(|t| html::is_html_tag(t.name)) {
+            if kids.is_empty() && html::tags(&v).any(|t| html::is_html_tag(t.name)) {
                 cx.report(
                     node,
                     "NotInline",

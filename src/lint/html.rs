@@ -253,9 +253,10 @@ impl Index {
         };
         let range = usize::from(self.starts[usize::from(first)])
             ..usize::from(self.starts[usize::from(first) + 1]);
+        // Words are short: an inline byte loop beats a call to memcmp.
         self.list[range]
             .iter()
-            .any(|w| w.len() == name.len() && *w == name)
+            .any(|w| w.len() == name.len() && w.bytes().zip(name.bytes()).all(|(a, b)| a == b))
     }
 }
 
@@ -288,47 +289,97 @@ pub(super) fn is_html_tag(name: &str) -> bool {
 pub(super) struct Tag<'a> {
     pub name: &'a str,
     pub end: bool,
-    pub attrs: Vec<(&'a str, &'a str)>,
+    /// The tag's attributes, scanned again on demand (most callers need none).
+    pub attrs: Attrs<'a>,
 }
 
-/// The start and end tags of an HTML string, in order (a tolerant scan, not a parser).
-pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
-    let mut out = Vec::new();
-    let b = html.as_bytes();
-    let mut i = 0;
-    while let Some(off) = html[i..].find('<') {
-        i += off + 1;
-        if html[i..].starts_with("!--") {
-            match html[i..].find("-->") {
-                Some(e) => i += e + 3,
-                None => break,
-            }
-            continue;
-        }
-        let end = b.get(i) == Some(&b'/');
-        let start = if end { i + 1 } else { i };
-        let name_len = html[start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-'))
-            .unwrap_or(html.len() - start);
-        if name_len == 0 || !b[start].is_ascii_alphabetic() {
-            continue;
-        }
-        let name = &html[start..start + name_len];
-        let mut j = start + name_len;
-        let mut attrs = Vec::new();
+/// The start and end tags of an HTML string, in order (a tolerant scan, not a
+/// parser). Lazy and allocation-free: content is scanned once per entry.
+pub(super) fn tags(html: &str) -> Tags<'_> {
+    Tags { html, i: 0 }
+}
+
+/// The iterator [`tags`] returns.
+pub(super) struct Tags<'a> {
+    html: &'a str,
+    /// Where the search for the next `<` starts.
+    i: usize,
+}
+
+impl<'a> Iterator for Tags<'a> {
+    type Item = Tag<'a>;
+
+    fn next(&mut self) -> Option<Tag<'a>> {
+        let html = self.html;
+        let b = html.as_bytes();
         loop {
+            let off = html[self.i..].find('<')?;
+            let i = self.i + off + 1;
+            self.i = i;
+            if b[i..].starts_with(b"!--") {
+                match html[i..].find("-->") {
+                    Some(e) => self.i = i + e + 3,
+                    None => {
+                        self.i = b.len();
+                        return None;
+                    }
+                }
+                continue;
+            }
+            let end = b.get(i) == Some(&b'/');
+            let start = if end { i + 1 } else { i };
+            let name_len = b[start..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b':' || c == b'-'))
+                .unwrap_or(b.len() - start);
+            if name_len == 0 || !b[start].is_ascii_alphabetic() {
+                continue;
+            }
+            let name = &html[start..start + name_len];
+            let attrs = Attrs {
+                html,
+                j: start + name_len,
+            };
+            // Run through the attributes to find where the tag ends.
+            let mut rest = attrs.clone();
+            for _ in rest.by_ref() {}
+            self.i = rest.j.min(b.len());
+            return Some(Tag { name, end, attrs });
+        }
+    }
+}
+
+/// The `(name, value)` attributes of one tag of an HTML string.
+#[derive(Clone)]
+pub(super) struct Attrs<'a> {
+    html: &'a str,
+    /// The scan position: after the tag name, then after each attribute.
+    j: usize,
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let html = self.html;
+        let b = html.as_bytes();
+        let mut j = self.j;
+        let found = loop {
             while j < b.len() && b[j].is_ascii_whitespace() {
                 j += 1;
             }
             if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
-                break;
+                break None;
             }
             if b[j] == b'/' {
                 j += 1;
                 continue;
             }
             let an = j;
-            while j < b.len() && !b[j].is_ascii_whitespace() && !b"=>/<".contains(&b[j]) {
+            while j < b.len()
+                && !b[j].is_ascii_whitespace()
+                && !matches!(b[j], b'=' | b'>' | b'/' | b'<')
+            {
                 j += 1;
             }
             let aname = &html[an..j];
@@ -342,12 +393,9 @@ pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
                     j += 1;
                 }
                 if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
-                    let q = b[j];
+                    let q = char::from(b[j]);
                     let vs = j + 1;
-                    j = vs;
-                    while j < b.len() && b[j] != q {
-                        j += 1;
-                    }
+                    j = html[vs..].find(q).map_or(b.len(), |e| vs + e);
                     value = &html[vs..j];
                     j = (j + 1).min(b.len());
                 } else {
@@ -361,23 +409,19 @@ pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
             if aname.is_empty() {
                 j += 1;
             } else {
-                attrs.push((aname, value));
+                break Some((aname, value));
             }
-        }
-        out.push(Tag { name, end, attrs });
-        i = j.min(b.len());
+        };
+        self.j = j;
+        found
     }
-    out
 }
 
 /// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
-    if let Some(t) = tags(text)
-        .into_iter()
-        .find(|t| t.end && is_html_tag(t.name))
-    {
+    if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
         return Some(format!("</{}>", t.name));
     }
     if raw.contains("&#x") {
@@ -751,10 +795,17 @@ fn unterminated_tag(html: &str) -> bool {
 /// Control characters that cannot appear in HTML text.
 fn control_chars(html: &str) -> bool {
     let b = html.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
+    let bad = |i: usize, c: u8| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
             || c == 0x7F
             || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    };
+    // A branch-free pass per block finds the blocks worth a closer look.
+    let suspect =
+        |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) | (c == 0x7F) | (c == 0xC2);
+    b.chunks(64).enumerate().any(|(k, block)| {
+        block.iter().fold(false, |acc, &c| acc | suspect(c))
+            && block.iter().enumerate().any(|(i, &c)| bad(k * 64 + i, c))
     })
 }
 
@@ -764,7 +815,6 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     if !html.contains('<') && !html.contains('&') {
         return;
     }
-    let tags = tags(html);
     let mut risky = false;
     let mut not_html = None;
     let mut rel = None;
@@ -773,7 +823,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     } else if control_chars(html) {
         not_html = Some("it holds control characters".to_string());
     }
-    for t in &tags {
+    for t in tags(html) {
         let lname = lower(t.name);
         if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
@@ -804,7 +854,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             );
             continue;
         }
-        check_attrs(cx, node, &lname, t.attrs.iter().copied(), &mut rel, base_ok);
+        check_attrs(cx, node, &lname, t.attrs, &mut rel, base_ok);
     }
     if let Some(why) = not_html {
         cx.report(
