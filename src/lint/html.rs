@@ -313,7 +313,8 @@ impl<'a> Iterator for Tags<'a> {
         let html = self.html;
         let b = html.as_bytes();
         loop {
-            let off = html[self.i..].find('<')?;
+            // Tags come every few bytes in content: a plain loop beats memchr's setup.
+            let off = b[self.i..].iter().position(|&c| c == b'<')?;
             let i = self.i + off + 1;
             self.i = i;
             if b[i..].starts_with(b"!--") {
@@ -393,9 +394,12 @@ impl<'a> Iterator for Attrs<'a> {
                     j += 1;
                 }
                 if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
-                    let q = char::from(b[j]);
+                    let q = b[j];
                     let vs = j + 1;
-                    j = html[vs..].find(q).map_or(b.len(), |e| vs + e);
+                    j = b[vs..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |e| vs + e);
                     value = &html[vs..j];
                     j = (j + 1).min(b.len());
                 } else {
@@ -911,7 +915,9 @@ fn check_attrs<'v>(
             );
         } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
             let v = v.trim();
-            if v.to_ascii_lowercase().starts_with("javascript:") {
+            if v.get(..11)
+                .is_some_and(|s| s.eq_ignore_ascii_case("javascript:"))
+            {
                 cx.report(
                     node,
                     "SecurityRiskAttr",

@@ -188,9 +188,22 @@ pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Op
     match Document::parse_with_options(text, opts) {
         Ok(doc) => {
             // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
+            // Every element lists all the namespaces in scope, mostly the same few
+            // over and over: look at each URI once (by address), not per element.
+            let mut clean: Vec<(*const u8, usize)> = Vec::new();
             let bad = doc.descendants().filter(|n| n.is_element()).find_map(|n| {
                 n.namespaces()
-                    .find(|ns| ns.uri().chars().any(char::is_whitespace))
+                    .find(|ns| {
+                        let uri = ns.uri();
+                        if clean.contains(&(uri.as_ptr(), uri.len())) {
+                            return false;
+                        }
+                        let bad = uri.chars().any(char::is_whitespace);
+                        if !bad && clean.len() < 64 {
+                            clean.push((uri.as_ptr(), uri.len()));
+                        }
+                        bad
+                    })
                     .map(|ns| (n.range().start, ns.uri().to_string()))
             });
             if let Some((pos, uri)) = bad {
