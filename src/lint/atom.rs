@@ -808,7 +808,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
     }
     common_attrs(cx, e);
     super::stray_text(cx, e);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;
