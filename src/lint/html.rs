@@ -289,21 +289,33 @@ pub(super) fn is_html_tag(name: &str) -> bool {
 pub(super) struct Tag<'a> {
     pub name: &'a str,
     pub end: bool,
-    /// The tag's attributes, scanned again on demand (most callers need none).
-    pub attrs: Attrs<'a>,
 }
 
 /// The start and end tags of an HTML string, in order (a tolerant scan, not a
-/// parser). Lazy and allocation-free: content is scanned once per entry.
+/// parser). Lazy and allocation-free; the attributes of the tag just returned
+/// are read with [`Tags::attrs`], in the same pass.
 pub(super) fn tags(html: &str) -> Tags<'_> {
-    Tags { html, i: 0 }
+    Tags {
+        html,
+        i: 0,
+        attrs: None,
+    }
 }
 
 /// The iterator [`tags`] returns.
 pub(super) struct Tags<'a> {
     html: &'a str,
-    /// Where the search for the next `<` starts.
+    /// Where the search for the next `<` starts, once `attrs` has run out.
     i: usize,
+    /// The attributes of the last tag returned, as far as they have been read.
+    attrs: Option<Attrs<'a>>,
+}
+
+impl<'a> Tags<'a> {
+    /// The attributes of the tag last returned (those not read yet).
+    pub(super) fn attrs(&mut self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.attrs.iter_mut().flatten()
+    }
 }
 
 impl<'a> Iterator for Tags<'a> {
@@ -312,6 +324,11 @@ impl<'a> Iterator for Tags<'a> {
     fn next(&mut self) -> Option<Tag<'a>> {
         let html = self.html;
         let b = html.as_bytes();
+        // The last tag ends after its attributes: read those left unread.
+        if let Some(mut rest) = self.attrs.take() {
+            for _ in rest.by_ref() {}
+            self.i = rest.j.min(b.len());
+        }
         loop {
             // Tags come every few bytes in content: a plain loop beats memchr's setup.
             let off = b[self.i..].iter().position(|&c| c == b'<')?;
@@ -336,22 +353,17 @@ impl<'a> Iterator for Tags<'a> {
             if name_len == 0 || !b[start].is_ascii_alphabetic() {
                 continue;
             }
-            let name = &html[start..start + name_len];
-            let attrs = Attrs {
+            self.attrs = Some(Attrs {
                 html,
                 j: start + name_len,
-            };
-            // Run through the attributes to find where the tag ends.
-            let mut rest = attrs.clone();
-            for _ in rest.by_ref() {}
-            self.i = rest.j.min(b.len());
-            return Some(Tag { name, end, attrs });
+            });
+            let name = &html[start..start + name_len];
+            return Some(Tag { name, end });
         }
     }
 }
 
 /// The `(name, value)` attributes of one tag of an HTML string.
-#[derive(Clone)]
 pub(super) struct Attrs<'a> {
     html: &'a str,
     /// The scan position: after the tag name, then after each attribute.
@@ -805,10 +817,13 @@ fn control_chars(html: &str) -> bool {
             || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
     };
     // A branch-free pass per block finds the blocks worth a closer look.
-    let suspect =
-        |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) | (c == 0x7F) | (c == 0xC2);
+    let suspect = |c: u8| {
+        u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
+            | u8::from(c == 0x7F)
+            | u8::from(c == 0xC2)
+    };
     b.chunks(64).enumerate().any(|(k, block)| {
-        block.iter().fold(false, |acc, &c| acc | suspect(c))
+        block.iter().fold(0, |acc, &c| acc | suspect(c)) != 0
             && block.iter().enumerate().any(|(i, &c)| bad(k * 64 + i, c))
     })
 }
@@ -827,7 +842,8 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     } else if control_chars(html) {
         not_html = Some("it holds control characters".to_string());
     }
-    for t in tags(html) {
+    let mut scan = tags(html);
+    while let Some(t) = scan.next() {
         let lname = lower(t.name);
         if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
@@ -858,7 +874,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             );
             continue;
         }
-        check_attrs(cx, node, &lname, t.attrs, &mut rel, base_ok);
+        check_attrs(cx, node, &lname, scan.attrs(), &mut rel, base_ok);
     }
     if let Some(why) = not_html {
         cx.report(
