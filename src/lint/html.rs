@@ -423,7 +423,12 @@ impl<'a> Iterator for Attrs<'a> {
                 }
             }
             if aname.is_empty() {
+                // A stray `=value`: step over the next character (a whole one:
+                // `<p ='a'é>` must not split the é).
                 j += 1;
+                while j < b.len() && !html.is_char_boundary(j) {
+                    j += 1;
+                }
             } else {
                 break Some((aname, value));
             }
@@ -1122,6 +1127,38 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_and_attributes_read_in_one_pass() {
+        let html = "<p ='a'\u{e9}>x<a href='a>b' title=t>y</a><!-- <b> --><img src=\"p\">";
+        let all = |read: bool| {
+            let mut scan = tags(html);
+            let mut out = Vec::new();
+            while let Some(t) = scan.next() {
+                let attrs: Vec<_> = if read {
+                    scan.attrs().collect()
+                } else {
+                    Vec::new()
+                };
+                out.push((t.name, t.end, attrs));
+            }
+            out
+        };
+        let read = all(true);
+        assert_eq!(
+            read,
+            vec![
+                ("p", false, vec![]),
+                ("a", false, vec![("href", "a>b"), ("title", "t")]),
+                ("a", true, vec![]),
+                ("img", false, vec![("src", "p")]),
+            ]
+        );
+        // Skipping the attributes finds the same tags.
+        let names: Vec<_> = all(false).into_iter().map(|(n, e, _)| (n, e)).collect();
+        let expected: Vec<_> = read.into_iter().map(|(n, e, _)| (n, e)).collect();
+        assert_eq!(names, expected);
+    }
 
     #[test]
     fn plain_text_with_html() {
