@@ -538,9 +538,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
             }
             // Markup escaped inside the div is text to readers, not XHTML.
             if elements(*d).next().is_none()
-                && html::tags(&text_of(*d))
-                    .iter()
-                    .any(|t| html::is_html_tag(t.name))
+                && html::tags(&text_of(*d)).any(|t| html::is_html_tag(t.name))
             {
                 cx.report(
                     *d,
@@ -560,7 +558,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
                 ),
             );
             let v = text_of(node);
-            if kids.is_empty() && html::tags(&v).iter().any(|t| html::is_html_tag(t.name)) {
+            if kids.is_empty() && html::tags(&v).any(|t| html::is_html_tag(t.name)) {
                 cx.report(
                     node,
                     "NotInline",
@@ -810,7 +808,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
     }
     common_attrs(cx, e);
     super::stray_text(cx, e);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;

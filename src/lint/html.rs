@@ -253,9 +253,10 @@ impl Index {
         };
         let range = usize::from(self.starts[usize::from(first)])
             ..usize::from(self.starts[usize::from(first) + 1]);
+        // Words are short: an inline byte loop beats a call to memcmp.
         self.list[range]
             .iter()
-            .any(|w| w.len() == name.len() && *w == name)
+            .any(|w| w.len() == name.len() && w.bytes().zip(name.bytes()).all(|(a, b)| a == b))
     }
 }
 
@@ -288,47 +289,110 @@ pub(super) fn is_html_tag(name: &str) -> bool {
 pub(super) struct Tag<'a> {
     pub name: &'a str,
     pub end: bool,
-    pub attrs: Vec<(&'a str, &'a str)>,
 }
 
-/// The start and end tags of an HTML string, in order (a tolerant scan, not a parser).
-pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
-    let mut out = Vec::new();
-    let b = html.as_bytes();
-    let mut i = 0;
-    while let Some(off) = html[i..].find('<') {
-        i += off + 1;
-        if html[i..].starts_with("!--") {
-            match html[i..].find("-->") {
-                Some(e) => i += e + 3,
-                None => break,
-            }
-            continue;
+/// The start and end tags of an HTML string, in order (a tolerant scan, not a
+/// parser). Lazy and allocation-free; the attributes of the tag just returned
+/// are read with [`Tags::attrs`], in the same pass.
+pub(super) fn tags(html: &str) -> Tags<'_> {
+    Tags {
+        html,
+        i: 0,
+        attrs: None,
+    }
+}
+
+/// The iterator [`tags`] returns.
+pub(super) struct Tags<'a> {
+    html: &'a str,
+    /// Where the search for the next `<` starts, once `attrs` has run out.
+    i: usize,
+    /// The attributes of the last tag returned, as far as they have been read.
+    attrs: Option<Attrs<'a>>,
+}
+
+impl<'a> Tags<'a> {
+    /// The attributes of the tag last returned (those not read yet).
+    pub(super) fn attrs(&mut self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.attrs.iter_mut().flatten()
+    }
+}
+
+impl<'a> Iterator for Tags<'a> {
+    type Item = Tag<'a>;
+
+    fn next(&mut self) -> Option<Tag<'a>> {
+        let html = self.html;
+        let b = html.as_bytes();
+        // The last tag ends after its attributes: read those left unread.
+        if let Some(mut rest) = self.attrs.take() {
+            for _ in rest.by_ref() {}
+            self.i = rest.j.min(b.len());
         }
-        let end = b.get(i) == Some(&b'/');
-        let start = if end { i + 1 } else { i };
-        let name_len = html[start..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == ':' || c == '-'))
-            .unwrap_or(html.len() - start);
-        if name_len == 0 || !b[start].is_ascii_alphabetic() {
-            continue;
-        }
-        let name = &html[start..start + name_len];
-        let mut j = start + name_len;
-        let mut attrs = Vec::new();
         loop {
+            // Tags come every few bytes in content: a plain loop beats memchr's setup.
+            let off = b[self.i..].iter().position(|&c| c == b'<')?;
+            let i = self.i + off + 1;
+            self.i = i;
+            if b[i..].starts_with(b"!--") {
+                match html[i..].find("-->") {
+                    Some(e) => self.i = i + e + 3,
+                    None => {
+                        self.i = b.len();
+                        return None;
+                    }
+                }
+                continue;
+            }
+            let end = b.get(i) == Some(&b'/');
+            let start = if end { i + 1 } else { i };
+            let name_len = b[start..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b':' || c == b'-'))
+                .unwrap_or(b.len() - start);
+            if name_len == 0 || !b[start].is_ascii_alphabetic() {
+                continue;
+            }
+            self.attrs = Some(Attrs {
+                html,
+                j: start + name_len,
+            });
+            let name = &html[start..start + name_len];
+            return Some(Tag { name, end });
+        }
+    }
+}
+
+/// The `(name, value)` attributes of one tag of an HTML string.
+pub(super) struct Attrs<'a> {
+    html: &'a str,
+    /// The scan position: after the tag name, then after each attribute.
+    j: usize,
+}
+
+impl<'a> Iterator for Attrs<'a> {
+    type Item = (&'a str, &'a str);
+
+    fn next(&mut self) -> Option<(&'a str, &'a str)> {
+        let html = self.html;
+        let b = html.as_bytes();
+        let mut j = self.j;
+        let found = loop {
             while j < b.len() && b[j].is_ascii_whitespace() {
                 j += 1;
             }
             if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
-                break;
+                break None;
             }
             if b[j] == b'/' {
                 j += 1;
                 continue;
             }
             let an = j;
-            while j < b.len() && !b[j].is_ascii_whitespace() && !b"=>/<".contains(&b[j]) {
+            while j < b.len()
+                && !b[j].is_ascii_whitespace()
+                && !matches!(b[j], b'=' | b'>' | b'/' | b'<')
+            {
                 j += 1;
             }
             let aname = &html[an..j];
@@ -344,10 +408,10 @@ pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
                 if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
                     let q = b[j];
                     let vs = j + 1;
-                    j = vs;
-                    while j < b.len() && b[j] != q {
-                        j += 1;
-                    }
+                    j = b[vs..]
+                        .iter()
+                        .position(|&c| c == q)
+                        .map_or(b.len(), |e| vs + e);
                     value = &html[vs..j];
                     j = (j + 1).min(b.len());
                 } else {
@@ -359,25 +423,26 @@ pub(super) fn tags(html: &str) -> Vec<Tag<'_>> {
                 }
             }
             if aname.is_empty() {
+                // A stray `=value`: step over the next character (a whole one:
+                // `<p ='a'é>` must not split the é).
                 j += 1;
+                while j < b.len() && !html.is_char_boundary(j) {
+                    j += 1;
+                }
             } else {
-                attrs.push((aname, value));
+                break Some((aname, value));
             }
-        }
-        out.push(Tag { name, end, attrs });
-        i = j.min(b.len());
+        };
+        self.j = j;
+        found
     }
-    out
 }
 
 /// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
-    if let Some(t) = tags(text)
-        .into_iter()
-        .find(|t| t.end && is_html_tag(t.name))
-    {
+    if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
         return Some(format!("</{}>", t.name));
     }
     if raw.contains("&#x") {
@@ -751,10 +816,20 @@ fn unterminated_tag(html: &str) -> bool {
 /// Control characters that cannot appear in HTML text.
 fn control_chars(html: &str) -> bool {
     let b = html.as_bytes();
-    b.iter().enumerate().any(|(i, &c)| {
+    let bad = |i: usize, c: u8| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
             || c == 0x7F
             || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    };
+    // A branch-free pass per block finds the blocks worth a closer look.
+    let suspect = |c: u8| {
+        u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
+            | u8::from(c == 0x7F)
+            | u8::from(c == 0xC2)
+    };
+    b.chunks(64).enumerate().any(|(k, block)| {
+        block.iter().fold(0, |acc, &c| acc | suspect(c)) != 0
+            && block.iter().enumerate().any(|(i, &c)| bad(k * 64 + i, c))
     })
 }
 
@@ -764,7 +839,6 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     if !html.contains('<') && !html.contains('&') {
         return;
     }
-    let tags = tags(html);
     let mut risky = false;
     let mut not_html = None;
     let mut rel = None;
@@ -773,7 +847,8 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     } else if control_chars(html) {
         not_html = Some("it holds control characters".to_string());
     }
-    for t in &tags {
+    let mut scan = tags(html);
+    while let Some(t) = scan.next() {
         let lname = lower(t.name);
         if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
@@ -804,7 +879,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             );
             continue;
         }
-        check_attrs(cx, node, &lname, t.attrs.iter().copied(), &mut rel, base_ok);
+        check_attrs(cx, node, &lname, scan.attrs(), &mut rel, base_ok);
     }
     if let Some(why) = not_html {
         cx.report(
@@ -861,7 +936,9 @@ fn check_attrs<'v>(
             );
         } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
             let v = v.trim();
-            if v.to_ascii_lowercase().starts_with("javascript:") {
+            if v.get(..11)
+                .is_some_and(|s| s.eq_ignore_ascii_case("javascript:"))
+            {
                 cx.report(
                     node,
                     "SecurityRiskAttr",
@@ -1050,6 +1127,38 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_and_attributes_read_in_one_pass() {
+        let html = "<p ='a'\u{e9}>x<a href='a>b' title=t>y</a><!-- <b> --><img src=\"p\">";
+        let all = |read: bool| {
+            let mut scan = tags(html);
+            let mut out = Vec::new();
+            while let Some(t) = scan.next() {
+                let attrs: Vec<_> = if read {
+                    scan.attrs().collect()
+                } else {
+                    Vec::new()
+                };
+                out.push((t.name, t.end, attrs));
+            }
+            out
+        };
+        let read = all(true);
+        assert_eq!(
+            read,
+            vec![
+                ("p", false, vec![]),
+                ("a", false, vec![("href", "a>b"), ("title", "t")]),
+                ("a", true, vec![]),
+                ("img", false, vec![("src", "p")]),
+            ]
+        );
+        // Skipping the attributes finds the same tags.
+        let names: Vec<_> = all(false).into_iter().map(|(n, e, _)| (n, e)).collect();
+        let expected: Vec<_> = read.into_iter().map(|(n, e, _)| (n, e)).collect();
+        assert_eq!(names, expected);
+    }
 
     #[test]
     fn plain_text_with_html() {

@@ -18,6 +18,8 @@ mod rss;
 mod urls;
 mod xml;
 
+use std::borrow::Cow;
+
 use roxmltree::{Document, Node};
 
 use crate::report::{Finding, Severity};
@@ -621,14 +623,22 @@ pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<Strin
 }
 
 /// The text content of an element: all its text and CDATA, children's included.
-pub(crate) fn text_of(node: Node) -> String {
-    let mut s = String::new();
-    for d in node.descendants() {
-        if d.is_text() {
-            s.push_str(d.text().unwrap_or(""));
-        }
+/// Borrowed from the document when a single text node holds it all (the usual case).
+pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    let mut texts = node.descendants().filter(|d| d.is_text());
+    let Some(first) = texts.next() else {
+        return Cow::Borrowed("");
+    };
+    let first = first.text().unwrap_or("");
+    let Some(second) = texts.next() else {
+        return Cow::Borrowed(first);
+    };
+    let mut s = String::from(first);
+    s.push_str(second.text().unwrap_or(""));
+    for d in texts {
+        s.push_str(d.text().unwrap_or(""));
     }
-    s
+    Cow::Owned(s)
 }
 
 /// Reports text directly inside an element that should hold only elements.

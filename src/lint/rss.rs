@@ -368,7 +368,7 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
 
 fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
     super::stray_text(cx, it);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
     let mut enclosures = 0;
     for c in elements(it) {
         let name = c.tag_name().name();

@@ -2,6 +2,8 @@
 //! spec requires it, `tag:` (RFC 4151) and `urn:` (RFC 2141) syntax, and canonical
 //! form for Atom ids (RFC 4287 §4.2.6).
 
+use std::borrow::Cow;
+
 use super::Ctx;
 
 /// How strict a URI check is.
@@ -130,7 +132,14 @@ const SCHEMES: &[&str] = &[
 /// Checks a URI value reported at byte offset `pos`; returns whether it is acceptable.
 pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str) -> bool {
     let scheme = scheme_of(value);
-    let lower = scheme.map(|s| s.to_ascii_lowercase());
+    // Borrowed when already lower case (the usual case): no String per URL.
+    let lower: Option<Cow<str>> = scheme.map(|s| {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(s)
+        }
+    });
     match lower.as_deref() {
         Some("tag") => {
             if !valid_tag(value) {
@@ -197,7 +206,7 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
             return false;
         }
     } else if let Some(s) = &lower {
-        if !SCHEMES.contains(&s.as_str()) {
+        if !SCHEMES.contains(&s.as_ref()) {
             cx.report_at(
                 pos,
                 "SchemeNotIANARegistered",
@@ -294,7 +303,8 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     if scheme.bytes().any(|b| b.is_ascii_uppercase()) {
         return Some("the scheme is not lower case");
     }
-    let lower = scheme.to_ascii_lowercase();
+    // Lower case already (checked just above).
+    let lower = scheme;
     let rest = &value[scheme.len() + 1..];
     let b = value.as_bytes();
     let mut i = 0;
@@ -332,7 +342,7 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
         return Some("the host is not lower case");
     }
     if let Some(p) = port {
-        let default = match lower.as_str() {
+        let default = match lower {
             "http" => "80",
             "https" => "443",
             "ftp" => "21",
@@ -342,7 +352,7 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
             return Some("the port is empty or the scheme's default");
         }
     }
-    if matches!(lower.as_str(), "http" | "https") && path.is_empty() {
+    if matches!(lower, "http" | "https") && path.is_empty() {
         return Some("the path is empty (write a trailing \"/\")");
     }
     let path_only = &path[..path.find(['?', '#']).unwrap_or(path.len())];

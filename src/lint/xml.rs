@@ -188,9 +188,22 @@ pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Op
     match Document::parse_with_options(text, opts) {
         Ok(doc) => {
             // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
+            // Every element lists all the namespaces in scope, mostly the same few
+            // over and over: look at each URI once (by address), not per element.
+            let mut clean: Vec<(*const u8, usize)> = Vec::new();
             let bad = doc.descendants().filter(|n| n.is_element()).find_map(|n| {
                 n.namespaces()
-                    .find(|ns| ns.uri().chars().any(char::is_whitespace))
+                    .find(|ns| {
+                        let uri = ns.uri();
+                        if clean.contains(&(uri.as_ptr(), uri.len())) {
+                            return false;
+                        }
+                        let bad = uri.chars().any(char::is_whitespace);
+                        if !bad && clean.len() < 64 {
+                            clean.push((uri.as_ptr(), uri.len()));
+                        }
+                        bad
+                    })
                     .map(|ns| (n.range().start, ns.uri().to_string()))
             });
             if let Some((pos, uri)) = bad {
@@ -292,7 +305,15 @@ fn bad_characters(cx: &mut Ctx) {
             && b.get(i + 2) == Some(&0xC2)
             && b.get(i + 3).is_some_and(|n| (0xA0..=0xBF).contains(n))
     };
-    let found = (0..b.len()).find(|&i| b[i] >= 0xC2 && b[i] <= 0xC3 && (c1(i) || mojibake(i)));
+    // Only C2 and C3 bytes can start either: skip blocks without one in a
+    // branch-free pass (most non-ASCII feeds are mostly ASCII).
+    let found = b.chunks(64).enumerate().find_map(|(k, block)| {
+        if !block.iter().fold(false, |acc, &c| acc | (c & 0xFE == 0xC2)) {
+            return None;
+        }
+        let base = k * 64;
+        (base..base + block.len()).find(|&i| b[i] & 0xFE == 0xC2 && (c1(i) || mojibake(i)))
+    });
     if let Some(i) = found {
         cx.report_at(
             i,
