@@ -13,7 +13,8 @@ use crate::feed::{self, FeedLink, FeedMeta};
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Entry};
 use crate::report::Finding;
-use crate::site::{self, FeedKind};
+use crate::site::{self, FeedKind, Site};
+use url::Url;
 
 /// One file of the output, with what a server needs to send it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +64,6 @@ pub enum BuildError {
 /// Builds every file of the output in memory.
 pub fn build(cfg: &Config) -> Result<Built, BuildError> {
     let base = cfg.base_url.clone().ok_or(BuildError::NoBaseUrl)?;
-    let feeds_base = cfg.feeds_url().cloned().unwrap_or_else(|| base.clone());
     let loaded = load::load_dir(
         &cfg.posts,
         LoadOptions {
@@ -71,15 +71,27 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             keep_bodies: false,
         },
     )?;
+    let (site, site_findings) = site::plan(loaded.posts, cfg, &base);
+    let mut built = from_site(cfg, &base, site);
+    built.read = loaded.read;
+    built.skipped = loaded.skipped;
+    let mut findings = loaded.findings;
+    findings.extend(site_findings);
+    findings.append(&mut built.findings);
+    built.findings = findings;
+    Ok(built)
+}
+
+/// The files of a planned site (`base` is the `base_url` it was planned with):
+/// entries rendered, feeds written and linted, OPML and index. `read` and `skipped`
+/// are left to the caller, who loaded the posts; `findings` holds only what
+/// rendering and linting found. `check` calls this on the site it already loaded.
+pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
+    let feeds_base = cfg.feeds_url().cloned().unwrap_or_else(|| base.clone());
     let mut built = Built {
-        read: loaded.read,
-        skipped: loaded.skipped,
-        findings: loaded.findings,
+        published: site.posts.len(),
         ..Default::default()
     };
-    let (mut site, site_findings) = site::plan(loaded.posts, cfg, &base);
-    built.findings.extend(site_findings);
-    built.published = site.posts.len();
 
     // Render only the posts that reach some feed, on every core.
     let needed: BTreeSet<usize> = site
@@ -206,7 +218,7 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
             media_type: HTML_TYPE,
         },
     );
-    Ok(built)
+    built
 }
 
 /// Lints every feed as it will be published (its URL, its media type), on every

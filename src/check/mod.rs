@@ -305,17 +305,17 @@ fn prepare(cfg: &Config, now: DateTime<Utc>) -> Result<Prepared, CheckError> {
         images: 0,
     };
     // The feeds the build would write, through the same conformance rules as
-    // `feedwright lint` (the build lints them in memory; nothing is written here).
-    if cfg.base_url.is_some() {
-        if let Ok(built) = crate::build::build(cfg) {
-            prep.feeds = built.feeds;
-            prep.findings.extend(
-                built
-                    .findings
-                    .into_iter()
-                    .filter(|f| f.rule.starts_with("lint.")),
-            );
-        }
+    // `feedwright lint`: built in memory from the posts already loaded (nothing is
+    // written). Without a base_url there is no feed to speak of.
+    if let Some(real_base) = &cfg.base_url {
+        let built = crate::build::from_site(cfg, real_base, site);
+        prep.feeds = built.feeds;
+        prep.findings.extend(
+            built
+                .findings
+                .into_iter()
+                .filter(|f| f.rule.starts_with("lint.")),
+        );
     }
     for (f, o, l, i) in per_post {
         prep.findings.extend(f);
