@@ -302,6 +302,23 @@ fn implausible(d: &DateTime<FixedOffset>) -> bool {
     d.year() < 1990 || d.with_timezone(&chrono::Utc) > now + chrono::Duration::days(365)
 }
 
+/// `ImplausibleDate` on `node` when `d` is too far in the past or the future.
+fn report_implausible(
+    cx: &mut Ctx,
+    node: Node,
+    name: &str,
+    value: &str,
+    d: &DateTime<FixedOffset>,
+) {
+    if implausible(d) {
+        cx.report(
+            node,
+            "ImplausibleDate",
+            format!("<{name}> {value:?} is implausible"),
+        );
+    }
+}
+
 /// Checks an RSS date element (`pubDate`, `lastBuildDate`).
 pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
     let value = super::text_of(node);
@@ -338,13 +355,7 @@ pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOff
             return None;
         }
     };
-    if implausible(&d) {
-        cx.report(
-            node,
-            "ImplausibleDate",
-            format!("<{name}> {value:?} is implausible"),
-        );
-    }
+    report_implausible(cx, node, name, &value, &d);
     Some(d)
 }
 
@@ -362,13 +373,7 @@ pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOf
     }
     match parse_rfc3339(value) {
         Some(d) => {
-            if implausible(&d) {
-                cx.report(
-                    node,
-                    "ImplausibleDate",
-                    format!("<{name}> {value:?} is implausible"),
-                );
-            }
+            report_implausible(cx, node, name, value, &d);
             Some(d)
         }
         None => {

@@ -735,23 +735,37 @@ fn cloud(cx: &mut Ctx, node: Node) {
     }
 }
 
-fn image(cx: &mut Ctx, img: Node) {
-    super::stray_text(cx, img);
+/// The un-namespaced children of an RSS `<image>` or `<textInput>`, each name once:
+/// extension elements go to [`ext::element`], repeats are `DuplicateElement`.
+fn own_children<'a, 'input>(
+    cx: &mut Ctx,
+    parent: Node<'a, 'input>,
+    label: &str,
+) -> Vec<Node<'a, 'input>> {
     let mut seen: HashSet<&str> = HashSet::new();
-    for c in elements(img) {
+    let mut out = Vec::new();
+    for c in elements(parent) {
         let name = c.tag_name().name();
         if super::ns(c).is_some() {
-            ext::element(cx, c, "image");
-            continue;
-        }
-        if !seen.insert(name) {
+            ext::element(cx, c, label);
+        } else if !seen.insert(name) {
             cx.report(
                 c,
                 "DuplicateElement",
-                format!("<image> has more than one <{name}>"),
+                format!("<{label}> has more than one <{name}>"),
             );
-            continue;
+        } else {
+            out.push(c);
         }
+    }
+    out
+}
+
+fn image(cx: &mut Ctx, img: Node) {
+    super::stray_text(cx, img);
+    let children = own_children(cx, img, "image");
+    for &c in &children {
+        let name = c.tag_name().name();
         match name {
             "url" | "link" => url_element(cx, c, Uri::Full),
             "title" => plain_text(cx, c, true),
@@ -779,28 +793,16 @@ fn image(cx: &mut Ctx, img: Node) {
         ("title", "MissingTitle"),
         ("link", "MissingLink"),
     ] {
-        if !seen.contains(el) {
+        if !children.iter().any(|c| c.tag_name().name() == el) {
             cx.report(img, class, format!("<image> must have a <{el}>"));
         }
     }
 }
 
 fn text_input(cx: &mut Ctx, ti: Node) {
-    let mut seen: HashSet<&str> = HashSet::new();
-    for c in elements(ti) {
+    let children = own_children(cx, ti, "textInput");
+    for &c in &children {
         let name = c.tag_name().name();
-        if super::ns(c).is_some() {
-            ext::element(cx, c, "textInput");
-            continue;
-        }
-        if !seen.insert(name) {
-            cx.report(
-                c,
-                "DuplicateElement",
-                format!("<textInput> has more than one <{name}>"),
-            );
-            continue;
-        }
         match name {
             "title" => plain_text(cx, c, true),
             "description" => plain_text(cx, c, false),
@@ -827,7 +829,7 @@ fn text_input(cx: &mut Ctx, ti: Node) {
         ("name", "MissingElement"),
         ("link", "MissingLink"),
     ] {
-        if !seen.contains(el) {
+        if !children.iter().any(|c| c.tag_name().name() == el) {
             cx.report(ti, class, format!("<textInput> must have a <{el}>"));
         }
     }
