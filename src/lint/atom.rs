@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use roxmltree::Node;
+use super::dom::Node;
 
 use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
 use super::urls::{self, Uri};

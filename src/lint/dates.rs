@@ -2,8 +2,8 @@
 //! (ISO 8601 profile) for Dublin Core. Each check reports on the element it is given
 //! and returns the parsed date when there is one.
 
+use super::dom::Node;
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
-use roxmltree::Node;
 
 use super::Ctx;
 

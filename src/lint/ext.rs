@@ -3,7 +3,7 @@
 //! their well-defined elements checked; an element of a namespace nobody knows is
 //! reported once per namespace.
 
-use roxmltree::Node;
+use super::dom::Node;
 
 use super::rss::{self, RDF_NS};
 use super::urls::Uri;
@@ -393,8 +393,8 @@ const OLD_WIKI_NS: &str = "http://www.usemod.com/cgi-bin/mb.pl?ModWiki";
 pub(super) fn declarations(cx: &mut Ctx) {
     let mut seen: Vec<(&str, &str)> = Vec::new();
     for el in cx.doc.descendants().filter(|d| d.is_element()) {
-        for decl in el.namespaces() {
-            let (Some(prefix), uri) = (decl.name(), decl.uri()) else {
+        for decl in el.declared_namespaces() {
+            let (Some(prefix), uri) = decl else {
                 continue;
             };
             if seen.contains(&(prefix, uri)) {

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use roxmltree::Node;
+use super::dom::Node;
 
 use super::{urls, Ctx};
 

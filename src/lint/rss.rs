@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use roxmltree::Node;
+use super::dom::Node;
 
 use super::urls::{self, Uri};
 use super::{dates, elements, ext, html, text_of, Ctx};

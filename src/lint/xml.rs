@@ -1,10 +1,10 @@
 //! Bytes to a parsed document: the encoding (byte order mark, XML declaration,
-//! encoding_rs for the non-UTF-8 ones), well-formedness (roxmltree, DTDs allowed),
+//! encoding_rs for the non-UTF-8 ones), well-formedness (`dom`, DTDs allowed),
 //! characters that betray a wrong encoding, and the document type declaration.
 
 use std::borrow::Cow;
 
-use roxmltree::{Document, ParsingOptions};
+use super::dom::{Document, ErrorPos};
 
 use super::{document_finding, Ctx};
 use crate::report::Finding;
@@ -181,54 +181,37 @@ pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
 
 /// Parses the text; a document that is not well-formed XML yields one SAXError.
 pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Option<Document<'t>> {
-    let opts = ParsingOptions {
-        allow_dtd: true,
-        ..ParsingOptions::default()
+    let sax_error = |at: ErrorPos, message: String| {
+        let (line, column) = match at {
+            ErrorPos::LineColumn(l, c) => (l, c),
+            ErrorPos::Offset(pos) => super::Lines::default().at(text, pos),
+        };
+        let mut f = document_finding(path, "SAXError", message);
+        f.line = Some(line);
+        f.column = Some(column);
+        f
     };
-    match Document::parse_with_options(text, opts) {
-        Ok(doc) => {
-            // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
-            // Every element lists all the namespaces in scope, mostly the same few
-            // over and over: look at each URI once (by address), not per element.
-            let mut clean: Vec<(*const u8, usize)> = Vec::new();
-            let bad = doc.descendants().filter(|n| n.is_element()).find_map(|n| {
-                n.namespaces()
-                    .find(|ns| {
-                        let uri = ns.uri();
-                        if clean.contains(&(uri.as_ptr(), uri.len())) {
-                            return false;
-                        }
-                        let bad = uri.chars().any(char::is_whitespace);
-                        if !bad && clean.len() < 64 {
-                            clean.push((uri.as_ptr(), uri.len()));
-                        }
-                        bad
-                    })
-                    .map(|ns| (n.range().start, ns.uri().to_string()))
-            });
-            if let Some((pos, uri)) = bad {
-                let p = doc.text_pos_at(pos);
-                let mut f = document_finding(
-                    path,
-                    "SAXError",
-                    format!("the namespace name {uri:?} contains white space"),
-                );
-                f.line = Some(p.row as usize);
-                f.column = Some(p.col as usize);
-                out.push(f);
-                return None;
-            }
-            Some(doc)
-        }
+    let doc = match Document::parse(text) {
+        Ok(doc) => doc,
         Err(e) => {
-            let p = e.pos();
-            let mut f = document_finding(path, "SAXError", format!("not well-formed XML: {e}"));
-            f.line = Some(p.row as usize);
-            f.column = Some(p.col as usize);
-            out.push(f);
-            None
+            out.push(sax_error(e.at, e.message));
+            return None;
         }
+    };
+    // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
+    let bad = doc.descendants().find_map(|n| {
+        n.declared_namespaces()
+            .find(|(_, uri)| uri.chars().any(char::is_whitespace))
+            .map(|(_, uri)| (n.range().start, uri.to_string()))
+    });
+    if let Some((pos, uri)) = bad {
+        out.push(sax_error(
+            ErrorPos::Offset(pos),
+            format!("the namespace name {uri:?} contains white space"),
+        ));
+        return None;
     }
+    Some(doc)
 }
 
 /// The XML version, the document type declaration, and characters that show the

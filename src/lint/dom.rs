@@ -1,0 +1,1144 @@
+//! The document tree the lint rules walk: XML 1.0 with namespaces, read in one pass.
+//!
+//! Feeds are nearly always plain: no DTD, no carriage returns, ASCII names, the five
+//! predefined entities. Such a document is read here directly, scanning with
+//! `memchr` and borrowing names and most text from the input. Anything else (a
+//! DOCTYPE and its entities, CR line ends, non-ASCII names, anything that is not
+//! well-formed) is handed to roxmltree, which decides and reports, and its tree is
+//! copied into the same shape. The fast reader is a strict subset: it only accepts
+//! what roxmltree accepts, and builds the same tree — same nodes, text, attribute
+//! values, namespaces and byte ranges (a test holds the two to that on every
+//! conformance file).
+
+use std::borrow::Cow;
+use std::ops::Range;
+
+use memchr::{memchr, memchr2, memmem};
+
+const NONE: u32 = u32::MAX;
+
+/// The namespace `xml:lang` and `xml:base` are in.
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
+
+/// Elements nested deeper than this make the document unreadable (no feed nests
+/// more than a few levels; a thread's stack is finite).
+const MAX_DEPTH: usize = 1024;
+
+/// Why a document could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ParseError {
+    pub message: String,
+    /// Byte offset, or 1-based line and column when roxmltree computed them.
+    pub at: ErrorPos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorPos {
+    Offset(usize),
+    LineColumn(usize, usize),
+}
+
+/// A parsed document.
+pub(crate) struct Document<'i> {
+    text: &'i str,
+    nodes: Vec<NodeData<'i>>,
+    attrs: Vec<AttrData<'i>>,
+    /// Namespace URIs; index 0 is the `xml` namespace.
+    uris: Vec<Cow<'i, str>>,
+    /// Namespace declarations, each element's in a contiguous run.
+    decls: Vec<(Option<Cow<'i, str>>, u32)>,
+}
+
+struct NodeData<'i> {
+    kind: Kind<'i>,
+    parent: u32,
+    prev: u32,
+    next: u32,
+    first: u32,
+    last: u32,
+    /// One past the last descendant (nodes are stored in document order).
+    end: u32,
+    range: Range<usize>,
+}
+
+enum Kind<'i> {
+    Root,
+    Element {
+        name: Cow<'i, str>,
+        ns: u32,
+        attrs: Range<u32>,
+        decls: Range<u32>,
+    },
+    Text(Cow<'i, str>),
+    Comment(Cow<'i, str>),
+    Pi {
+        target: Cow<'i, str>,
+    },
+}
+
+struct AttrData<'i> {
+    name: Cow<'i, str>,
+    ns: u32,
+    value: Cow<'i, str>,
+    range: Range<usize>,
+}
+
+impl<'i> Document<'i> {
+    /// Parses `text` (already decoded; a DTD is allowed and its entities expanded).
+    pub fn parse(text: &'i str) -> Result<Document<'i>, ParseError> {
+        match Reader::new(text).read() {
+            Ok(doc) => Ok(doc),
+            Err(Refusal::Malformed(e)) => Err(e),
+            Err(Refusal::Unsupported) => Self::parse_with_roxmltree(text),
+        }
+    }
+
+    /// Parses with roxmltree alone (the fallback, and the reference in tests).
+    pub fn parse_with_roxmltree(text: &'i str) -> Result<Document<'i>, ParseError> {
+        let opts = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        };
+        match roxmltree::Document::parse_with_options(text, opts) {
+            Ok(doc) => Ok(Self::copy_of(text, &doc)),
+            Err(e) => {
+                let p = e.pos();
+                Err(ParseError {
+                    message: format!("not well-formed XML: {e}"),
+                    at: ErrorPos::LineColumn(p.row as usize, p.col as usize),
+                })
+            }
+        }
+    }
+
+    fn empty(text: &'i str) -> Document<'i> {
+        let mut doc = Document {
+            text,
+            nodes: Vec::with_capacity(text.len() / 80 + 16),
+            attrs: Vec::new(),
+            uris: vec![Cow::Borrowed(XML_NS)],
+            decls: Vec::new(),
+        };
+        doc.nodes.push(NodeData {
+            kind: Kind::Root,
+            parent: NONE,
+            prev: NONE,
+            next: NONE,
+            first: NONE,
+            last: NONE,
+            end: NONE,
+            range: 0..text.len(),
+        });
+        doc
+    }
+
+    /// Appends a node as the last child of `parent`; returns its id.
+    fn push(&mut self, kind: Kind<'i>, parent: u32, range: Range<usize>) -> u32 {
+        let id = self.nodes.len() as u32;
+        let prev = self.nodes[parent as usize].last;
+        if prev == NONE {
+            self.nodes[parent as usize].first = id;
+        } else {
+            self.nodes[prev as usize].next = id;
+        }
+        self.nodes[parent as usize].last = id;
+        self.nodes.push(NodeData {
+            kind,
+            parent,
+            prev,
+            next: NONE,
+            first: NONE,
+            last: NONE,
+            end: NONE,
+            range,
+        });
+        id
+    }
+
+    /// Sets every node's subtree end, once all nodes are in.
+    fn finish(mut self) -> Document<'i> {
+        for i in (0..self.nodes.len()).rev() {
+            let last = self.nodes[i].last;
+            self.nodes[i].end = if last == NONE {
+                i as u32 + 1
+            } else {
+                self.nodes[last as usize].end
+            };
+        }
+        self
+    }
+
+    fn uri_index(&mut self, uri: &str) -> u32 {
+        match self.uris.iter().position(|u| u == uri) {
+            Some(i) => i as u32,
+            None => {
+                self.uris.push(Cow::Owned(uri.to_string()));
+                self.uris.len() as u32 - 1
+            }
+        }
+    }
+
+    /// roxmltree's tree, copied.
+    fn copy_of(text: &'i str, r: &roxmltree::Document) -> Document<'i> {
+        let mut doc = Document::empty(text);
+        // roxmltree ids → ours (both number nodes in document order).
+        let mut ids = vec![0u32; r.descendants().count() + 1];
+        for n in r.root().descendants().skip(1) {
+            let parent = ids[n.parent().map_or(0, |p| p.id().get_usize())];
+            let kind = match n.node_type() {
+                roxmltree::NodeType::Element => {
+                    let ns = match n.tag_name().namespace() {
+                        Some(u) => doc.uri_index(u),
+                        None => NONE,
+                    };
+                    let a0 = doc.attrs.len() as u32;
+                    for a in n.attributes() {
+                        let ns = match a.namespace() {
+                            Some(u) => doc.uri_index(u),
+                            None => NONE,
+                        };
+                        doc.attrs.push(AttrData {
+                            name: Cow::Owned(a.name().to_string()),
+                            ns,
+                            value: Cow::Owned(a.value().to_string()),
+                            range: a.range(),
+                        });
+                    }
+                    // Declared here: in scope here but not in the parent.
+                    let inherited: Vec<(Option<&str>, &str)> = n
+                        .parent_element()
+                        .map(|p| p.namespaces().map(|d| (d.name(), d.uri())).collect())
+                        .unwrap_or_default();
+                    let d0 = doc.decls.len() as u32;
+                    for d in n.namespaces() {
+                        if !inherited.contains(&(d.name(), d.uri())) {
+                            let uri = doc.uri_index(d.uri());
+                            doc.decls
+                                .push((d.name().map(|p| Cow::Owned(p.to_string())), uri));
+                        }
+                    }
+                    Kind::Element {
+                        name: Cow::Owned(n.tag_name().name().to_string()),
+                        ns,
+                        attrs: a0..doc.attrs.len() as u32,
+                        decls: d0..doc.decls.len() as u32,
+                    }
+                }
+                roxmltree::NodeType::Text => {
+                    Kind::Text(Cow::Owned(n.text().unwrap_or("").to_string()))
+                }
+                roxmltree::NodeType::Comment => {
+                    Kind::Comment(Cow::Owned(n.text().unwrap_or("").to_string()))
+                }
+                roxmltree::NodeType::PI => {
+                    let target = n.pi().map_or("", |p| p.target);
+                    Kind::Pi {
+                        target: Cow::Owned(target.to_string()),
+                    }
+                }
+                roxmltree::NodeType::Root => continue,
+            };
+            let id = doc.push(kind, parent, n.range());
+            ids[n.id().get_usize()] = id;
+        }
+        doc.finish()
+    }
+
+    /// The text the document was parsed from.
+    pub fn input_text(&self) -> &'i str {
+        self.text
+    }
+
+    pub fn root(&self) -> Node<'_, 'i> {
+        Node { doc: self, id: 0 }
+    }
+
+    /// The document element.
+    pub fn root_element(&self) -> Node<'_, 'i> {
+        self.root()
+            .children()
+            .find(|n| n.is_element())
+            .expect("a parsed document has a root element")
+    }
+
+    /// Every node, in document order (the root first).
+    pub fn descendants(&self) -> impl Iterator<Item = Node<'_, 'i>> + '_ {
+        self.root().descendants()
+    }
+}
+
+/// A node of a [`Document`].
+#[derive(Clone, Copy)]
+pub(crate) struct Node<'a, 'i> {
+    doc: &'a Document<'i>,
+    id: u32,
+}
+
+impl PartialEq for Node<'_, '_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.doc, other.doc) && self.id == other.id
+    }
+}
+
+impl std::fmt::Debug for Node<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.data().kind {
+            Kind::Root => write!(f, "Root"),
+            Kind::Element { name, .. } => write!(f, "Element({name})"),
+            Kind::Text(t) => write!(f, "Text({t:?})"),
+            Kind::Comment(t) => write!(f, "Comment({t:?})"),
+            Kind::Pi { target, .. } => write!(f, "PI({target})"),
+        }
+    }
+}
+
+/// An element's or attribute's name: namespace URI and local name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ExpandedName<'a> {
+    ns: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> ExpandedName<'a> {
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.ns
+    }
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+}
+
+/// What names an element or attribute in a query: a local name (`"title"`, no
+/// namespace) or a namespace and local name.
+pub(crate) trait NameQuery<'n> {
+    fn parts(self) -> (Option<&'n str>, &'n str);
+}
+
+impl<'n> NameQuery<'n> for &'n str {
+    fn parts(self) -> (Option<&'n str>, &'n str) {
+        (None, self)
+    }
+}
+
+impl<'n> NameQuery<'n> for (&'n str, &'n str) {
+    fn parts(self) -> (Option<&'n str>, &'n str) {
+        (Some(self.0), self.1)
+    }
+}
+
+/// An attribute of an element.
+#[derive(Clone, Copy)]
+pub(crate) struct Attribute<'a, 'i> {
+    doc: &'a Document<'i>,
+    data: &'a AttrData<'i>,
+}
+
+impl<'a> Attribute<'a, '_> {
+    pub fn name(&self) -> &'a str {
+        &self.data.name
+    }
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.doc.uri(self.data.ns)
+    }
+    pub fn value(&self) -> &'a str {
+        &self.data.value
+    }
+    /// From the first character of the name to the closing quote.
+    pub fn range(&self) -> Range<usize> {
+        self.data.range.clone()
+    }
+}
+
+impl Document<'_> {
+    fn uri(&self, i: u32) -> Option<&str> {
+        (i != NONE).then(|| &*self.uris[i as usize])
+    }
+}
+
+impl<'a, 'i> Node<'a, 'i> {
+    fn data(&self) -> &'a NodeData<'i> {
+        &self.doc.nodes[self.id as usize]
+    }
+
+    fn at(&self, id: u32) -> Option<Node<'a, 'i>> {
+        (id != NONE).then_some(Node { doc: self.doc, id })
+    }
+
+    pub fn is_element(&self) -> bool {
+        matches!(self.data().kind, Kind::Element { .. })
+    }
+    pub fn is_text(&self) -> bool {
+        matches!(self.data().kind, Kind::Text(_))
+    }
+
+    /// An element's name (empty for other nodes).
+    pub fn tag_name(&self) -> ExpandedName<'a> {
+        match &self.data().kind {
+            Kind::Element { name, ns, .. } => ExpandedName {
+                ns: self.doc.uri(*ns),
+                name,
+            },
+            _ => ExpandedName { ns: None, name: "" },
+        }
+    }
+
+    /// Whether the element has this name; a bare local name matches in any namespace.
+    pub fn has_tag_name<'n>(&self, name: impl NameQuery<'n>) -> bool {
+        let (ns, local) = name.parts();
+        let own = self.tag_name();
+        self.is_element() && own.name == local && (ns.is_none() || own.ns == ns)
+    }
+
+    pub fn attributes(&self) -> impl Iterator<Item = Attribute<'a, 'i>> + 'a {
+        let doc = self.doc;
+        let range = match &self.data().kind {
+            Kind::Element { attrs, .. } => attrs.start as usize..attrs.end as usize,
+            _ => 0..0,
+        };
+        doc.attrs[range]
+            .iter()
+            .map(move |data| Attribute { doc, data })
+    }
+
+    pub fn attribute_node<'n>(&self, name: impl NameQuery<'n>) -> Option<Attribute<'a, 'i>> {
+        let (ns, local) = name.parts();
+        self.attributes()
+            .find(|a| a.name() == local && a.namespace() == ns)
+    }
+
+    pub fn attribute<'n>(&self, name: impl NameQuery<'n>) -> Option<&'a str> {
+        self.attribute_node(name).map(|a| a.value())
+    }
+
+    pub fn has_attribute<'n>(&self, name: impl NameQuery<'n>) -> bool {
+        self.attribute_node(name).is_some()
+    }
+
+    /// The namespaces declared on this element: prefix (none for the default) and URI.
+    pub fn declared_namespaces(&self) -> impl Iterator<Item = (Option<&'a str>, &'a str)> + 'a {
+        let doc = self.doc;
+        let range = match &self.data().kind {
+            Kind::Element { decls, .. } => decls.start as usize..decls.end as usize,
+            _ => 0..0,
+        };
+        doc.decls[range]
+            .iter()
+            .map(move |(p, u)| (p.as_deref(), &*doc.uris[*u as usize]))
+    }
+
+    /// A text node's text; an element's first child's text when that is text; a
+    /// comment's text.
+    pub fn text(&self) -> Option<&'a str> {
+        match &self.data().kind {
+            Kind::Text(t) | Kind::Comment(t) => Some(t),
+            Kind::Element { .. } => self.first_child().and_then(|c| match &c.data().kind {
+                Kind::Text(t) => Some(&**t),
+                _ => None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Byte range in the input: an element from `<` to the end of its end tag.
+    pub fn range(&self) -> Range<usize> {
+        self.data().range.clone()
+    }
+
+    pub fn parent(&self) -> Option<Node<'a, 'i>> {
+        self.at(self.data().parent)
+    }
+    pub fn parent_element(&self) -> Option<Node<'a, 'i>> {
+        self.ancestors().skip(1).find(|n| n.is_element())
+    }
+    pub fn first_child(&self) -> Option<Node<'a, 'i>> {
+        self.at(self.data().first)
+    }
+    pub fn next_sibling(&self) -> Option<Node<'a, 'i>> {
+        self.at(self.data().next)
+    }
+    pub fn prev_sibling(&self) -> Option<Node<'a, 'i>> {
+        self.at(self.data().prev)
+    }
+
+    /// This node and its ancestors, nearest first.
+    pub fn ancestors(&self) -> impl Iterator<Item = Node<'a, 'i>> {
+        std::iter::successors(Some(*self), |n| n.parent())
+    }
+    /// This node and its earlier siblings, nearest first.
+    pub fn prev_siblings(&self) -> impl Iterator<Item = Node<'a, 'i>> {
+        std::iter::successors(Some(*self), |n| n.prev_sibling())
+    }
+    pub fn children(&self) -> impl Iterator<Item = Node<'a, 'i>> {
+        std::iter::successors(self.first_child(), |n| n.next_sibling())
+    }
+    /// This node and everything inside it, in document order.
+    pub fn descendants(&self) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+        let doc = self.doc;
+        (self.id..self.data().end).map(move |id| Node { doc, id })
+    }
+}
+
+/// Why the fast reader stopped.
+enum Refusal {
+    /// Not something it reads: roxmltree decides.
+    Unsupported,
+    /// Certainly not well-formed, reported as is.
+    Malformed(ParseError),
+}
+
+type Read<T> = Result<T, Refusal>;
+
+/// An element whose end tag has not come yet.
+struct Open<'i> {
+    id: u32,
+    qname: &'i str,
+    /// Namespace bindings in scope before this element.
+    scope: usize,
+}
+
+/// The fast one-pass reader.
+struct Reader<'i> {
+    text: &'i str,
+    b: &'i [u8],
+    pos: usize,
+    doc: Document<'i>,
+    open: Vec<Open<'i>>,
+    /// Namespace bindings in scope: prefix (`""` for the default) → URI index.
+    scope: Vec<(&'i str, u32)>,
+    after_text: bool,
+    /// Attributes of the start tag being read: prefix, local name, value, range.
+    pending: Vec<(&'i str, &'i str, Cow<'i, str>, Range<usize>)>,
+}
+
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_name(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+}
+
+/// Whether the text holds a character XML 1.0 forbids, or a CR (whose line-end
+/// handling is left to roxmltree).
+fn has_unusual_chars(b: &[u8]) -> bool {
+    let flag = |c: u8| (c < 0x20 && c != b'\t' && c != b'\n') || c == 0xEF;
+    b.chunks(64).enumerate().any(|(k, chunk)| {
+        if !chunk.iter().fold(false, |acc, &c| acc | flag(c)) {
+            return false;
+        }
+        chunk.iter().enumerate().any(|(j, &c)| {
+            if c == 0xEF {
+                // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
+                let i = k * 64 + j;
+                b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF))
+            } else {
+                c < 0x20 && c != b'\t' && c != b'\n'
+            }
+        })
+    })
+}
+
+/// A character reference or predefined entity at the start of `s` (which starts
+/// with `&`): the character and the length of the reference.
+fn reference(s: &[u8]) -> Option<(char, usize)> {
+    match s.get(1..4) {
+        Some(b"lt;") => return Some(('<', 4)),
+        Some(b"gt;") => return Some(('>', 4)),
+        Some(b"amp") if s.get(4) == Some(&b';') => return Some(('&', 5)),
+        Some(b"quo") if s.get(4..6) == Some(b"t;") => return Some(('"', 6)),
+        Some(b"apo") if s.get(4..6) == Some(b"s;") => return Some(('\'', 6)),
+        _ => {}
+    }
+    let semi = memchr(b';', &s[..s.len().min(12)])?;
+    let (digits, radix) = match s.get(1..semi)? {
+        [b'#', b'x', hex @ ..] => (hex, 16),
+        [b'#', dec @ ..] => (dec, 10),
+        _ => return None,
+    };
+    if digits.is_empty()
+        || !digits
+            .iter()
+            .all(|c| c.is_ascii_digit() || radix == 16 && c.is_ascii_hexdigit())
+    {
+        return None;
+    }
+    let n = u32::from_str_radix(std::str::from_utf8(digits).ok()?, radix).ok()?;
+    let c = char::from_u32(n)?;
+    let ok = if n < 0x20 {
+        matches!(c, '\t' | '\n' | '\r')
+    } else {
+        !matches!(n, 0xFFFE | 0xFFFF)
+    };
+    ok.then_some((c, semi + 1))
+}
+
+/// Text with its references replaced; in an attribute value, tab and line feed
+/// also become spaces.
+fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
+    let b = s.as_bytes();
+    let special = |c: u8| c == b'&' || (attribute && (c == b'\t' || c == b'\n'));
+    let Some(first) = b.iter().position(|&c| special(c)) else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let mut out = String::with_capacity(s.len());
+    out.push_str(&s[..first]);
+    let mut from = first;
+    let mut i = first;
+    // References come every few bytes in escaped HTML: a plain loop beats memchr.
+    while i < b.len() {
+        let c = b[i];
+        if !special(c) {
+            i += 1;
+            continue;
+        }
+        out.push_str(&s[from..i]);
+        if c == b'&' {
+            let (ch, len) = reference(&b[i..]).ok_or(Refusal::Unsupported)?;
+            out.push(ch);
+            i += len;
+        } else {
+            out.push(' ');
+            i += 1;
+        }
+        from = i;
+    }
+    out.push_str(&s[from..]);
+    Ok(Cow::Owned(out))
+}
+
+impl<'i> Reader<'i> {
+    fn new(text: &'i str) -> Reader<'i> {
+        Reader {
+            text,
+            b: text.as_bytes(),
+            pos: 0,
+            doc: Document::empty(text),
+            open: Vec::new(),
+            scope: Vec::new(),
+            after_text: false,
+            pending: Vec::new(),
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn starts_with(&self, s: &[u8]) -> bool {
+        self.b[self.pos..].starts_with(s)
+    }
+
+    fn skip_spaces(&mut self) -> bool {
+        let start = self.pos;
+        while self.peek().is_some_and(is_space) {
+            self.pos += 1;
+        }
+        self.pos > start
+    }
+
+    fn expect(&mut self, c: u8) -> Read<()> {
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(Refusal::Unsupported)
+        }
+    }
+
+    /// An ASCII name, with at most one colon: (prefix, local).
+    fn qname(&mut self) -> Read<(&'i str, &'i str)> {
+        let start = self.pos;
+        let mut colon = None;
+        if !self.peek().is_some_and(is_name_start) {
+            return Err(Refusal::Unsupported);
+        }
+        self.pos += 1;
+        while let Some(c) = self.peek() {
+            if is_name(c) {
+                self.pos += 1;
+            } else if c == b':' && colon.is_none() {
+                colon = Some(self.pos);
+                self.pos += 1;
+                if !self.peek().is_some_and(is_name_start) {
+                    return Err(Refusal::Unsupported);
+                }
+            } else if c >= 0x80 || c == b':' {
+                return Err(Refusal::Unsupported);
+            } else {
+                break;
+            }
+        }
+        Ok(match colon {
+            Some(c) => (&self.text[start..c], &self.text[c + 1..self.pos]),
+            None => ("", &self.text[start..self.pos]),
+        })
+    }
+
+    fn read(mut self) -> Read<Document<'i>> {
+        if has_unusual_chars(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
+            return Err(Refusal::Unsupported);
+        }
+        if self.starts_with(b"<?xml") {
+            if self.b.get(5) != Some(&b' ') {
+                return Err(Refusal::Unsupported);
+            }
+            self.declaration()?;
+        }
+        self.misc()?;
+        if self.peek() != Some(b'<') || !self.b.get(self.pos + 1).is_some_and(|&c| is_name_start(c))
+        {
+            return Err(Refusal::Unsupported);
+        }
+        self.content()?;
+        self.misc()?;
+        if self.pos != self.b.len() {
+            return Err(Refusal::Unsupported);
+        }
+        Ok(self.doc.finish())
+    }
+
+    /// `<?xml version="…" encoding="…" standalone="…"?>`, checked and skipped.
+    fn declaration(&mut self) -> Read<()> {
+        self.pos = 5;
+        self.skip_spaces();
+        let mut names: &[&[u8]] = &[b"version", b"encoding", b"standalone"];
+        let mut first = true;
+        loop {
+            if self.starts_with(b"?>") {
+                break;
+            }
+            let Some(k) = names.iter().position(|n| self.starts_with(n)) else {
+                return Err(Refusal::Unsupported);
+            };
+            if first && k != 0 {
+                return Err(Refusal::Unsupported);
+            }
+            first = false;
+            self.pos += names[k].len();
+            names = &names[k + 1..];
+            self.skip_spaces();
+            self.expect(b'=')?;
+            self.skip_spaces();
+            let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
+            let q = q.ok_or(Refusal::Unsupported)?;
+            self.pos += 1;
+            let len = memchr2(q, b'<', &self.b[self.pos..]).ok_or(Refusal::Unsupported)?;
+            self.pos += len;
+            self.expect(q)?;
+            if !self.skip_spaces() && !self.starts_with(b"?>") {
+                return Err(Refusal::Unsupported);
+            }
+        }
+        if first {
+            return Err(Refusal::Unsupported);
+        }
+        self.pos += 2;
+        Ok(())
+    }
+
+    /// Comments, processing instructions and white space outside the root element.
+    fn misc(&mut self) -> Read<()> {
+        loop {
+            self.skip_spaces();
+            if self.starts_with(b"<!--") {
+                self.comment(0)?;
+            } else if self.starts_with(b"<?") {
+                self.pi(0)?;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn comment(&mut self, parent: u32) -> Read<()> {
+        let start = self.pos;
+        let body = start + 4;
+        let len = memmem::find(&self.b[body..], b"-->").ok_or(Refusal::Unsupported)?;
+        let text = &self.text[body..body + len];
+        if text.contains("--") || text.ends_with('-') {
+            return Err(Refusal::Unsupported);
+        }
+        self.pos = body + len + 3;
+        self.doc
+            .push(Kind::Comment(Cow::Borrowed(text)), parent, start..self.pos);
+        self.after_text = false;
+        Ok(())
+    }
+
+    fn pi(&mut self, parent: u32) -> Read<()> {
+        let start = self.pos;
+        self.pos += 2;
+        let (prefix, target) = self.qname()?;
+        if !prefix.is_empty() || target.eq_ignore_ascii_case("xml") {
+            return Err(Refusal::Unsupported);
+        }
+        if !self.skip_spaces() && !self.starts_with(b"?>") {
+            return Err(Refusal::Unsupported);
+        }
+        let len = memmem::find(&self.b[self.pos..], b"?>").ok_or(Refusal::Unsupported)?;
+        self.pos += len + 2;
+        let kind = Kind::Pi {
+            target: Cow::Borrowed(target),
+        };
+        self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        Ok(())
+    }
+
+    /// The root element and everything in it.
+    fn content(&mut self) -> Read<()> {
+        self.start_tag()?;
+        while let Some(top) = self.open.last() {
+            let parent = top.id;
+            let rest = &self.b[self.pos..];
+            let Some(lt) = memchr(b'<', rest) else {
+                return Err(Refusal::Unsupported);
+            };
+            if lt > 0 {
+                let start = self.pos;
+                self.pos += lt;
+                let raw = &self.text[start..self.pos];
+                if memchr(b'>', &rest[..lt]).is_some() && raw.contains("]]>") {
+                    return Err(Refusal::Unsupported);
+                }
+                let text = unescape(raw, false)?;
+                self.text_node(text, parent, start..self.pos);
+            }
+            match self.b.get(self.pos + 1) {
+                Some(b'/') => self.end_tag()?,
+                Some(b'!') if self.starts_with(b"<!--") => self.comment(parent)?,
+                Some(b'!') if self.starts_with(b"<![CDATA[") => {
+                    let start = self.pos;
+                    let body = start + 9;
+                    let len = memmem::find(&self.b[body..], b"]]>").ok_or(Refusal::Unsupported)?;
+                    self.pos = body + len + 3;
+                    let text = Cow::Borrowed(&self.text[body..body + len]);
+                    self.text_node(text, parent, start..self.pos);
+                }
+                Some(b'?') => self.pi(parent)?,
+                _ => self.start_tag()?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Text or CDATA; joined to the text node just before it, as roxmltree does.
+    fn text_node(&mut self, text: Cow<'i, str>, parent: u32, range: Range<usize>) {
+        if self.after_text {
+            if let Some(Kind::Text(prev)) = self.doc.nodes.last_mut().map(|n| &mut n.kind) {
+                prev.to_mut().push_str(&text);
+                return;
+            }
+        }
+        self.doc.push(Kind::Text(text), parent, range);
+        self.after_text = true;
+    }
+
+    fn lookup(&self, prefix: &str) -> Option<u32> {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(p, _)| *p == prefix)
+            .map(|(_, u)| *u)
+    }
+
+    fn start_tag(&mut self) -> Read<()> {
+        let start = self.pos;
+        self.pos += 1;
+        let (prefix, local) = self.qname()?;
+        let qname = &self.text[start + 1..self.pos];
+        if prefix == "xmlns" || prefix == "xml" {
+            return Err(Refusal::Unsupported);
+        }
+        if self.open.len() >= MAX_DEPTH {
+            return Err(Refusal::Malformed(ParseError {
+                message: format!("elements are nested more than {MAX_DEPTH} deep"),
+                at: ErrorPos::Offset(start),
+            }));
+        }
+        let scope = self.scope.len();
+        let d0 = self.doc.decls.len() as u32;
+        self.pending.clear();
+        let empty = loop {
+            let spaced = self.skip_spaces();
+            match self.peek() {
+                Some(b'/') => {
+                    self.pos += 1;
+                    self.expect(b'>')?;
+                    break true;
+                }
+                Some(b'>') => {
+                    self.pos += 1;
+                    break false;
+                }
+                Some(_) if spaced => {}
+                _ => return Err(Refusal::Unsupported),
+            }
+            let a_start = self.pos;
+            let (a_prefix, a_local) = self.qname()?;
+            self.skip_spaces();
+            self.expect(b'=')?;
+            self.skip_spaces();
+            let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
+            let q = q.ok_or(Refusal::Unsupported)?;
+            self.pos += 1;
+            let v_start = self.pos;
+            let len = memchr2(q, b'<', &self.b[v_start..]).ok_or(Refusal::Unsupported)?;
+            self.pos += len;
+            self.expect(q)?;
+            let value = unescape(&self.text[v_start..v_start + len], true)?;
+            let range = a_start..self.pos;
+            if a_prefix == "xmlns" {
+                // A prefixed declaration: not to the xml or xmlns namespaces, not
+                // empty, once per element.
+                if a_local == "xml"
+                    || a_local == "xmlns"
+                    || value.is_empty()
+                    || value == XML_NS
+                    || value == XMLNS_NS
+                    || self.scope[scope..].iter().any(|(p, _)| *p == a_local)
+                {
+                    return Err(Refusal::Unsupported);
+                }
+                let uri = self.doc.uri_index(&value);
+                self.scope.push((a_local, uri));
+                self.doc.decls.push((Some(Cow::Borrowed(a_local)), uri));
+            } else if a_prefix.is_empty() && a_local == "xmlns" {
+                if value == XML_NS
+                    || value == XMLNS_NS
+                    || self.scope[scope..].iter().any(|(p, _)| p.is_empty())
+                {
+                    return Err(Refusal::Unsupported);
+                }
+                let uri = self.doc.uri_index(&value);
+                self.scope.push(("", uri));
+                self.doc.decls.push((None, uri));
+            } else {
+                self.pending.push((a_prefix, a_local, value, range));
+            }
+        };
+        let ns = match self.lookup(prefix) {
+            Some(u) => u,
+            None if prefix.is_empty() => NONE,
+            None => return Err(Refusal::Unsupported),
+        };
+        let a0 = self.doc.attrs.len();
+        for (a_prefix, a_local, value, range) in std::mem::take(&mut self.pending) {
+            let a_ns = match a_prefix {
+                "" => NONE,
+                "xml" => 0,
+                p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+            };
+            if self.doc.attrs[a0..]
+                .iter()
+                .any(|a| a.ns == a_ns && a.name == a_local)
+            {
+                return Err(Refusal::Unsupported);
+            }
+            self.doc.attrs.push(AttrData {
+                name: Cow::Borrowed(a_local),
+                ns: a_ns,
+                value,
+                range,
+            });
+        }
+        let parent = self.open.last().map_or(0, |o| o.id);
+        let kind = Kind::Element {
+            name: Cow::Borrowed(local),
+            ns,
+            attrs: a0 as u32..self.doc.attrs.len() as u32,
+            decls: d0..self.doc.decls.len() as u32,
+        };
+        let id = self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        if empty {
+            self.scope.truncate(scope);
+        } else {
+            self.open.push(Open { id, qname, scope });
+        }
+        Ok(())
+    }
+
+    fn end_tag(&mut self) -> Read<()> {
+        self.pos += 2;
+        let start = self.pos;
+        self.qname()?;
+        let qname = &self.text[start..self.pos];
+        self.skip_spaces();
+        self.expect(b'>')?;
+        let open = self.open.pop().ok_or(Refusal::Unsupported)?;
+        if open.qname != qname {
+            return Err(Refusal::Unsupported);
+        }
+        self.doc.nodes[open.id as usize].range.end = self.pos;
+        self.scope.truncate(open.scope);
+        self.after_text = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    /// Everything the rules can see of a document, one line per node.
+    fn dump(doc: &Document) -> Vec<String> {
+        doc.descendants()
+            .map(|n| {
+                let name = n.tag_name();
+                let attrs: Vec<String> = n
+                    .attributes()
+                    .map(|a| {
+                        format!(
+                            "{:?}:{}={:?}@{:?}",
+                            a.namespace(),
+                            a.name(),
+                            a.value(),
+                            a.range()
+                        )
+                    })
+                    .collect();
+                let mut decls: Vec<(Option<&str>, &str)> = n.declared_namespaces().collect();
+                decls.sort();
+                format!(
+                    "{n:?} {:?} {:?}:{} text={:?} attrs={attrs:?} decls={decls:?} parent={:?} children={}",
+                    n.range(),
+                    name.namespace(),
+                    name.name(),
+                    n.text(),
+                    n.parent().map(|p| p.range()),
+                    n.children().count(),
+                )
+            })
+            .collect()
+    }
+
+    /// The fast reader accepts `text` only when roxmltree does, building the same tree.
+    /// Returns whether it read the document itself.
+    fn agrees(text: &str, what: &str) -> bool {
+        let reference = Document::parse_with_roxmltree(text);
+        match Reader::new(text).read() {
+            Ok(fast) => {
+                let reference =
+                    reference.unwrap_or_else(|e| panic!("{what}: read, but roxmltree says {e:?}"));
+                assert_eq!(dump(&fast), dump(&reference), "{what}");
+                true
+            }
+            Err(Refusal::Malformed(e)) => {
+                assert!(
+                    reference.is_err(),
+                    "{what}: refused ({e:?}), roxmltree reads it"
+                );
+                false
+            }
+            Err(Refusal::Unsupported) => false,
+        }
+    }
+
+    fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files_under(&p, out);
+            } else if p.extension().is_some_and(|x| x == "xml") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn same_tree_as_roxmltree_on_every_conformance_case_and_our_feeds() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let shared = manifest
+            .ancestors()
+            .map(|a| a.join("shared/conformance"))
+            .find(|p| p.is_dir());
+        if let Some(dir) = &shared {
+            files_under(dir, &mut files);
+        }
+        files_under(&manifest.join("feeds"), &mut files);
+        let mut fast = 0;
+        let mut utf8 = 0;
+        for f in &files {
+            let bytes = std::fs::read(f).expect("readable");
+            let Ok(text) = std::str::from_utf8(&bytes) else {
+                continue;
+            };
+            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+            utf8 += 1;
+            if agrees(text, &f.display().to_string()) {
+                fast += 1;
+            }
+        }
+        // The fast reader must carry most documents, or it is not worth having.
+        assert!(utf8 > 0);
+        assert!(fast * 10 >= utf8 * 7, "{fast} of {utf8} read directly");
+    }
+
+    #[test]
+    fn same_tree_as_roxmltree_on_tricky_documents() {
+        // Read directly, and the same as roxmltree reads them.
+        let read = [
+            "<a>x<![CDATA[y]]>z<!--c-->w<![CDATA[]]></a>",
+            "<a><![CDATA[]]></a>",
+            "<?xml version='1.0' encoding=\"utf-8\" standalone='yes' ?>\n<!--c--><?pi  v ?><a/>\n<!--after-->\n",
+            "<a  b = \"1\tx\n\" c='&amp;&#10;&#x41;&lt;'>&quot;&apos;&gt;&#x20AC;</a >",
+            "<r xmlns='u' xmlns:p=\"v\"><p:e p:a='1' a='2' xml:lang='en'><e xmlns='w'/><e xmlns=''/></p:e></r>",
+            "<r xmlns:p='v'><p:e xmlns:p='x'/><p:e/></r>",
+            "<r>]]</r>",
+            "<r>a > b</r>",
+            "<?xml version='1.0'?><?xml-stylesheet href='s.css'?><r/>",
+            "<r>\u{feff}</r>",
+        ];
+        for c in read {
+            assert!(agrees(c, c), "not read directly: {c:?}");
+        }
+        // Malformed, or beyond the fast reader: left to roxmltree, which must agree
+        // on malformed ones.
+        let refused = [
+            "<r xmlns:a='u' xmlns:b='u'><x a:z='1' b:z='2'/></r>",
+            "<r><a:b/></r>",
+            "<r a='1' a='2'/>",
+            "<r>&nbsp;</r>",
+            "<r>a]]>b</r>",
+            "<r><!-- a -- b --></r>",
+            "<r><!-- a ---></r>",
+            "<r></s>",
+            "<r>text",
+            "<r/>x",
+            "x<r/>",
+            "<r><?XML x?></r>",
+            "<r xmlns:xml='http://www.w3.org/XML/1998/namespace'/>",
+            "<r xmlns:p=''/>",
+            "<r a='<'/>",
+            "<r>&#0;</r>",
+            "<r>&#xD800;</r>",
+            "<r>&amp</r>",
+            "<r a=\"x\"b=\"y\"/>",
+            "<é/>",
+            "<r>\r\n</r>",
+            "<r>\u{fffe}</r>",
+            "<!DOCTYPE r [<!ENTITY e 'x'>]><r>&e;</r>",
+        ];
+        for c in refused {
+            assert!(!agrees(c, c), "read directly: {c:?}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
+        let e = Document::parse(&deep).err().expect("too deep");
+        assert!(e.message.contains("nested"), "{e:?}");
+    }
+}
