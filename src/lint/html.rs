@@ -267,7 +267,6 @@ fn has(ix: &'static OnceLock<Index>, list: &'static [&'static str], name: &str) 
 
 static HTML_TAGS_IX: OnceLock<Index> = OnceLock::new();
 static SAFE_TAGS_IX: OnceLock<Index> = OnceLock::new();
-static SAFE_ATTRS_IX: OnceLock<Index> = OnceLock::new();
 static SAFE_CSS_IX: OnceLock<Index> = OnceLock::new();
 static SAFE_CSS_KEYWORDS_IX: OnceLock<Index> = OnceLock::new();
 static HTML_ENTITIES_IX: OnceLock<Index> = OnceLock::new();
@@ -296,25 +295,26 @@ pub(super) struct Tag<'a> {
 /// are read with [`Tags::attrs`], in the same pass.
 pub(super) fn tags(html: &str) -> Tags<'_> {
     Tags {
-        html,
         i: 0,
-        attrs: None,
+        attrs: Attrs { html, j: 0 },
+        pending: false,
     }
 }
 
 /// The iterator [`tags`] returns.
 pub(super) struct Tags<'a> {
-    html: &'a str,
     /// Where the search for the next `<` starts, once `attrs` has run out.
     i: usize,
     /// The attributes of the last tag returned, as far as they have been read.
-    attrs: Option<Attrs<'a>>,
+    attrs: Attrs<'a>,
+    /// Whether `attrs` belongs to the last tag returned (and may have more).
+    pending: bool,
 }
 
 impl<'a> Tags<'a> {
     /// The attributes of the tag last returned (those not read yet).
-    pub(super) fn attrs(&mut self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.attrs.iter_mut().flatten()
+    pub(super) fn attrs(&mut self) -> &mut Attrs<'a> {
+        &mut self.attrs
     }
 }
 
@@ -322,20 +322,22 @@ impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
     fn next(&mut self) -> Option<Tag<'a>> {
-        let html = self.html;
+        let html = self.attrs.html;
         let b = html.as_bytes();
-        // The last tag ends after its attributes: read those left unread.
-        if let Some(mut rest) = self.attrs.take() {
-            for _ in rest.by_ref() {}
-            self.i = rest.j.min(b.len());
+        // The last tag ends after its attributes (a quoted `>` does not end it):
+        // read those left unread.
+        if self.pending {
+            self.pending = false;
+            for _ in self.attrs.by_ref() {}
+            self.i = self.attrs.j.min(b.len());
         }
         loop {
             // Tags come every few bytes in content: a plain loop beats memchr's setup.
             let off = b[self.i..].iter().position(|&c| c == b'<')?;
             let i = self.i + off + 1;
             self.i = i;
-            if b[i..].starts_with(b"!--") {
-                match html[i..].find("-->") {
+            if b.get(i..i + 3) == Some(b"!--") {
+                match memchr::memmem::find(&b[i..], b"-->") {
                     Some(e) => self.i = i + e + 3,
                     None => {
                         self.i = b.len();
@@ -345,7 +347,7 @@ impl<'a> Iterator for Tags<'a> {
                 continue;
             }
             let end = b.get(i) == Some(&b'/');
-            let start = if end { i + 1 } else { i };
+            let start = i + usize::from(end);
             let name_len = b[start..]
                 .iter()
                 .position(|&c| !(c.is_ascii_alphanumeric() || c == b':' || c == b'-'))
@@ -353,10 +355,8 @@ impl<'a> Iterator for Tags<'a> {
             if name_len == 0 || !b[start].is_ascii_alphabetic() {
                 continue;
             }
-            self.attrs = Some(Attrs {
-                html,
-                j: start + name_len,
-            });
+            self.attrs.j = start + name_len;
+            self.pending = true;
             let name = &html[start..start + name_len];
             return Some(Tag { name, end });
         }
@@ -833,10 +833,80 @@ fn control_chars(html: &str) -> bool {
     })
 }
 
+/// What an element or attribute name is, as bits: see [`classes`].
+const IS_HTML: u8 = 1;
+const IS_SAFE: u8 = 2;
+/// `html`, `head`, `body`, `title`: parts of a whole document.
+const IS_DOCUMENT: u8 = 4;
+const IS_SAFE_ATTR: u8 = 8;
+
+/// Element and attribute names by (first letter, length), each with its class bits:
+/// one lookup per tag or attribute instead of one per word list.
+struct Classes {
+    buckets: Vec<Vec<(&'static [u8], u8)>>,
+}
+
+const MAX_NAME: usize = 16;
+
+impl Classes {
+    fn bucket(name: &[u8]) -> Option<usize> {
+        let first = *name.first()?;
+        (name.len() <= MAX_NAME).then(|| usize::from(first & 31) * (MAX_NAME + 1) + name.len())
+    }
+
+    fn add(&mut self, word: &'static str, bits: u8) {
+        let Some(b) = Classes::bucket(word.as_bytes()) else {
+            return;
+        };
+        match self.buckets[b]
+            .iter_mut()
+            .find(|(w, _)| *w == word.as_bytes())
+        {
+            Some((_, c)) => *c |= bits,
+            None => self.buckets[b].push((word.as_bytes(), bits)),
+        }
+    }
+
+    /// The class of a name, whatever its case.
+    fn of(&self, name: &str) -> u8 {
+        let n = name.as_bytes();
+        let Some(b) = Classes::bucket(n) else {
+            return 0;
+        };
+        self.buckets[b]
+            .iter()
+            .find(|(w, _)| w.iter().zip(n).all(|(a, b)| *a == b.to_ascii_lowercase()))
+            .map_or(0, |(_, c)| *c)
+    }
+}
+
+fn classes() -> &'static Classes {
+    static CLASSES: OnceLock<Classes> = OnceLock::new();
+    CLASSES.get_or_init(|| {
+        let mut c = Classes {
+            buckets: vec![Vec::new(); 32 * (MAX_NAME + 1)],
+        };
+        for t in HTML_TAGS {
+            c.add(t, IS_HTML);
+        }
+        for t in SAFE_TAGS {
+            c.add(t, IS_SAFE);
+        }
+        for t in ["html", "head", "body", "title"] {
+            c.add(t, IS_DOCUMENT);
+        }
+        for a in SAFE_ATTRS {
+            c.add(a, IS_SAFE_ATTR);
+        }
+        c
+    })
+}
+
 /// Checks an HTML string (escaped in the feed) reported at `node`.
 /// `base_ok`: relative references resolve against a declared xml:base.
 pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
-    if !html.contains('<') && !html.contains('&') {
+    let b = html.as_bytes();
+    if memchr::memchr2(b'<', b'&', b).is_none() {
         return;
     }
     let mut risky = false;
@@ -847,39 +917,33 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     } else if control_chars(html) {
         not_html = Some("it holds control characters".to_string());
     }
+    let classes = classes();
     let mut scan = tags(html);
     while let Some(t) = scan.next() {
-        let lname = lower(t.name);
-        if !has(&HTML_TAGS_IX, HTML_TAGS, &lname) {
+        let class = classes.of(t.name);
+        if class & IS_HTML == 0 {
             not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
-            continue;
-        }
-        if t.end {
-            continue;
-        }
-        if matches!(&*lname, "html" | "head" | "body" | "title") {
+        } else if t.end {
+        } else if class & IS_DOCUMENT != 0 {
             not_html.get_or_insert_with(|| {
                 format!("<{}> belongs to a whole document, not a fragment", t.name)
             });
-            continue;
-        }
-        if !has(&SAFE_TAGS_IX, SAFE_TAGS, &lname) {
-            if risky {
-                continue;
+        } else if class & IS_SAFE == 0 {
+            if !risky {
+                risky = true;
+                cx.report(
+                    node,
+                    "SecurityRisk",
+                    format!(
+                        "<{}> holds a <{}> element, which readers strip or refuse",
+                        name(node),
+                        t.name
+                    ),
+                );
             }
-            risky = true;
-            cx.report(
-                node,
-                "SecurityRisk",
-                format!(
-                    "<{}> holds a <{}> element, which readers strip or refuse",
-                    name(node),
-                    t.name
-                ),
-            );
-            continue;
+        } else {
+            check_attrs(cx, node, &lower(t.name), scan.attrs(), &mut rel, base_ok);
         }
-        check_attrs(cx, node, &lname, scan.attrs(), &mut rel, base_ok);
     }
     if let Some(why) = not_html {
         cx.report(
@@ -912,9 +976,9 @@ fn check_attrs<'v>(
     rel: &mut Option<String>,
     base_ok: bool,
 ) {
+    let classes = classes();
     for (a, v) in attrs {
-        let la = lower(a);
-        if la == "style" {
+        if a.eq_ignore_ascii_case("style") {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
                     node,
@@ -925,7 +989,9 @@ fn check_attrs<'v>(
                     ),
                 );
             }
-        } else if !has(&SAFE_ATTRS_IX, SAFE_ATTRS, &la) && !la.starts_with("data-") {
+        } else if classes.of(a) & IS_SAFE_ATTR == 0
+            && !a.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data-"))
+        {
             cx.report(
                 node,
                 "SecurityRiskAttr",
@@ -934,7 +1000,9 @@ fn check_attrs<'v>(
                     name(node)
                 ),
             );
-        } else if (tag == "a" && la == "href") || (tag == "img" && la == "src") {
+        } else if (tag == "a" && a.eq_ignore_ascii_case("href"))
+            || (tag == "img" && a.eq_ignore_ascii_case("src"))
+        {
             let v = v.trim();
             if v.get(..11)
                 .is_some_and(|s| s.eq_ignore_ascii_case("javascript:"))

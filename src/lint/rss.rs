@@ -368,7 +368,8 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
 
 fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
     super::stray_text(cx, it);
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
+    // An item has a dozen children at most: a list beats hashing.
+    let mut seen: Vec<(&str, usize)> = Vec::with_capacity(16);
     let mut enclosures = 0;
     for c in elements(it) {
         let name = c.tag_name().name();
@@ -380,9 +381,17 @@ fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usiz
             }
             continue;
         }
-        let n = seen.entry(name).or_default();
-        *n += 1;
-        if *n == 2 && ITEM_ONCE.contains(&name) {
+        let n = match seen.iter_mut().find(|(s, _)| *s == name) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                seen.push((name, 1));
+                1
+            }
+        };
+        if n == 2 && ITEM_ONCE.contains(&name) {
             cx.report(
                 c,
                 "DuplicateElement",
@@ -418,14 +427,17 @@ fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usiz
             _ => undefined(cx, c, "item"),
         }
     }
-    if !seen.contains_key("title") && !seen.contains_key("description") {
+    if !seen
+        .iter()
+        .any(|(s, _)| *s == "title" || *s == "description")
+    {
         cx.report(
             it,
             "ItemMustContainTitleOrDescription",
             "<item> must have a <title> or a <description>",
         );
     }
-    if flavor == Flavor::Rss2 && !seen.contains_key("guid") {
+    if flavor == Flavor::Rss2 && !seen.iter().any(|(s, _)| *s == "guid") {
         cx.report(
             it,
             "MissingGuid",
@@ -481,7 +493,7 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
         .collect();
     let find = |ns: Option<&str>, name: &str| {
         kids.iter()
-            .find(|(n, l, _)| *n == ns && *l == name)
+            .find(|(n, l, _)| *l == name && *n == ns)
             .map(|(_, _, e)| *e)
     };
     for (ns_a, a, ns_b, b) in SAME_MEANING {

@@ -150,7 +150,7 @@ const LATIN1_ENTITIES: [&str; 96] = [
 /// fetch DTDs, so declare them in the internal subset (on the DOCTYPE's own line,
 /// so no line number moves).
 pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
-    let Some(i) = text.find("<!DOCTYPE") else {
+    let Some(i) = memchr::memmem::find(text.as_bytes(), b"<!DOCTYPE") else {
         return text;
     };
     let end = match text[i..].find(['>', '[']) {
@@ -223,7 +223,9 @@ pub(super) fn check_prolog(cx: &mut Ctx) {
             cx.report_at(0, "BadXmlVersion", format!("XML version {v:?} is not 1.0"));
         }
     }
-    if let Some(i) = text.find("<!DOCTYPE") {
+    // A DOCTYPE can only come before the root element.
+    let prolog = &text.as_bytes()[..cx.doc.root_element().range().start];
+    if let Some(i) = memchr::memmem::find(prolog, b"<!DOCTYPE") {
         let decl = &text[i..text[i..].find('>').map_or(text.len(), |e| i + e)];
         let root = cx.doc.root_element();
         let root_name = root.tag_name().name();
