@@ -1150,6 +1150,68 @@ mod tests {
     }
 
     #[test]
+    fn mangled_feeds_never_panic_and_still_agree() {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let seeds: Vec<String> = ["feeds/rss.xml", "feeds/atom.xml"]
+            .iter()
+            .filter_map(|f| std::fs::read_to_string(manifest.join(f)).ok())
+            .collect();
+        assert!(!seeds.is_empty(), "the example site's feeds are committed");
+        let pieces = [
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "&#x3C;",
+            "\"",
+            "'",
+            "/",
+            "=",
+            "]]>",
+            "<!--",
+            "-->",
+            "<![CDATA[",
+            "<?x ?>",
+            "xmlns:p='u'",
+            "p:",
+            " ",
+            "é",
+            "\u{1}",
+            "\r",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for base in &seeds {
+            for round in 0..300 {
+                let mut text = base.clone();
+                for _ in 0..1 + round % 4 {
+                    let mut at = (next() as usize) % text.len();
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    match next() % 3 {
+                        0 => text.insert_str(at, pieces[(next() as usize) % pieces.len()]),
+                        1 => {
+                            let mut end = (at + 1 + (next() as usize) % 8).min(text.len());
+                            while !text.is_char_boundary(end) {
+                                end += 1;
+                            }
+                            text.replace_range(at..end, "");
+                        }
+                        _ => text.truncate(at),
+                    }
+                }
+                agrees(&text, &format!("round {round}: {text:.200}"));
+            }
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
         let e = Document::parse(&deep).err().expect("too deep");
