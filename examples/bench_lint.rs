@@ -1,5 +1,6 @@
 //! How fast `feedwright lint` is, against writing the same feed: builds a 20-entry
-//! feed by hand, times writing it (`feed::rss`, `feed::atom`) and linting it, then
+//! feed by hand, times serializing it (`feed::rss`, `feed::atom`), serializing and
+//! writing it to disk as the build does, and linting it, then
 //! lints the example site's feeds (built in memory from `feedwright.yaml`) a
 //! thousand times. Prints figures; asserts nothing.
 //!
@@ -94,6 +95,18 @@ fn main() {
             black_box(lint_bytes(black_box(&bytes), self_url, Some(self_url)));
         }
         let linting = t.elapsed();
+        // Writing as `feedwright build` does: serialized, then put on disk through a
+        // temporary file, fsync and rename (output::write_atomic).
+        let dir = std::env::temp_dir().join(format!("bench-lint-{}", std::process::id()));
+        let file = dir.join(format!("{format}.xml"));
+        let disk_rounds = (iterations / 10).max(10);
+        let t = Instant::now();
+        for _ in 0..disk_rounds {
+            let bytes = write(black_box(&meta));
+            feedwright::output::write_atomic(&file, &bytes).expect("a temporary folder");
+        }
+        let to_disk = t.elapsed();
+        let _ = std::fs::remove_dir_all(&dir);
         // The floor under linting: parsing the document at all.
         let text = std::str::from_utf8(&bytes).expect("our writer writes UTF-8");
         let t = Instant::now();
@@ -101,16 +114,19 @@ fn main() {
             black_box(feedwright::lint::parses(black_box(text)));
         }
         let parsing = t.elapsed();
+        let each = |d: Duration, n: usize| d.as_secs_f64() * 1e6 / n as f64;
         println!(
-            "{format}: 20 entries, {} bytes, {} findings | write {:.0} feeds/s ({:.1} µs each) | lint {:.0} feeds/s ({:.1} µs each, of which XML parsing {:.1} µs) | lint/write {:.2}",
+            "{format}: 20 entries, {} bytes, {} findings | serialize {:.0} feeds/s ({:.1} µs each), serialize + write to disk {:.1} µs | lint {:.0} feeds/s ({:.1} µs each, of which XML parsing {:.1} µs) | lint/serialize {:.2}, lint/(serialize + disk) {:.2}",
             bytes.len(),
             findings.len(),
             per_second(iterations, writing),
-            writing.as_secs_f64() * 1e6 / iterations as f64,
+            each(writing, iterations),
+            each(to_disk, disk_rounds),
             per_second(iterations, linting),
-            linting.as_secs_f64() * 1e6 / iterations as f64,
-            parsing.as_secs_f64() * 1e6 / iterations as f64,
+            each(linting, iterations),
+            each(parsing, iterations),
             linting.as_secs_f64() / writing.as_secs_f64(),
+            each(linting, iterations) / each(to_disk, disk_rounds),
         );
     }
 
