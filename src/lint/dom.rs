@@ -90,7 +90,11 @@ impl<'i> Document<'i> {
         match Reader::new(text).read() {
             Ok(doc) => Ok(doc),
             Err(Refusal::Malformed(e)) => Err(e),
-            Err(Refusal::Unsupported) => Self::parse_with_roxmltree(text),
+            Err(Refusal::Unsupported) => match nesting_beyond(text.as_bytes(), MAX_DEPTH) {
+                // roxmltree recurses per level: never hand it what could overflow the stack.
+                Some(at) => Err(too_deep(at)),
+                None => Self::parse_with_roxmltree(text),
+            },
         }
     }
 
@@ -478,6 +482,61 @@ impl<'a, 'i> Node<'a, 'i> {
         let doc = self.doc;
         (self.id..self.data().end).map(move |id| Node { doc, id })
     }
+}
+
+fn too_deep(at: usize) -> ParseError {
+    ParseError {
+        message: format!("elements are nested more than {MAX_DEPTH} deep"),
+        at: ErrorPos::Offset(at),
+    }
+}
+
+/// Where start tags first open more than `max` levels, counted generously (every
+/// start tag outside comments and CDATA, entity values included, minus end tags):
+/// an over-estimate of how deep a parser will recurse.
+fn nesting_beyond(b: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(off) = memchr(b'<', &b[i..]) {
+        let at = i + off;
+        i = at + 1;
+        let rest = &b[i..];
+        let skip_to = |end: &[u8]| memmem::find(rest, end).map_or(rest.len(), |e| e + end.len());
+        if rest.starts_with(b"!--") {
+            i += skip_to(b"-->");
+        } else if rest.starts_with(b"![CDATA[") {
+            i += skip_to(b"]]>");
+        } else if rest.first() == Some(&b'/') {
+            depth = depth.saturating_sub(1);
+        } else if rest
+            .first()
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c >= 0x80 || c == b'_' || c == b':')
+        {
+            // The tag's end, minding quoted values; `/>` closes it at once.
+            let mut quote = None;
+            let mut end = rest.len();
+            for (j, &c) in rest.iter().enumerate() {
+                match (quote, c) {
+                    (Some(q), c) if c == q => quote = None,
+                    (Some(_), _) => {}
+                    (None, b'"' | b'\'') => quote = Some(c),
+                    (None, b'>' | b'<') => {
+                        end = j;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if !(end > 0 && rest.get(end) == Some(&b'>') && rest[end - 1] == b'/') {
+                depth += 1;
+                if depth > max {
+                    return Some(at);
+                }
+            }
+            i += end;
+        }
+    }
+    None
 }
 
 /// Why the fast reader stopped.
@@ -870,10 +929,7 @@ impl<'i> Reader<'i> {
             return Err(Refusal::Unsupported);
         }
         if self.open.len() >= MAX_DEPTH {
-            return Err(Refusal::Malformed(ParseError {
-                message: format!("elements are nested more than {MAX_DEPTH} deep"),
-                at: ErrorPos::Offset(start),
-            }));
+            return Err(Refusal::Malformed(too_deep(start)));
         }
         let scope = self.scope.len();
         let d0 = self.doc.decls.len() as u32;
@@ -1214,7 +1270,25 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
-        let e = Document::parse(&deep).err().expect("too deep");
-        assert!(e.message.contains("nested"), "{e:?}");
+        // Read directly, and through the roxmltree path (a DTD sends it there),
+        // and with quoted `/>` that must not hide a level.
+        for doc in [
+            deep.clone(),
+            format!("<!DOCTYPE a>{deep}"),
+            format!("<!DOCTYPE a>{}", "<a t='/>'>".repeat(5_000)),
+        ] {
+            let e = Document::parse(&doc).err().expect("too deep");
+            assert!(e.message.contains("nested"), "{e:?}");
+        }
+        // Deep but allowed, and a thousand empty or closed siblings are no depth.
+        let fine = format!(
+            "<!DOCTYPE r><r>{}{}{}<!--{}--><![CDATA[{}]]></r>",
+            "<a>".repeat(900) + &"</a>".repeat(900),
+            "<e/>".repeat(5_000),
+            "<x></x>".repeat(5_000),
+            "<c>".repeat(5_000),
+            "<d>".repeat(5_000),
+        );
+        assert!(Document::parse(&fine).is_ok());
     }
 }
