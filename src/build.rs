@@ -124,6 +124,9 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
     // From here on the entries stand for the posts: free the posts (most of a large
     // site's memory) before the feeds are written and linted.
     let specs = std::mem::take(&mut site.feeds);
+    std::mem::take(&mut site.posts)
+        .into_par_iter()
+        .for_each(drop);
     drop(site);
 
     let url_of = |dir: &str, file: &str| -> String {
