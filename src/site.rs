@@ -6,13 +6,14 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use url::Url;
 
 use crate::config::Config;
 use crate::load::Post;
 use crate::report::Finding;
-use crate::slug::{safe_path, slugify};
+use crate::slug::{safe_path, safe_path_into, slugify, slugify_into};
 
 /// Which posts a feed is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,20 +63,44 @@ impl Site {
 pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) {
     let mut posts = posts;
     // Sort indices, not the (large) posts, then move each post into place once: no
-    // second copy of 100,000 posts at the peak.
-    let mut order: Vec<usize> = (0..posts.len()).collect();
-    order.sort_by(|&a, &b| {
-        posts[b]
-            .date
-            .cmp(&posts[a].date)
-            .then_with(|| posts[a].rel.cmp(&posts[b].rel))
-    });
+    // second copy of 100,000 posts at the peak. The keys sit side by side, so the
+    // comparisons do not chase each post; the index breaks any tie as a stable
+    // sort would.
+    let mut keys: Vec<(DateTime<FixedOffset>, &str, usize)> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.date, p.rel.as_str(), i))
+        .collect();
+    keys.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+    let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
     permute_in_place(&mut posts, order);
     let mut findings = Vec::new();
-    let urls: Vec<String> = posts.par_iter().map(|p| permalink(p, cfg, base)).collect();
+    // URLs on every core while the feeds are grouped.
+    let (urls, feeds) = rayon::join(
+        || {
+            posts
+                .par_iter()
+                .map(|p| permalink(p, cfg, base))
+                .collect::<Vec<String>>()
+        },
+        || group(&posts, cfg),
+    );
     let ids = unique_ids(&posts, &urls, base, &mut findings);
-    let limit = cfg.feeds.limit;
+    (
+        Site {
+            posts,
+            urls,
+            ids,
+            feeds,
+        },
+        findings,
+    )
+}
 
+/// The feeds of sorted posts: the site's, then each category node's (by slug path),
+/// then each tag's.
+fn group(posts: &[Post], cfg: &Config) -> Vec<FeedSpec> {
+    let limit = cfg.feeds.limit;
     let mut feeds = vec![FeedSpec {
         kind: FeedKind::Site,
         title: cfg.title.clone(),
@@ -157,15 +182,7 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
         }
     }
 
-    (
-        Site {
-            posts,
-            urls,
-            ids,
-            feeds,
-        },
-        findings,
-    )
+    feeds
 }
 
 /// An explicit `id`/`guid` as an Atom id must be: an absolute IRI. One that is
@@ -234,8 +251,7 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
     use std::fmt::Write;
 
     let d = post.date;
-    // Worked out only when the pattern asks for them.
-    let mut name: Option<String> = None;
+    // Worked out only when the pattern asks for it.
     let mut slug: Option<String> = None;
     let mut out = String::with_capacity(pattern.len() + 48);
     let mut rest = pattern.trim_start_matches('/');
@@ -260,17 +276,22 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
             "second" => write!(out, "{:02}", d.second()),
             "slug" | "title" | "path" => {
                 let slug = slug.get_or_insert_with(|| {
-                    post.slug
-                        .as_deref()
-                        .map(safe_path)
-                        .filter(|s| !s.is_empty())
-                        .unwrap_or_else(|| safe_path(name.get_or_insert_with(|| post_name(post))))
+                    let mut slug = String::new();
+                    if let Some(given) = post.slug.as_deref() {
+                        safe_path_into(&mut slug, given);
+                    }
+                    if slug.is_empty() {
+                        let (dir, file) = post_name(post);
+                        safe_path_into(&mut slug, dir);
+                        safe_path_into(&mut slug, file);
+                    }
+                    slug
                 });
                 out.write_str(slug)
             }
             "name" => {
-                let name = name.get_or_insert_with(|| post_name(post));
-                out.write_str(&slugify(name.rsplit('/').next().unwrap_or(name)))
+                slugify_into(&mut out, post_name(post).1);
+                Ok(())
             }
             "category" => match post.categories.first() {
                 Some(h) => {
@@ -278,7 +299,7 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
                         if k > 0 {
                             out.push('/');
                         }
-                        out.push_str(&slugify(c));
+                        slugify_into(&mut out, c);
                     }
                     Ok(())
                 }
@@ -319,8 +340,9 @@ fn join_plain(base: &Url, path: &str) -> Option<String> {
 }
 
 /// The post's path without extension, a bundle's `index` dropped, and a Jekyll
-/// `YYYY-MM-DD-` date prefix removed: `en/faq`, `MIR`, `welcome`.
-fn post_name(post: &Post) -> String {
+/// `YYYY-MM-DD-` date prefix removed, as its folder and its name: `("en", "faq")`,
+/// `("", "MIR")`, `("", "welcome")`.
+fn post_name(post: &Post) -> (&str, &str) {
     let rel = post.rel.as_str();
     let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
     let stem = stem
@@ -328,12 +350,7 @@ fn post_name(post: &Post) -> String {
         .or_else(|| stem.strip_suffix("/_index"))
         .unwrap_or(stem);
     let (dir, file) = stem.rsplit_once('/').map_or(("", stem), |(d, f)| (d, f));
-    let file = strip_date_prefix(file);
-    if dir.is_empty() {
-        file.to_string()
-    } else {
-        format!("{dir}/{file}")
-    }
+    (dir, strip_date_prefix(file))
 }
 
 fn strip_date_prefix(file: &str) -> &str {
