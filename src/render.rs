@@ -135,9 +135,19 @@ impl Renderer {
             Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
             None => ammonia::UrlRelative::PassThrough,
         });
-        let cleaned = self.sanitizer.clean(&raw).to_string();
+        // Serialized straight into a buffer of about the right size (what the
+        // document's `to_string` gives, without its two extra copies).
+        let mut out = Vec::with_capacity(raw.len() + raw.len() / 8 + 64);
+        self.sanitizer
+            .clean(&raw)
+            .write_to(&mut out)
+            .expect("writing to a Vec cannot fail");
+        let cleaned = String::from_utf8(out).expect("the HTML serializer writes UTF-8");
         // Character references such as `&#1;` decode to characters XML forbids.
-        xml_clean(&cleaned).into_owned()
+        match xml_clean(&cleaned) {
+            Cow::Borrowed(_) => cleaned,
+            Cow::Owned(fixed) => fixed,
+        }
     }
 }
 
