@@ -13,7 +13,7 @@ use crate::feed::{self, FeedLink, FeedMeta};
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Entry};
 use crate::report::Finding;
-use crate::site::{self, FeedKind, Site};
+use crate::site::{self, FeedKind, FeedSpec, Site};
 use url::Url;
 
 /// One file of the output, with what a server needs to send it.
@@ -124,6 +124,9 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
     // From here on the entries stand for the posts: free the posts (most of a large
     // site's memory) before the feeds are written and linted.
     let specs = std::mem::take(&mut site.feeds);
+    std::mem::take(&mut site.posts)
+        .into_par_iter()
+        .for_each(drop);
     drop(site);
 
     let url_of = |dir: &str, file: &str| -> String {
@@ -137,62 +140,25 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
             .map(|u| u.to_string())
             .unwrap_or_else(|_| format!("{feeds_base}{rel}"))
     };
-    let mut links = Vec::new();
-    let mut self_urls: Vec<(String, String)> = Vec::new();
+    // Every (feed, format) pair is written on its own, on every core; the results
+    // are gathered in spec order so the index, OPML and lint order do not change.
+    let jobs: Vec<(&FeedSpec, &Format)> = specs
+        .iter()
+        .flat_map(|spec| cfg.feeds.formats.iter().map(move |f| (spec, f)))
+        .collect();
+    let written: Vec<Written> = jobs
+        .into_par_iter()
+        .map(|(spec, format)| write_feed(cfg, base, &url_of, &entries, spec, format))
+        .collect();
+    let mut links = Vec::with_capacity(written.len());
+    let mut self_urls: Vec<(String, String)> = Vec::with_capacity(written.len());
     let mut newest_overall: Option<DateTime<FixedOffset>> = None;
-    for spec in &specs {
-        let list: Vec<&Entry> = spec.entries.iter().filter_map(|i| entries.get(i)).collect();
-        let modified = (!list.is_empty()).then(|| feed::feed_updated(&list));
-        newest_overall = newest_overall.max(modified);
-        let description = match &spec.kind {
-            FeedKind::Site => cfg.description.clone(),
-            FeedKind::Category(labels) => format!("{}: posts in {}", cfg.title, labels.join(" › ")),
-            FeedKind::Tag(tag) => format!("{}: posts tagged {tag}", cfg.title),
-        };
-        let depth = match &spec.kind {
-            FeedKind::Site => 0,
-            FeedKind::Category(labels) => labels.len(),
-            FeedKind::Tag(_) => 1,
-        };
-        for format in &cfg.feeds.formats {
-            let (file, format_name, media_type) = match format {
-                Format::Rss => ("rss.xml", "rss", RSS_TYPE),
-                Format::Atom => ("atom.xml", "atom", ATOM_TYPE),
-            };
-            let meta = FeedMeta {
-                title: spec.title.clone(),
-                description: description.clone(),
-                site_url: base.to_string(),
-                self_url: url_of(&spec.dir, file),
-                language: cfg.language.clone(),
-                author: cfg.author.clone(),
-            };
-            let bytes = match format {
-                Format::Rss => feed::rss(&meta, &list),
-                Format::Atom => feed::atom(&meta, &list),
-            };
-            let rel = if spec.dir.is_empty() {
-                file.to_string()
-            } else {
-                format!("{}/{file}", spec.dir)
-            };
-            self_urls.push((rel.clone(), meta.self_url.clone()));
-            links.push(FeedLink {
-                title: spec.title.clone(),
-                url: meta.self_url.clone(),
-                format: format_name,
-                depth,
-            });
-            built.files.insert(
-                rel,
-                OutFile {
-                    bytes,
-                    modified,
-                    media_type,
-                },
-            );
-            built.feeds += 1;
-        }
+    for w in written {
+        newest_overall = newest_overall.max(w.file.modified);
+        self_urls.push((w.rel.clone(), w.link.url.clone()));
+        links.push(w.link);
+        built.files.insert(w.rel, w.file);
+        built.feeds += 1;
     }
     built
         .findings
@@ -219,6 +185,71 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
         },
     );
     built
+}
+
+/// One feed file as written, with what the index and the linter need about it.
+struct Written {
+    rel: String,
+    file: OutFile,
+    link: FeedLink,
+}
+
+/// Writes one feed of `spec` in `format`; `url_of(dir, file)` gives a feed's URL.
+fn write_feed(
+    cfg: &Config,
+    base: &Url,
+    url_of: &(impl Fn(&str, &str) -> String + Sync),
+    entries: &BTreeMap<usize, Entry>,
+    spec: &FeedSpec,
+    format: &Format,
+) -> Written {
+    let list: Vec<&Entry> = spec.entries.iter().filter_map(|i| entries.get(i)).collect();
+    let modified = (!list.is_empty()).then(|| feed::feed_updated(&list));
+    let description = match &spec.kind {
+        FeedKind::Site => cfg.description.clone(),
+        FeedKind::Category(labels) => format!("{}: posts in {}", cfg.title, labels.join(" › ")),
+        FeedKind::Tag(tag) => format!("{}: posts tagged {tag}", cfg.title),
+    };
+    let depth = match &spec.kind {
+        FeedKind::Site => 0,
+        FeedKind::Category(labels) => labels.len(),
+        FeedKind::Tag(_) => 1,
+    };
+    let (file, format_name, media_type) = match format {
+        Format::Rss => ("rss.xml", "rss", RSS_TYPE),
+        Format::Atom => ("atom.xml", "atom", ATOM_TYPE),
+    };
+    let meta = FeedMeta {
+        title: spec.title.clone(),
+        description,
+        site_url: base.to_string(),
+        self_url: url_of(&spec.dir, file),
+        language: cfg.language.clone(),
+        author: cfg.author.clone(),
+    };
+    let bytes = match format {
+        Format::Rss => feed::rss(&meta, &list),
+        Format::Atom => feed::atom(&meta, &list),
+    };
+    let rel = if spec.dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{}/{file}", spec.dir)
+    };
+    Written {
+        rel,
+        file: OutFile {
+            bytes,
+            modified,
+            media_type,
+        },
+        link: FeedLink {
+            title: meta.title,
+            url: meta.self_url,
+            format: format_name,
+            depth,
+        },
+    }
 }
 
 /// Lints every feed as it will be published (its URL, its media type), on every

@@ -135,11 +135,21 @@ pub fn rss(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         channel.items.push(item);
     }
     let bytes = channel
-        .pretty_write_to(Vec::new(), b' ', 2)
+        .pretty_write_to(Vec::with_capacity(size_hint(entries)), b' ', 2)
         .expect("writing XML to a Vec cannot fail");
     let mut bytes = numeric_lt(&bytes);
     bytes.push(b'\n');
     bytes
+}
+
+/// About how many bytes a feed of `entries` takes, so that the writer's buffer is
+/// not grown (and copied) a dozen times on the way.
+fn size_hint(entries: &[&Entry]) -> usize {
+    let per_entry: usize = entries
+        .iter()
+        .map(|e| e.content.len() + e.summary.len() + e.title.len() + 2 * e.url.len() + 512)
+        .sum();
+    per_entry + 2048
 }
 
 /// Rewrites `&lt;` as `&#x3C;` outside CDATA sections. Both mean `<`, but RSS readers
@@ -283,8 +293,10 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         write_document_declaration: true,
         indent_size: Some(2),
     };
+    // Escaped HTML (`&lt;` for `<`) is longer than the text: a quarter more room.
+    let hint = size_hint(entries);
     let mut bytes = feed
-        .write_with_config(Vec::new(), config)
+        .write_with_config(Vec::with_capacity(hint + hint / 4), config)
         .expect("writing XML to a Vec cannot fail");
     bytes.push(b'\n');
     bytes

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
@@ -16,26 +18,37 @@ pub struct WriteStats {
 /// Writes `files` (paths relative to `out`, `/`-separated) under `out`. Feed files
 /// under `out` that are not in `files` are removed when they sit in feedwright's own
 /// folders (`categories/`, `tags/`), so a deleted category's feeds go away.
-pub fn write_all<B: AsRef<[u8]>>(
+pub fn write_all<B: AsRef<[u8]> + Sync>(
     out: &Path,
     files: &BTreeMap<String, B>,
 ) -> std::io::Result<WriteStats> {
     let mut stats = WriteStats::default();
     std::fs::create_dir_all(out)?;
-    for (rel, bytes) in files {
-        let path = join_safe(out, rel).ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("refusing to write outside the output folder: {rel}"),
-            )
-        })?;
-        let bytes = bytes.as_ref();
-        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
-            stats.unchanged += 1;
-            continue;
+    // Which files differ from what is on disk: read and compared on every core, then
+    // written in order, so the first failure stops the write where it always did.
+    type Checked<'a> = std::io::Result<Option<(PathBuf, &'a [u8])>>;
+    let checked: Vec<Checked> = files
+        .par_iter()
+        .map(|(rel, bytes)| {
+            let path = join_safe(out, rel).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("refusing to write outside the output folder: {rel}"),
+                )
+            })?;
+            let bytes = bytes.as_ref();
+            let same = std::fs::read(&path).is_ok_and(|old| old == bytes);
+            Ok((!same).then_some((path, bytes)))
+        })
+        .collect();
+    for item in checked {
+        match item? {
+            None => stats.unchanged += 1,
+            Some((path, bytes)) => {
+                write_atomic(&path, bytes)?;
+                stats.written += 1;
+            }
         }
-        write_atomic(&path, bytes)?;
-        stats.written += 1;
     }
     for folder in ["categories", "tags"] {
         stats.removed += remove_stale(out, &out.join(folder), files)?;

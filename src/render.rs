@@ -135,9 +135,19 @@ impl Renderer {
             Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
             None => ammonia::UrlRelative::PassThrough,
         });
-        let cleaned = self.sanitizer.clean(&raw).to_string();
+        // Serialized straight into a buffer of about the right size (what the
+        // document's `to_string` gives, without its two extra copies).
+        let mut out = Vec::with_capacity(raw.len() + raw.len() / 8 + 64);
+        self.sanitizer
+            .clean(&raw)
+            .write_to(&mut out)
+            .expect("writing to a Vec cannot fail");
+        let cleaned = String::from_utf8(out).expect("the HTML serializer writes UTF-8");
         // Character references such as `&#1;` decode to characters XML forbids.
-        xml_clean(&cleaned).into_owned()
+        match xml_clean(&cleaned) {
+            Cow::Borrowed(_) => cleaned,
+            Cow::Owned(fixed) => fixed,
+        }
     }
 }
 
@@ -250,12 +260,20 @@ pub fn html_text(html: &str, max: usize) -> String {
                         _ => {}
                     }
                 }
-                let name: String = rest[1..end.min(rest.len())]
-                    .trim_start_matches('/')
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric())
-                    .collect();
-                if is_block(&name.to_ascii_lowercase()) {
+                let tag = rest[1..end.min(rest.len())].trim_start_matches('/');
+                let name = &tag[..tag
+                    .bytes()
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(tag.len())];
+                // Tag names are short; lower-case them on the stack.
+                let mut lower = [0u8; 12];
+                let block = name.len() <= lower.len() && {
+                    let lower = &mut lower[..name.len()];
+                    lower.copy_from_slice(name.as_bytes());
+                    lower.make_ascii_lowercase();
+                    std::str::from_utf8(lower).is_ok_and(is_block)
+                };
+                if block {
                     space = true;
                 }
                 rest = &rest[end..];

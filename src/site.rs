@@ -3,15 +3,17 @@
 //! tag. Each feed is sorted newest first (ties by path) and cut to `feeds.limit`, so
 //! only the posts that reach some feed are rendered.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
 use url::Url;
 
 use crate::config::Config;
 use crate::load::Post;
 use crate::report::Finding;
-use crate::slug::{safe_path, slugify};
+use crate::slug::{safe_path, safe_path_into, slugify, slugify_into};
 
 /// Which posts a feed is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,20 +63,44 @@ impl Site {
 pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) {
     let mut posts = posts;
     // Sort indices, not the (large) posts, then move each post into place once: no
-    // second copy of 100,000 posts at the peak.
-    let mut order: Vec<usize> = (0..posts.len()).collect();
-    order.sort_by(|&a, &b| {
-        posts[b]
-            .date
-            .cmp(&posts[a].date)
-            .then_with(|| posts[a].rel.cmp(&posts[b].rel))
-    });
+    // second copy of 100,000 posts at the peak. The keys sit side by side, so the
+    // comparisons do not chase each post; the index breaks any tie as a stable
+    // sort would.
+    let mut keys: Vec<(DateTime<FixedOffset>, &str, usize)> = posts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.date, p.rel.as_str(), i))
+        .collect();
+    keys.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+    let order: Vec<usize> = keys.into_iter().map(|(_, _, i)| i).collect();
     permute_in_place(&mut posts, order);
     let mut findings = Vec::new();
-    let urls: Vec<String> = posts.par_iter().map(|p| permalink(p, cfg, base)).collect();
+    // URLs on every core while the feeds are grouped.
+    let (urls, feeds) = rayon::join(
+        || {
+            posts
+                .par_iter()
+                .map(|p| permalink(p, cfg, base))
+                .collect::<Vec<String>>()
+        },
+        || group(&posts, cfg),
+    );
     let ids = unique_ids(&posts, &urls, base, &mut findings);
-    let limit = cfg.feeds.limit;
+    (
+        Site {
+            posts,
+            urls,
+            ids,
+            feeds,
+        },
+        findings,
+    )
+}
 
+/// The feeds of sorted posts: the site's, then each category node's (by slug path),
+/// then each tag's.
+fn group(posts: &[Post], cfg: &Config) -> Vec<FeedSpec> {
+    let limit = cfg.feeds.limit;
     let mut feeds = vec![FeedSpec {
         kind: FeedKind::Site,
         title: cfg.title.clone(),
@@ -84,29 +110,41 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
     }];
 
     if cfg.feeds.categories {
-        // slug path → (labels, post indices); a BTreeMap keeps the feed order stable.
-        let mut nodes: BTreeMap<String, (Vec<String>, Vec<usize>)> = BTreeMap::new();
-        // Labels repeat across thousands of posts: slugify each once.
-        let mut slugs: HashMap<&str, String> = HashMap::new();
+        // Each node once, found by its slug path; sorted by that path below so the
+        // feed order is stable.
+        let mut nodes: Vec<(String, Vec<String>, Vec<usize>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        // Thousands of posts share a few hierarchies: work out each one's nodes
+        // (slugs, lookups) once.
+        let mut memo: HashMap<&[String], Vec<usize>> = HashMap::new();
+        let mut seen: Vec<usize> = Vec::new();
         for (i, post) in posts.iter().enumerate() {
-            let mut seen: Vec<String> = Vec::new();
+            seen.clear();
             for hierarchy in &post.categories {
-                let mut dir = String::from("categories");
-                for (depth, label) in hierarchy.iter().enumerate() {
-                    dir.push('/');
-                    dir.push_str(slugs.entry(label).or_insert_with(|| slugify(label)));
-                    if seen.contains(&dir) {
-                        continue;
+                let path = memo.entry(hierarchy).or_insert_with(|| {
+                    let mut dir = String::from("categories");
+                    let mut path = Vec::with_capacity(hierarchy.len());
+                    for (depth, label) in hierarchy.iter().enumerate() {
+                        dir.push('/');
+                        dir.push_str(&slugify(label));
+                        let node = *index.entry(dir.clone()).or_insert_with(|| {
+                            nodes.push((dir.clone(), hierarchy[..=depth].to_vec(), Vec::new()));
+                            nodes.len() - 1
+                        });
+                        path.push(node);
                     }
-                    seen.push(dir.clone());
-                    let node = nodes
-                        .entry(dir.clone())
-                        .or_insert_with(|| (hierarchy[..=depth].to_vec(), Vec::new()));
-                    node.1.push(i);
+                    path
+                });
+                for &node in path.iter() {
+                    if !seen.contains(&node) {
+                        seen.push(node);
+                        nodes[node].2.push(i);
+                    }
                 }
             }
         }
-        for (dir, (labels, members)) in nodes {
+        nodes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (dir, labels, members) in nodes {
             feeds.push(FeedSpec {
                 title: format!("{} › {}", cfg.title, labels.join(" › ")),
                 kind: FeedKind::Category(labels),
@@ -144,15 +182,7 @@ pub fn plan(posts: Vec<Post>, cfg: &Config, base: &Url) -> (Site, Vec<Finding>) 
         }
     }
 
-    (
-        Site {
-            posts,
-            urls,
-            ids,
-            feeds,
-        },
-        findings,
-    )
+    feeds
 }
 
 /// An explicit `id`/`guid` as an Atom id must be: an absolute IRI. One that is
@@ -207,6 +237,9 @@ pub fn permalink(post: &Post, cfg: &Config, base: &Url) -> String {
         }
     }
     let path = expand_pattern(&cfg.permalink, post);
+    if let Some(url) = join_plain(base, &path) {
+        return url;
+    }
     base.join(&path)
         .map(|u| u.to_string())
         .unwrap_or_else(|_| format!("{base}{path}"))
@@ -214,20 +247,13 @@ pub fn permalink(post: &Post, cfg: &Config, base: &Url) -> String {
 
 /// Expands `:year/:month/:day/:slug/` and the other Hexo placeholders.
 fn expand_pattern(pattern: &str, post: &Post) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write;
+
     let d = post.date;
-    let name = post_name(post);
-    let slug = post
-        .slug
-        .as_deref()
-        .map(safe_path)
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| safe_path(&name));
-    let category = post
-        .categories
-        .first()
-        .map(|h| h.iter().map(|c| slugify(c)).collect::<Vec<_>>().join("/"))
-        .unwrap_or_else(|| "uncategorized".to_string());
-    let mut out = String::with_capacity(pattern.len() + slug.len());
+    // Worked out only when the pattern asks for it.
+    let mut slug: Option<String> = None;
+    let mut out = String::with_capacity(pattern.len() + 48);
     let mut rest = pattern.trim_start_matches('/');
     while let Some(i) = rest.find(':') {
         out.push_str(&rest[..i]);
@@ -236,24 +262,54 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(rest.len());
         let key = &rest[..end];
-        let value = match key {
-            "year" => d.format("%Y").to_string(),
-            "month" => d.format("%m").to_string(),
-            "i_month" => d.format("%-m").to_string(),
-            "day" => d.format("%d").to_string(),
-            "i_day" => d.format("%-d").to_string(),
-            "hour" => d.format("%H").to_string(),
-            "minute" => d.format("%M").to_string(),
-            "second" => d.format("%S").to_string(),
-            "slug" | "title" | "path" => slug.clone(),
-            "name" => slugify(name.rsplit('/').next().unwrap_or(&name)),
-            "category" => category.clone(),
+        // Writing to a String cannot fail.
+        let _ = match key {
+            // `%Y` pads to four digits and signs years outside 0..=9999.
+            "year" if (0..=9999).contains(&d.year()) => write!(out, "{:04}", d.year()),
+            "year" => write!(out, "{}", d.format("%Y")),
+            "month" => write!(out, "{:02}", d.month()),
+            "i_month" => write!(out, "{}", d.month()),
+            "day" => write!(out, "{:02}", d.day()),
+            "i_day" => write!(out, "{}", d.day()),
+            "hour" => write!(out, "{:02}", d.hour()),
+            "minute" => write!(out, "{:02}", d.minute()),
+            "second" => write!(out, "{:02}", d.second()),
+            "slug" | "title" | "path" => {
+                let slug = slug.get_or_insert_with(|| {
+                    let mut slug = String::new();
+                    if let Some(given) = post.slug.as_deref() {
+                        safe_path_into(&mut slug, given);
+                    }
+                    if slug.is_empty() {
+                        let (dir, file) = post_name(post);
+                        safe_path_into(&mut slug, dir);
+                        safe_path_into(&mut slug, file);
+                    }
+                    slug
+                });
+                out.write_str(slug)
+            }
+            "name" => {
+                slugify_into(&mut out, post_name(post).1);
+                Ok(())
+            }
+            "category" => match post.categories.first() {
+                Some(h) => {
+                    for (k, c) in h.iter().enumerate() {
+                        if k > 0 {
+                            out.push('/');
+                        }
+                        slugify_into(&mut out, c);
+                    }
+                    Ok(())
+                }
+                None => out.write_str("uncategorized"),
+            },
             _ => {
                 out.push(':');
-                key.to_string()
+                out.write_str(key)
             }
         };
-        out.push_str(&value);
         rest = &rest[end..];
     }
     out.push_str(rest);
@@ -262,9 +318,31 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
     out
 }
 
+/// `base.join(path)` without a URL parse, for a path the parser would leave exactly
+/// as it is: plain segments of ASCII letters, digits, `-` and `_`. `None` for
+/// anything else (Unicode, dots, `%`, a leading `/`), which goes through `join`.
+fn join_plain(base: &Url, path: &str) -> Option<String> {
+    let plain = !path.is_empty()
+        && !path.starts_with('/')
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/'));
+    if !plain || base.cannot_be_a_base() {
+        return None;
+    }
+    // The base up to its last `/`, without query or fragment, as `join` resolves it.
+    let upto = &base[..url::Position::AfterPath];
+    let dir = &upto[..upto.rfind('/')? + 1];
+    let mut out = String::with_capacity(dir.len() + path.len());
+    out.push_str(dir);
+    out.push_str(path);
+    Some(out)
+}
+
 /// The post's path without extension, a bundle's `index` dropped, and a Jekyll
-/// `YYYY-MM-DD-` date prefix removed: `en/faq`, `MIR`, `welcome`.
-fn post_name(post: &Post) -> String {
+/// `YYYY-MM-DD-` date prefix removed, as its folder and its name: `("en", "faq")`,
+/// `("", "MIR")`, `("", "welcome")`.
+fn post_name(post: &Post) -> (&str, &str) {
     let rel = post.rel.as_str();
     let stem = rel.rsplit_once('.').map_or(rel, |(s, _)| s);
     let stem = stem
@@ -272,12 +350,7 @@ fn post_name(post: &Post) -> String {
         .or_else(|| stem.strip_suffix("/_index"))
         .unwrap_or(stem);
     let (dir, file) = stem.rsplit_once('/').map_or(("", stem), |(d, f)| (d, f));
-    let file = strip_date_prefix(file);
-    if dir.is_empty() {
-        file.to_string()
-    } else {
-        format!("{dir}/{file}")
-    }
+    (dir, strip_date_prefix(file))
 }
 
 fn strip_date_prefix(file: &str) -> &str {
@@ -316,15 +389,22 @@ fn unique_ids(
     let id_of = |ids: &[Option<String>], i: usize| -> String {
         ids[i].clone().unwrap_or_else(|| urls[i].clone())
     };
+    // The first post of each id; a group only where a second one comes.
     let mut groups: Vec<Vec<usize>> = {
-        let mut by_id: HashMap<&str, Vec<usize>> = HashMap::with_capacity(posts.len());
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(posts.len());
+        let mut shared: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, url) in urls.iter().enumerate() {
-            by_id
-                .entry(ids[i].as_deref().unwrap_or(url))
-                .or_default()
-                .push(i);
+            match first.entry(ids[i].as_deref().unwrap_or(url)) {
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
+                Entry::Occupied(o) => shared
+                    .entry(*o.get())
+                    .or_insert_with(|| vec![*o.get()])
+                    .push(i),
+            }
         }
-        by_id.into_values().filter(|v| v.len() > 1).collect()
+        shared.into_values().collect()
     };
     for g in &mut groups {
         g.sort_by(|&a, &b| posts[a].rel.cmp(&posts[b].rel));
@@ -377,6 +457,80 @@ mod tests {
             absolute_id("https://other.org/p", &base),
             "https://other.org/p"
         );
+    }
+
+    fn post(rel: &str, text: &str) -> Post {
+        let mut findings = Vec::new();
+        match crate::load::parse_post(
+            std::path::Path::new(rel),
+            rel,
+            text,
+            chrono_tz::UTC,
+            &mut findings,
+        ) {
+            crate::load::Outcome::Published(p) => *p,
+            other => panic!("{other:?} {findings:?}"),
+        }
+    }
+
+    #[test]
+    fn every_placeholder_expands() {
+        let p = post(
+            "news/2021-08-04-Hello World.md",
+            "---\ntitle: T\ndate: 2021-08-04 09:05:03\ncategories: [金融, Big News]\n---\nx\n",
+        );
+        assert_eq!(
+            expand_pattern(":year/:month/:day/:i_month/:i_day/:hour:minute:second/", &p),
+            "2021/08/04/8/4/090503/"
+        );
+        assert_eq!(
+            expand_pattern("/:category/:name/:slug/:title/:path/:other", &p),
+            "金融/big-news/hello-world/news/hello-world/news/hello-world/news/hello-world/:other"
+        );
+        let q = post(
+            "a.md",
+            "---\ntitle: T\ndate: 0099-01-02\nslug: My Slug\n---\nx\n",
+        );
+        assert_eq!(
+            expand_pattern(":year-:i_month-:i_day/:category/:slug", &q),
+            "0099-1-2/uncategorized/my-slug"
+        );
+    }
+
+    #[test]
+    fn plain_join_is_what_the_url_parser_gives() {
+        let bases = [
+            "https://x.org/",
+            "https://x.org/blog/",
+            "https://x.org/blog/index.html",
+            "https://x.org/blog/?page=2#top",
+            "http://x.org:8080/a/b/",
+        ];
+        let paths = [
+            "2021/08/01/my-post/",
+            "a",
+            "a//b/",
+            "Post_1",
+            "金融/a/",
+            "a b/",
+            "./a/",
+            "../a/",
+            "/a/",
+            "a%20b/",
+            "",
+        ];
+        for b in bases {
+            let base = Url::parse(b).unwrap();
+            for p in paths {
+                let want = base.join(p).unwrap().to_string();
+                if let Some(got) = join_plain(&base, p) {
+                    assert_eq!(got, want, "{b} + {p}");
+                }
+            }
+        }
+        let base = Url::parse("https://x.org/blog/").unwrap();
+        assert!(join_plain(&base, "2021/08/01/my-post/").is_some());
+        assert!(join_plain(&base, "金融/a/").is_none());
     }
 
     #[test]

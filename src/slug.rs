@@ -7,34 +7,54 @@
 /// gives `-`.
 pub fn slugify(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    slugify_into(&mut out, text);
+    out
+}
+
+/// [`slugify`], appended to `out` (no allocation of its own).
+pub fn slugify_into(out: &mut String, text: &str) {
+    let start = out.len();
     let mut dash = false;
     for c in text.chars() {
         if c.is_alphanumeric() || c == '_' {
-            if dash && !out.is_empty() {
+            if dash && out.len() > start {
                 out.push('-');
             }
             dash = false;
-            for l in c.to_lowercase() {
-                out.push(l);
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
             }
         } else {
             dash = true;
         }
     }
-    if out.is_empty() {
+    if out.len() == start {
         out.push('-');
     }
-    out
 }
 
 /// Makes a relative path (`2021/08/my post/`) safe: each segment slugified, empty,
 /// `.` and `..` segments dropped. Used for permalink paths.
 pub fn safe_path(text: &str) -> String {
-    text.split(['/', '\\'])
+    let mut out = String::with_capacity(text.len());
+    safe_path_into(&mut out, text);
+    out
+}
+
+/// [`safe_path`], appended to `out`: each segment is preceded by `/` unless it is
+/// the first thing in `out`, so two calls give the safe path of both joined by `/`.
+pub fn safe_path_into(out: &mut String, text: &str) {
+    for segment in text
+        .split(['/', '\\'])
         .filter(|s| !s.is_empty() && *s != "." && *s != "..")
-        .map(slugify)
-        .collect::<Vec<_>>()
-        .join("/")
+    {
+        if !out.is_empty() {
+            out.push('/');
+        }
+        slugify_into(out, segment);
+    }
 }
 
 #[cfg(test)]
@@ -61,5 +81,17 @@ mod tests {
         assert_eq!(safe_path("a/../../b"), "a/b");
         assert_eq!(safe_path("/etc/passwd"), "etc/passwd");
         assert_eq!(safe_path("C:\\evil"), "c/evil");
+    }
+
+    #[test]
+    fn appending_forms_agree() {
+        let mut out = String::new();
+        safe_path_into(&mut out, "news/./Ünïcode Ǆ");
+        safe_path_into(&mut out, "../2021-08 Hello\\x");
+        assert_eq!(out, safe_path("news/./Ünïcode Ǆ/../2021-08 Hello\\x"));
+        assert_eq!(out, "news/ünïcode-ǆ/2021-08-hello/x");
+        let mut out = String::from("a/");
+        slugify_into(&mut out, "!!");
+        assert_eq!(out, "a/-");
     }
 }

@@ -170,8 +170,9 @@ fn scalar(text: &str, in_flow: bool) -> Option<Value> {
         return Some(Value::String(inner.to_string()));
     }
     // A comment ends a plain scalar.
-    let text = match text.find(" #") {
-        Some(i) => text[..i].trim_end(),
+    let bytes = text.as_bytes();
+    let text = match (1..bytes.len()).find(|&i| bytes[i] == b'#' && bytes[i - 1] == b' ') {
+        Some(i) => text[..i - 1].trim_end(),
         None => text,
     };
     let first = text.chars().next()?;
@@ -198,10 +199,7 @@ fn scalar(text: &str, in_flow: bool) -> Option<Value> {
             | '+'
             | '.'
             | '~'
-    ) || text.contains(": ")
-        || text.ends_with(':')
-        || text.contains(['\t', '\r'])
-        || (in_flow && text.contains(['\'', '"', ':']))
+    ) || !plain_text(text.as_bytes(), in_flow)
     {
         return None;
     }
@@ -222,6 +220,17 @@ fn scalar(text: &str, in_flow: bool) -> Option<Value> {
         return None;
     }
     Some(Value::String(text.to_string()))
+}
+
+/// No `: ` inside and no `:` at the end, no tab or CR; in a flow list, no quote or
+/// `:` at all. One pass over the bytes.
+fn plain_text(bytes: &[u8], in_flow: bool) -> bool {
+    bytes.iter().enumerate().all(|(i, &c)| match c {
+        b'\t' | b'\r' => false,
+        b':' => !in_flow && bytes.get(i + 1).is_some_and(|&n| n != b' '),
+        b'\'' | b'"' => !in_flow,
+        _ => true,
+    })
 }
 
 fn to_json(value: serde_yaml::Value) -> Value {
@@ -400,6 +409,16 @@ mod tests {
             "{a: b}",
             "a:b",
             "a:",
+            "a :b",
+            "a: #c",
+            "x #c: d",
+            "a:b #c",
+            "a # b: c",
+            "[a:b]",
+            "[a'b]",
+            "[a #c]",
+            "[a, b:c]",
+            "a\tb",
             "- a",
             "'",
             "\"",

@@ -363,13 +363,17 @@ fn parse_inner(
         .collect();
     // Every key's line for checks; for builds only those diagnostics point at later,
     // the others found when a message needs one (rarely).
-    let key_lines = fields::key_lines(
-        split.syntax,
-        split.front,
-        split.front_line,
-        &front.map,
-        |k| full || IDENTITY_KEYS.contains(&k),
-    );
+    let key_lines = if full || IDENTITY_KEYS.iter().any(|k| front.map.contains_key(*k)) {
+        fields::key_lines(
+            split.syntax,
+            split.front,
+            split.front_line,
+            &front.map,
+            |k| full || IDENTITY_KEYS.contains(&k),
+        )
+    } else {
+        BTreeMap::new() // no key a build points at: no line to look for
+    };
     let key_line = |key: &str| {
         key_lines.get(key).copied().or_else(|| {
             fields::key_lines(

@@ -5,24 +5,18 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::report::Finding;
 
-/// The post files under `dir` with their `/`-separated relative paths, in file-name
-/// order, and a finding per folder or link that could not be followed.
-pub fn walk(dir: &Path) -> (Vec<(PathBuf, String)>, Vec<Finding>) {
-    let mut walker = Walker::default();
-    walker.dir(dir, "");
-    (walker.files, walker.findings)
-}
+/// Post files (path, `/`-separated relative path) and findings about the walk.
+type Walked = (Vec<(PathBuf, String)>, Vec<Finding>);
 
-/// A depth-first walk that follows symlinks and stops at a loop: a folder that is one
-/// of its own ancestors (by device and inode, or canonical path off Unix).
-#[derive(Default)]
-struct Walker {
-    files: Vec<(PathBuf, String)>,
-    findings: Vec<Finding>,
-    /// The folders being walked, outermost first.
-    ancestors: Vec<(DirId, PathBuf)>,
+/// The post files under `dir` with their `/`-separated relative paths, in file-name
+/// order, and a finding per folder or link that could not be followed. Sub-folders
+/// are walked on every core; the order is the same whatever the scheduling.
+pub fn walk(dir: &Path) -> Walked {
+    walk_dir(dir, "", &[])
 }
 
 #[cfg(unix)]
@@ -30,6 +24,8 @@ type DirId = (u64, u64);
 #[cfg(not(unix))]
 type DirId = PathBuf;
 
+/// A folder (by device and inode, or canonical path off Unix), so that a symlink
+/// back to one of its own ancestors is seen as a loop.
 fn dir_id(path: &Path) -> std::io::Result<DirId> {
     #[cfg(unix)]
     {
@@ -43,77 +39,116 @@ fn dir_id(path: &Path) -> std::io::Result<DirId> {
     }
 }
 
-impl Walker {
-    fn dir(&mut self, path: &Path, rel: &str) {
-        let shown = || path.display().to_string();
-        let id = match dir_id(path) {
-            Ok(id) => id,
-            Err(e) => return self.cannot_read(shown(), &e),
-        };
-        if let Some((_, ancestor)) = self.ancestors.iter().find(|(a, _)| *a == id) {
-            self.findings.push(Finding::warning(
-                "post.read",
-                shown(),
-                None,
-                format!("symlink loop back to {}: not followed", ancestor.display()),
-            ));
-            return;
-        }
-        let entries = match std::fs::read_dir(path) {
-            Ok(rd) => rd,
-            Err(e) => return self.cannot_read(shown(), &e),
-        };
-        let mut children = Vec::new();
-        for entry in entries {
-            match entry {
-                Ok(entry) if !is_hidden(&entry.file_name()) => {
-                    children.push((entry.file_name(), entry.file_type()));
-                }
-                Ok(_) => {}
-                Err(e) => self.cannot_read(shown(), &e),
-            }
-        }
-        children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        self.ancestors.push((id, path.to_path_buf()));
-        for (name, file_type) in children {
-            let child = path.join(&name);
-            let name_text = name.to_string_lossy();
-            let child_rel = if rel.is_empty() {
-                name_text.into_owned()
-            } else {
-                format!("{rel}/{name_text}")
-            };
-            // A symlink counts as what it points to.
-            let file_type = match file_type {
-                Ok(t) if t.is_symlink() => std::fs::metadata(&child).map(|m| m.file_type()),
-                other => other,
-            };
-            match file_type {
-                Ok(t) if t.is_dir() => self.dir(&child, &child_rel),
-                Ok(t) if t.is_file() && is_post_file(&name) => {
-                    // Exact sizes: 100,000 of these stay in memory for the whole build.
-                    let mut child_rel = child_rel;
-                    child_rel.shrink_to_fit();
-                    let child = child.into_boxed_path().into_path_buf();
-                    self.files.push((child, child_rel));
-                }
-                Ok(_) => {}
-                // A dangling link matters only when it names a post.
-                Err(e) if is_post_file(&name) => self.cannot_read(child.display().to_string(), &e),
-                Err(_) => {}
-            }
-        }
-        self.ancestors.pop();
-    }
+/// What one entry of a folder turned out to be.
+enum Child {
+    Post(PathBuf, String),
+    Dir(PathBuf, String),
+    Problem(Finding),
+}
 
-    fn cannot_read(&mut self, place: String, e: &std::io::Error) {
-        self.findings.push(Finding::error(
+/// A depth-first walk of `path` that follows symlinks and stops at a loop: a folder
+/// that is one of `ancestors` (the folders being walked, outermost first).
+fn walk_dir(path: &Path, rel: &str, ancestors: &[(DirId, PathBuf)]) -> Walked {
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
+    let shown = || path.display().to_string();
+    let id = match dir_id(path) {
+        Ok(id) => id,
+        Err(e) => return (files, vec![cannot_read(shown(), &e)]),
+    };
+    if let Some((_, ancestor)) = ancestors.iter().find(|(a, _)| *a == id) {
+        findings.push(Finding::warning(
             "post.read",
-            place,
+            shown(),
             None,
-            format!("cannot read: {e}"),
+            format!("symlink loop back to {}: not followed", ancestor.display()),
         ));
+        return (files, findings);
     }
+    let entries = match std::fs::read_dir(path) {
+        Ok(rd) => rd,
+        Err(e) => return (files, vec![cannot_read(shown(), &e)]),
+    };
+    let mut entries_found = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => {
+                let name = entry.file_name();
+                if !is_hidden(&name) {
+                    entries_found.push((name, entry.file_type()));
+                }
+            }
+            Err(e) => findings.push(cannot_read(shown(), &e)),
+        }
+    }
+    entries_found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut children = Vec::with_capacity(entries_found.len());
+    for (name, file_type) in entries_found {
+        let child = path.join(&name);
+        let name_text = name.to_string_lossy();
+        let child_rel = if rel.is_empty() {
+            name_text.into_owned()
+        } else {
+            let mut r = String::with_capacity(rel.len() + 1 + name_text.len());
+            r.push_str(rel);
+            r.push('/');
+            r.push_str(&name_text);
+            r
+        };
+        // A symlink counts as what it points to.
+        let file_type = match file_type {
+            Ok(t) if t.is_symlink() => std::fs::metadata(&child).map(|m| m.file_type()),
+            other => other,
+        };
+        match file_type {
+            Ok(t) if t.is_dir() => children.push(Child::Dir(child, child_rel)),
+            Ok(t) if t.is_file() && is_post_file(&name) => {
+                // Exact sizes: 100,000 of these stay in memory for the whole build.
+                let mut child_rel = child_rel;
+                child_rel.shrink_to_fit();
+                let child = child.into_boxed_path().into_path_buf();
+                children.push(Child::Post(child, child_rel));
+            }
+            Ok(_) => {}
+            // A dangling link matters only when it names a post.
+            Err(e) if is_post_file(&name) => {
+                children.push(Child::Problem(cannot_read(child.display().to_string(), &e)))
+            }
+            Err(_) => {}
+        }
+    }
+    // Sub-folders in parallel, then everything put back in file-name order.
+    let mut chain = ancestors.to_vec();
+    chain.push((id, path.to_path_buf()));
+    let subs: Vec<Walked> = children
+        .par_iter()
+        .filter_map(|c| match c {
+            Child::Dir(p, r) => Some(walk_dir(p, r, &chain)),
+            Child::Post(..) | Child::Problem(_) => None,
+        })
+        .collect();
+    let mut subs = subs.into_iter();
+    for c in children {
+        match c {
+            Child::Post(p, r) => files.push((p, r)),
+            Child::Problem(f) => findings.push(f),
+            Child::Dir(..) => {
+                let (mut sub_files, mut sub_findings) =
+                    subs.next().expect("one walk per sub-folder, in order");
+                if files.is_empty() {
+                    files = sub_files;
+                } else {
+                    files.append(&mut sub_files);
+                }
+                findings.append(&mut sub_findings);
+            }
+        }
+    }
+    (files, findings)
+}
+
+fn cannot_read(place: String, e: &std::io::Error) -> Finding {
+    Finding::error("post.read", place, None, format!("cannot read: {e}"))
 }
 
 /// Names starting with `.`: hidden files and folders, Vim swap files, Emacs locks.
