@@ -649,8 +649,6 @@ fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
     let Some(first) = first else {
         return Ok(Cow::Borrowed(s));
     };
-    // References come every few bytes in escaped HTML: copy byte by byte rather
-    // than call memcpy for every short run between them.
     let mut out: Vec<u8> = Vec::with_capacity(s.len());
     out.extend_from_slice(&b[..first]);
     let mut i = first;
@@ -669,9 +667,28 @@ fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
                 out.push(b' ');
                 i += 1;
             }
-            _ => {
+            _ if attribute => {
                 out.push(c);
                 i += 1;
+            }
+            _ => {
+                // Up to the next reference. In escaped markup that is a few bytes
+                // away (copied by hand), in prose it can be far (memchr, memcpy).
+                let rest = &b[i..];
+                let head = rest.len().min(16);
+                match rest[..head].iter().position(|&c| c == b'&') {
+                    Some(run) => {
+                        for &c in &rest[..run] {
+                            out.push(c);
+                        }
+                        i += run;
+                    }
+                    None => {
+                        let run = memchr(b'&', &rest[head..]).map_or(rest.len(), |p| head + p);
+                        out.extend_from_slice(&rest[..run]);
+                        i += run;
+                    }
+                }
             }
         }
     }
