@@ -332,8 +332,14 @@ impl<'a> Iterator for Tags<'a> {
             self.i = self.attrs.j.min(b.len());
         }
         loop {
-            // Tags come every few bytes in content: a plain loop beats memchr's setup.
-            let off = b[self.i..].iter().position(|&c| c == b'<')?;
+            // Tags come every few bytes in markup-heavy content (a plain loop beats
+            // memchr's setup), far apart in prose (memchr wins).
+            let rest = &b[self.i..];
+            let head = rest.len().min(32);
+            let off = match rest[..head].iter().position(|&c| c == b'<') {
+                Some(p) => p,
+                None => head + memchr::memchr(b'<', &rest[head..])?,
+            };
             let i = self.i + off + 1;
             self.i = i;
             if b.get(i..i + 3) == Some(b"!--") {
