@@ -395,13 +395,20 @@ impl<'a, 'i> Node<'a, 'i> {
         self.is_element() && own.name == local && (ns.is_none() || own.ns == ns)
     }
 
+    /// Where an element's attributes and namespace declarations sit in the document.
+    fn runs(&self) -> (Range<usize>, Range<usize>) {
+        match &self.data().kind {
+            Kind::Element { attrs, decls, .. } => (
+                attrs.start as usize..attrs.end as usize,
+                decls.start as usize..decls.end as usize,
+            ),
+            _ => (0..0, 0..0),
+        }
+    }
+
     pub fn attributes(&self) -> impl Iterator<Item = Attribute<'a, 'i>> + 'a {
         let doc = self.doc;
-        let range = match &self.data().kind {
-            Kind::Element { attrs, .. } => attrs.start as usize..attrs.end as usize,
-            _ => 0..0,
-        };
-        doc.attrs[range]
+        doc.attrs[self.runs().0]
             .iter()
             .map(move |data| Attribute { doc, data })
     }
@@ -423,11 +430,7 @@ impl<'a, 'i> Node<'a, 'i> {
     /// The namespaces declared on this element: prefix (none for the default) and URI.
     pub fn declared_namespaces(&self) -> impl Iterator<Item = (Option<&'a str>, &'a str)> + 'a {
         let doc = self.doc;
-        let range = match &self.data().kind {
-            Kind::Element { decls, .. } => decls.start as usize..decls.end as usize,
-            _ => 0..0,
-        };
-        doc.decls[range]
+        doc.decls[self.runs().1]
             .iter()
             .map(move |(p, u)| (p.as_deref(), &*doc.uris[*u as usize]))
     }
@@ -766,6 +769,22 @@ impl<'i> Reader<'i> {
         })
     }
 
+    /// `= "value"` after an attribute's name (spaces allowed around `=`, no `<`
+    /// inside): the value's range, the quotes left out.
+    fn quoted_value(&mut self) -> Read<Range<usize>> {
+        self.skip_spaces();
+        self.expect(b'=')?;
+        self.skip_spaces();
+        let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
+        let q = q.ok_or(Refusal::Unsupported)?;
+        self.pos += 1;
+        let start = self.pos;
+        let len = memchr2(q, b'<', &self.b[start..]).ok_or(Refusal::Unsupported)?;
+        self.pos += len;
+        self.expect(q)?;
+        Ok(start..start + len)
+    }
+
     fn read(mut self) -> Read<Document<'i>> {
         if has_unusual_chars(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
             return Err(Refusal::Unsupported);
@@ -808,15 +827,7 @@ impl<'i> Reader<'i> {
             first = false;
             self.pos += names[k].len();
             names = &names[k + 1..];
-            self.skip_spaces();
-            self.expect(b'=')?;
-            self.skip_spaces();
-            let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
-            let q = q.ok_or(Refusal::Unsupported)?;
-            self.pos += 1;
-            let len = memchr2(q, b'<', &self.b[self.pos..]).ok_or(Refusal::Unsupported)?;
-            self.pos += len;
-            self.expect(q)?;
+            self.quoted_value()?;
             if !self.skip_spaces() && !self.starts_with(b"?>") {
                 return Err(Refusal::Unsupported);
             }
@@ -968,17 +979,7 @@ impl<'i> Reader<'i> {
             }
             let a_start = self.pos;
             let (a_prefix, a_local) = self.qname()?;
-            self.skip_spaces();
-            self.expect(b'=')?;
-            self.skip_spaces();
-            let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
-            let q = q.ok_or(Refusal::Unsupported)?;
-            self.pos += 1;
-            let v_start = self.pos;
-            let len = memchr2(q, b'<', &self.b[v_start..]).ok_or(Refusal::Unsupported)?;
-            self.pos += len;
-            self.expect(q)?;
-            let value = unescape(&self.text[v_start..v_start + len], true)?;
+            let value = unescape(&self.text[self.quoted_value()?], true)?;
             let range = a_start..self.pos;
             if a_prefix == "xmlns" {
                 // A prefixed declaration: not to the xml or xmlns namespaces, not
