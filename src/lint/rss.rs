@@ -800,13 +800,24 @@ fn image(cx: &mut Ctx, img: Node) {
             _ => undefined(cx, c, "image"),
         }
     }
-    for (el, class) in [
-        ("url", "MissingElement"),
-        ("title", "MissingTitle"),
-        ("link", "MissingLink"),
-    ] {
-        if !children.iter().any(|c| c.tag_name().name() == el) {
-            cx.report(img, class, format!("<image> must have a <{el}>"));
+    required(
+        cx,
+        img,
+        &children,
+        &[
+            ("url", "MissingElement"),
+            ("title", "MissingTitle"),
+            ("link", "MissingLink"),
+        ],
+    );
+}
+
+/// Reports each `(element, class)` of `required` that `parent`'s `children` lack.
+fn required(cx: &mut Ctx, parent: Node, children: &[Node], required: &[(&str, &str)]) {
+    let what = parent.tag_name().name();
+    for (el, class) in required {
+        if !children.iter().any(|c| c.tag_name().name() == *el) {
+            cx.report(parent, class, format!("<{what}> must have a <{el}>"));
         }
     }
 }
@@ -835,16 +846,17 @@ fn text_input(cx: &mut Ctx, ti: Node) {
             _ => undefined(cx, c, "textInput"),
         }
     }
-    for (el, class) in [
-        ("title", "MissingTitle"),
-        ("description", "MissingDescription"),
-        ("name", "MissingElement"),
-        ("link", "MissingLink"),
-    ] {
-        if !children.iter().any(|c| c.tag_name().name() == el) {
-            cx.report(ti, class, format!("<textInput> must have a <{el}>"));
-        }
-    }
+    required(
+        cx,
+        ti,
+        &children,
+        &[
+            ("title", "MissingTitle"),
+            ("description", "MissingDescription"),
+            ("name", "MissingElement"),
+            ("link", "MissingLink"),
+        ],
+    );
 }
 
 fn skip_hours(cx: &mut Ctx, node: Node) {
