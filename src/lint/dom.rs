@@ -25,6 +25,10 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// more than a few levels; a thread's stack is finite).
 const MAX_DEPTH: usize = 1024;
 
+/// More attributes than this on one element make the document unreadable: no feed
+/// has them, and checking each against the others must stay cheap.
+const MAX_ATTRIBUTES: usize = 1024;
+
 /// Why a document could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ParseError {
@@ -90,9 +94,10 @@ impl<'i> Document<'i> {
         match Reader::new(text).read() {
             Ok(doc) => Ok(doc),
             Err(Refusal::Malformed(e)) => Err(e),
-            Err(Refusal::Unsupported) => match nesting_beyond(text.as_bytes(), MAX_DEPTH) {
-                // roxmltree recurses per level: never hand it what could overflow the stack.
-                Some(at) => Err(too_deep(at)),
+            // roxmltree recurses per level and compares each attribute with the
+            // others: never hand it what could overflow the stack or take hours.
+            Err(Refusal::Unsupported) => match beyond_limits(text.as_bytes()) {
+                Some(e) => Err(e),
                 None => Self::parse_with_roxmltree(text),
             },
         }
@@ -174,14 +179,11 @@ impl<'i> Document<'i> {
         self
     }
 
-    fn uri_index(&mut self, uri: &str) -> u32 {
-        match self.uris.iter().position(|u| u == uri) {
-            Some(i) => i as u32,
-            None => {
-                self.uris.push(Cow::Owned(uri.to_string()));
-                self.uris.len() as u32 - 1
-            }
-        }
+    /// Stores a namespace URI; returns its index. The reader stores one per
+    /// declaration (a search for an equal one would grow with their number).
+    fn add_uri(&mut self, uri: Cow<'i, str>) -> u32 {
+        self.uris.push(uri);
+        self.uris.len() as u32 - 1
     }
 
     /// roxmltree's tree, copied.
@@ -189,18 +191,27 @@ impl<'i> Document<'i> {
         let mut doc = Document::empty(text);
         // roxmltree ids → ours (both number nodes in document order).
         let mut ids = vec![0u32; r.descendants().count() + 1];
+        let mut uris: std::collections::HashMap<String, u32> = Default::default();
+        let mut uri_index = |doc: &mut Document<'i>, uri: &str| match uris.get(uri) {
+            Some(&i) => i,
+            None => {
+                let i = doc.add_uri(Cow::Owned(uri.to_string()));
+                uris.insert(uri.to_string(), i);
+                i
+            }
+        };
         for n in r.root().descendants().skip(1) {
             let parent = ids[n.parent().map_or(0, |p| p.id().get_usize())];
             let kind = match n.node_type() {
                 roxmltree::NodeType::Element => {
                     let ns = match n.tag_name().namespace() {
-                        Some(u) => doc.uri_index(u),
+                        Some(u) => uri_index(&mut doc, u),
                         None => NONE,
                     };
                     let a0 = doc.attrs.len() as u32;
                     for a in n.attributes() {
                         let ns = match a.namespace() {
-                            Some(u) => doc.uri_index(u),
+                            Some(u) => uri_index(&mut doc, u),
                             None => NONE,
                         };
                         doc.attrs.push(AttrData {
@@ -218,7 +229,7 @@ impl<'i> Document<'i> {
                     let d0 = doc.decls.len() as u32;
                     for d in n.namespaces() {
                         if !inherited.contains(&(d.name(), d.uri())) {
-                            let uri = doc.uri_index(d.uri());
+                            let uri = uri_index(&mut doc, d.uri());
                             doc.decls
                                 .push((d.name().map(|p| Cow::Owned(p.to_string())), uri));
                         }
@@ -494,10 +505,18 @@ fn too_deep(at: usize) -> ParseError {
     }
 }
 
-/// Where start tags first open more than `max` levels, counted generously (every
-/// start tag outside comments and CDATA, entity values included, minus end tags):
-/// an over-estimate of how deep a parser will recurse.
-fn nesting_beyond(b: &[u8], max: usize) -> Option<usize> {
+fn too_many_attributes(at: usize) -> ParseError {
+    ParseError {
+        message: format!("an element has more than {MAX_ATTRIBUTES} attributes"),
+        at: ErrorPos::Offset(at),
+    }
+}
+
+/// The first place where start tags open more than [`MAX_DEPTH`] levels, or one
+/// has more than [`MAX_ATTRIBUTES`] attributes, counted generously (every start tag
+/// outside comments and CDATA, entity values included, minus end tags; every `=`
+/// outside quotes): an over-estimate of what a parser will meet.
+fn beyond_limits(b: &[u8]) -> Option<ParseError> {
     let mut depth = 0usize;
     let mut i = 0;
     while let Some(off) = memchr(b'<', &b[i..]) {
@@ -518,11 +537,13 @@ fn nesting_beyond(b: &[u8], max: usize) -> Option<usize> {
             // The tag's end, minding quoted values; `/>` closes it at once.
             let mut quote = None;
             let mut end = rest.len();
+            let mut attributes = 0;
             for (j, &c) in rest.iter().enumerate() {
                 match (quote, c) {
                     (Some(q), c) if c == q => quote = None,
                     (Some(_), _) => {}
                     (None, b'"' | b'\'') => quote = Some(c),
+                    (None, b'=') => attributes += 1,
                     (None, b'>' | b'<') => {
                         end = j;
                         break;
@@ -530,10 +551,13 @@ fn nesting_beyond(b: &[u8], max: usize) -> Option<usize> {
                     _ => {}
                 }
             }
+            if attributes > MAX_ATTRIBUTES {
+                return Some(too_many_attributes(at));
+            }
             if !(end > 0 && rest.get(end) == Some(&b'>') && rest[end - 1] == b'/') {
                 depth += 1;
-                if depth > max {
-                    return Some(at);
+                if depth > MAX_DEPTH {
+                    return Some(too_deep(at));
                 }
             }
             i += end;
@@ -979,6 +1003,9 @@ impl<'i> Reader<'i> {
             }
             let a_start = self.pos;
             let (a_prefix, a_local) = self.qname()?;
+            if self.pending.len() + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES {
+                return Err(Refusal::Malformed(too_many_attributes(start)));
+            }
             let value = unescape(&self.text[self.quoted_value()?], true)?;
             let range = a_start..self.pos;
             if a_prefix == "xmlns" {
@@ -993,7 +1020,7 @@ impl<'i> Reader<'i> {
                 {
                     return Err(Refusal::Unsupported);
                 }
-                let uri = self.doc.uri_index(&value);
+                let uri = self.doc.add_uri(value);
                 self.scope.push((a_local, uri));
                 self.doc.decls.push((Some(Cow::Borrowed(a_local)), uri));
             } else if a_prefix.is_empty() && a_local == "xmlns" {
@@ -1003,7 +1030,7 @@ impl<'i> Reader<'i> {
                 {
                     return Err(Refusal::Unsupported);
                 }
-                let uri = self.doc.uri_index(&value);
+                let uri = self.doc.add_uri(value);
                 self.scope.push(("", uri));
                 self.doc.decls.push((None, uri));
             } else {
@@ -1022,18 +1049,31 @@ impl<'i> Reader<'i> {
                 "xml" => 0,
                 p => self.lookup(p).ok_or(Refusal::Unsupported)?,
             };
-            if self.doc.attrs[a0..]
-                .iter()
-                .any(|a| a.ns == a_ns && a.name == a_local)
-            {
-                return Err(Refusal::Unsupported);
-            }
             self.doc.attrs.push(AttrData {
                 name: Cow::Borrowed(a_local),
                 ns: a_ns,
                 value,
                 range,
             });
+        }
+        // No two attributes with the same namespace (URI, not prefix) and name.
+        fn key<'d>(doc: &'d Document, a: &'d AttrData) -> (Option<&'d str>, &'d str) {
+            (doc.uri(a.ns), &a.name)
+        }
+        let doc = &self.doc;
+        let key = |a| key(doc, a);
+        let attrs = &doc.attrs[a0..];
+        let repeated = if attrs.len() <= 16 {
+            attrs
+                .iter()
+                .enumerate()
+                .any(|(k, a)| attrs[..k].iter().any(|b| key(a) == key(b)))
+        } else {
+            let mut seen = std::collections::HashSet::with_capacity(attrs.len());
+            !attrs.iter().all(|a| seen.insert(key(a)))
+        };
+        if repeated {
+            return Err(Refusal::Unsupported);
         }
         let parent = self.open.last().map_or(0, |o| o.id);
         let kind = Kind::Element {
@@ -1188,6 +1228,12 @@ mod tests {
             "<?xml version='1.0'?><?xml-stylesheet href='s.css'?><r/>",
             "<r>\u{feff}</r>",
         ];
+        // Past 16 attributes, repeats are found with a set instead of pairwise.
+        let many: String = (0..20).map(|i| format!(" a{i}='{i}'")).collect();
+        let many_read = format!("<r xmlns:p='u'><e{many} p:a1='x'/></r>");
+        let many_repeated = format!("<r xmlns:p='u' xmlns:q='u'><e{many} p:z='1' q:z='2'/></r>");
+        assert!(agrees(&many_read, "20 attributes"));
+        assert!(!agrees(&many_repeated, "20 attributes, one repeated"));
         for c in read {
             assert!(agrees(c, c), "not read directly: {c:?}");
         }
@@ -1286,7 +1332,7 @@ mod tests {
     }
 
     #[test]
-    fn deep_nesting_is_an_error_not_a_crash() {
+    fn deep_nesting_and_attribute_floods_are_errors_not_crashes_or_hangs() {
         let deep = "<a>".repeat(100_000) + &"</a>".repeat(100_000);
         // Read directly, and through the roxmltree path (a DTD sends it there),
         // and with quoted `/>` that must not hide a level.
@@ -1298,6 +1344,16 @@ mod tests {
             let e = Document::parse(&doc).err().expect("too deep");
             assert!(e.message.contains("nested"), "{e:?}");
         }
+        // An element with a hundred thousand attributes is refused at once on both
+        // paths, rather than each compared with all the others.
+        let attrs: String = (0..100_000).map(|i| format!(" a{i}=''")).collect();
+        for doc in [format!("<r{attrs}/>"), format!("<!DOCTYPE r><r{attrs}/>")] {
+            let e = Document::parse(&doc).err().expect("too many attributes");
+            assert!(e.message.contains("attributes"), "{e:?}");
+        }
+        let some: String = (0..1000).map(|i| format!(" a{i}=''")).collect();
+        assert!(Document::parse(&format!("<!DOCTYPE r><r{some}/>")).is_ok());
+        assert!(Document::parse(&format!("<r{some}/>")).is_ok());
         // Deep but allowed, and a thousand empty or closed siblings are no depth.
         let fine = format!(
             "<!DOCTYPE r><r>{}{}{}<!--{}--><![CDATA[{}]]></r>",
