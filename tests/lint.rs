@@ -754,3 +754,30 @@ fn feeds_as_published_are_checked_with_their_url_and_media_type() {
     );
     assert_eq!(only(&f, "SelfDoesntMatchLocation").line, Some(7));
 }
+
+#[test]
+fn floods_of_children_are_reported_once_each_without_quadratic_work() {
+    // 100,000 repeats of an element allowed once and 100,000 distinct undefined
+    // elements in one item: every repeat and every stranger is looked at, but none
+    // against all the others (that would be 10^10 steps: this test would not end).
+    let n = 100_000;
+    let repeats = "<content:encoded>x</content:encoded>".repeat(n);
+    let strangers: String = (0..n).map(|i| format!("<x{i}/>")).collect();
+    let doc = rss("", &format!("{repeats}{strangers}")).replace(
+        "<rss version=\"2.0\"",
+        "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"",
+    );
+    let findings = lint(&doc);
+    let count = |class: &str| {
+        findings
+            .iter()
+            .filter(|f| f.class.as_deref() == Some(class))
+            .count()
+    };
+    assert_eq!(
+        count("DuplicateElement"),
+        1,
+        "the second content:encoded only"
+    );
+    assert_eq!(count("UndefinedElement"), n);
+}

@@ -446,10 +446,13 @@ pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
     }
 }
 
-/// How many siblings before and including `node` have its expanded name.
+/// How many siblings before and including `node` have its expanded name, counted
+/// up to 3 (callers ask whether it is the second; a full count for each of many
+/// repeats would grow with their square).
 fn count_same(node: Node) -> usize {
     let tn = node.tag_name();
     node.prev_siblings()
         .filter(|s| s.is_element() && s.tag_name() == tn)
+        .take(3)
         .count()
 }

@@ -368,8 +368,9 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
 
 fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
     super::stray_text(cx, it);
-    // An item has a dozen children at most: a list beats hashing.
-    let mut seen: Vec<(&str, usize)> = Vec::with_capacity(16);
+    // How often each element that may appear once has appeared (title, description
+    // and guid are among them): a short list, whatever else the item holds.
+    let mut seen: Vec<(&str, usize)> = Vec::with_capacity(ITEM_ONCE.len());
     let mut enclosures = 0;
     for c in elements(it) {
         let name = c.tag_name().name();
@@ -386,12 +387,13 @@ fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usiz
                 *n += 1;
                 *n
             }
-            None => {
+            None if ITEM_ONCE.contains(&name) => {
                 seen.push((name, 1));
                 1
             }
+            None => 1,
         };
-        if n == 2 && ITEM_ONCE.contains(&name) {
+        if n == 2 {
             cx.report(
                 c,
                 "DuplicateElement",
