@@ -29,6 +29,10 @@ const MAX_DEPTH: usize = 1024;
 /// has them, and checking each against the others must stay cheap.
 const MAX_ATTRIBUTES: usize = 1024;
 
+/// More namespace declarations than this in scope at once make the document
+/// unreadable: every prefix is looked up among them.
+const MAX_IN_SCOPE: usize = 4096;
+
 /// Why a document could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ParseError {
@@ -1006,6 +1010,14 @@ impl<'i> Reader<'i> {
             if self.pending.len() + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES {
                 return Err(Refusal::Malformed(too_many_attributes(start)));
             }
+            if self.scope.len() >= MAX_IN_SCOPE {
+                return Err(Refusal::Malformed(ParseError {
+                    message: format!(
+                        "more than {MAX_IN_SCOPE} namespace declarations are in scope"
+                    ),
+                    at: ErrorPos::Offset(start),
+                }));
+            }
             let value = unescape(&self.text[self.quoted_value()?], true)?;
             let range = a_start..self.pos;
             if a_prefix == "xmlns" {
@@ -1351,6 +1363,11 @@ mod tests {
             let e = Document::parse(&doc).err().expect("too many attributes");
             assert!(e.message.contains("attributes"), "{e:?}");
         }
+        // Namespace declarations piling up through the levels are refused too.
+        let decls: String = (0..1000).map(|i| format!(" xmlns:p{i}='u{i}'")).collect();
+        let piled = format!("{}<x/>", format!("<a{decls}>").repeat(5));
+        let e = Document::parse(&piled).err().expect("too many in scope");
+        assert!(e.message.contains("in scope"), "{e:?}");
         let some: String = (0..1000).map(|i| format!(" a{i}=''")).collect();
         assert!(Document::parse(&format!("<!DOCTYPE r><r{some}/>")).is_ok());
         assert!(Document::parse(&format!("<r{some}/>")).is_ok());
