@@ -499,7 +499,11 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             .map(|(_, _, e)| *e)
     };
     for (ns_a, a, ns_b, b) in SAME_MEANING {
-        if let (Some(_), Some(e)) = (find(*ns_a, a), find(*ns_b, b)) {
+        // The extension side first: it is the one usually missing.
+        let Some(e) = find(*ns_b, b) else {
+            continue;
+        };
+        if find(*ns_a, a).is_some() {
             cx.report(
                 e,
                 class,
