@@ -140,29 +140,33 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
             .map(|u| u.to_string())
             .unwrap_or_else(|_| format!("{feeds_base}{rel}"))
     };
-    // Every (feed, format) pair is written on its own, on every core; the results
-    // are gathered in spec order so the index, OPML and lint order do not change.
+    // Every (feed, format) pair is written and linted as it will be published (its
+    // URL, its media type) on its own, on every core, while its bytes are fresh in
+    // the cache; the results are gathered in spec order so the index, OPML and
+    // findings keep their order. Findings name the file under `out`.
     let jobs: Vec<(&FeedSpec, &Format)> = specs
         .iter()
         .flat_map(|spec| cfg.feeds.formats.iter().map(move |f| (spec, f)))
         .collect();
-    let written: Vec<Written> = jobs
+    let written: Vec<(Written, Vec<Finding>)> = jobs
         .into_par_iter()
-        .map(|(spec, format)| write_feed(cfg, base, &url_of, &entries, spec, format))
+        .map(|(spec, format)| {
+            let w = write_feed(cfg, base, &url_of, &entries, spec, format);
+            let path = cfg.out.join(&w.rel).display().to_string();
+            let findings =
+                crate::lint::lint_published(&w.file.bytes, &path, &w.link.url, w.file.media_type);
+            (w, findings)
+        })
         .collect();
     let mut links = Vec::with_capacity(written.len());
-    let mut self_urls: Vec<(String, String)> = Vec::with_capacity(written.len());
     let mut newest_overall: Option<DateTime<FixedOffset>> = None;
-    for w in written {
+    for (w, findings) in written {
         newest_overall = newest_overall.max(w.file.modified);
-        self_urls.push((w.rel.clone(), w.link.url.clone()));
         links.push(w.link);
         built.files.insert(w.rel, w.file);
         built.feeds += 1;
+        built.findings.extend(findings);
     }
-    built
-        .findings
-        .extend(lint_feeds(&built.files, &self_urls, &cfg.out));
     built.files.insert(
         "feeds.opml".to_string(),
         OutFile {
@@ -250,29 +254,6 @@ fn write_feed(
             depth,
         },
     }
-}
-
-/// Lints every feed as it will be published (its URL, its media type), on every
-/// core; findings name the file under `out`.
-fn lint_feeds(
-    files: &BTreeMap<String, OutFile>,
-    self_urls: &[(String, String)],
-    out: &Path,
-) -> Vec<Finding> {
-    let per_feed: Vec<Vec<Finding>> = self_urls
-        .par_iter()
-        .filter_map(|(rel, url)| {
-            let file = files.get(rel)?;
-            let path = out.join(rel).display().to_string();
-            Some(crate::lint::lint_published(
-                &file.bytes,
-                &path,
-                url,
-                file.media_type,
-            ))
-        })
-        .collect();
-    per_feed.into_iter().flatten().collect()
 }
 
 /// Builds and writes to `cfg.out`. Returns the build and what the write did.
