@@ -709,9 +709,7 @@ fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
                 let head = rest.len().min(16);
                 match rest[..head].iter().position(|&c| c == b'&') {
                     Some(run) => {
-                        for &c in &rest[..run] {
-                            out.push(c);
-                        }
+                        out.extend_from_slice(&rest[..run]);
                         i += run;
                     }
                     None => {
