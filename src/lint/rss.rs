@@ -1072,6 +1072,26 @@ fn source(cx: &mut Ctx, node: Node) {
     no_markup(cx, node, &v);
 }
 
+/// A child of an RSS 1.0 element outside the RSS namespace `ns`: with no namespace
+/// it is undefined, in another it is an extension (checked as one under `parent`).
+/// Returns whether `c` was such a child.
+fn foreign_rdf_child(cx: &mut Ctx, c: Node, ns: &str, parent: &str) -> bool {
+    let tn = c.tag_name();
+    if tn.namespace() == Some(ns) {
+        return false;
+    }
+    if tn.namespace().filter(|n| !n.is_empty()).is_none() {
+        cx.report(
+            c,
+            "UndefinedElement",
+            format!("<{}> is not in the RSS 1.0 namespace", tn.name()),
+        );
+    } else {
+        ext::element(cx, c, parent);
+    }
+    true
+}
+
 /// Lints an RSS 1.0 (or 0.90) `<rdf:RDF>` document.
 pub(super) fn lint_rdf(cx: &mut Ctx, root: Node) {
     let ns = elements(root)
@@ -1081,19 +1101,10 @@ pub(super) fn lint_rdf(cx: &mut Ctx, root: Node) {
         .unwrap_or(RSS10_NS);
     let mut channels = 0;
     for c in elements(root) {
-        let tn = c.tag_name();
-        if tn.namespace() != Some(ns) {
-            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
-                cx.report(
-                    c,
-                    "UndefinedElement",
-                    format!("<{}> is not in the RSS 1.0 namespace", tn.name()),
-                );
-            } else {
-                ext::element(cx, c, "rdf:RDF");
-            }
+        if foreign_rdf_child(cx, c, ns, "rdf:RDF") {
             continue;
         }
+        let tn = c.tag_name();
         match tn.name() {
             "channel" => {
                 channels += 1;
@@ -1150,19 +1161,10 @@ fn rdf_part(cx: &mut Ctx, node: Node, ns: &str, kind: &str) {
     };
     let mut seen: HashSet<&str> = HashSet::new();
     for c in elements(node) {
-        let tn = c.tag_name();
-        if tn.namespace() != Some(ns) {
-            if tn.namespace().filter(|n| !n.is_empty()).is_none() {
-                cx.report(
-                    c,
-                    "UndefinedElement",
-                    format!("<{}> is not in the RSS 1.0 namespace", tn.name()),
-                );
-            } else {
-                ext::element(cx, c, kind);
-            }
+        if foreign_rdf_child(cx, c, ns, kind) {
             continue;
         }
+        let tn = c.tag_name();
         let name = tn.name();
         if !allowed.contains(&name) {
             undefined(cx, c, kind);
