@@ -265,8 +265,6 @@ fn has(ix: &'static OnceLock<Index>, list: &'static [&'static str], name: &str) 
     ix.get_or_init(|| Index::new(list)).contains(name)
 }
 
-static HTML_TAGS_IX: OnceLock<Index> = OnceLock::new();
-static SAFE_TAGS_IX: OnceLock<Index> = OnceLock::new();
 static SAFE_CSS_IX: OnceLock<Index> = OnceLock::new();
 static SAFE_CSS_KEYWORDS_IX: OnceLock<Index> = OnceLock::new();
 static HTML_ENTITIES_IX: OnceLock<Index> = OnceLock::new();
@@ -280,8 +278,9 @@ fn lower(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `name` (in any case) is an HTML element.
 pub(super) fn is_html_tag(name: &str) -> bool {
-    has(&HTML_TAGS_IX, HTML_TAGS, &lower(name))
+    classes().of(name) & IS_HTML != 0
 }
 
 /// One tag found in an HTML string.
@@ -1089,7 +1088,8 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        if !has(&SAFE_TAGS_IX, SAFE_TAGS, n) {
+        // XHTML names are lower case: `<P>` is no safe element there.
+        if classes().of(n) & IS_SAFE == 0 || n.bytes().any(|b| b.is_ascii_uppercase()) {
             if !risky {
                 risky = true;
                 cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
@@ -1255,6 +1255,33 @@ mod tests {
         ] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "{list:?}");
         }
+    }
+
+    #[test]
+    fn classes_know_every_listed_name_in_any_case_and_nothing_else() {
+        let c = classes();
+        for t in HTML_TAGS {
+            assert!(c.of(t) & IS_HTML != 0 && c.of(&t.to_ascii_uppercase()) & IS_HTML != 0);
+        }
+        for t in SAFE_TAGS {
+            assert!(c.of(t) & IS_SAFE != 0, "{t}");
+        }
+        for a in SAFE_ATTRS {
+            assert!(c.of(a) & IS_SAFE_ATTR != 0, "{a}");
+        }
+        assert_ne!(c.of("body") & IS_DOCUMENT, 0);
+        for other in [
+            "",
+            "scrip",
+            "scripts",
+            "onclick",
+            "x-y",
+            "\u{e9}",
+            &"a".repeat(40),
+        ] {
+            assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
+        }
+        assert_eq!(c.of("script") & IS_SAFE, 0);
     }
 
     #[test]
