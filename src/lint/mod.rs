@@ -3,8 +3,9 @@
 //! the W3C Feed Validation Service, and reports each problem as a [`Finding`] with its
 //! line, column, a stable rule id and the W3C message class it corresponds to.
 //!
-//! The work is split by concern: `xml` decodes and parses (well-formedness, encoding),
-//! `rss` and `atom` walk the document of their format, `ext` the extension
+//! The work is split by concern: `xml` decodes and reports well-formedness and
+//! encoding problems, `dom` reads the document into the tree the rules walk (its
+//! own one-pass reader, roxmltree for the unusual), `rss` and `atom` walk the document of their format, `ext` the extension
 //! namespaces, `dates`, `urls` and `html` check values, and `fetch` lints a URL over
 //! HTTP (media type and charset too).
 //! Severity follows the W3C class: errors are MUST violations, warnings SHOULD.
