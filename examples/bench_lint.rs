@@ -96,7 +96,7 @@ fn main() {
         }
         let linting = t.elapsed();
         // Writing as `feedwright build` does: serialized, then put on disk through a
-        // temporary file, fsync and rename (output::write_atomic).
+        // temporary file and a rename (output::write_atomic).
         let dir = std::env::temp_dir().join(format!("bench-lint-{}", std::process::id()));
         let file = dir.join(format!("{format}.xml"));
         let disk_rounds = (iterations / 10).max(10);

@@ -24,10 +24,10 @@ pub fn write_all<B: AsRef<[u8]> + Sync>(
 ) -> std::io::Result<WriteStats> {
     let mut stats = WriteStats::default();
     std::fs::create_dir_all(out)?;
-    // Which files differ from what is on disk: read and compared on every core, then
-    // written in order, so the first failure stops the write where it always did.
-    type Checked<'a> = std::io::Result<Option<(PathBuf, &'a [u8])>>;
-    let checked: Vec<Checked> = files
+    // Each file is compared with what is on disk and, when it differs, written: on
+    // every core, since most of the cost is the file system's. The results come back
+    // in path order, so an error names the first file that failed.
+    let results: Vec<std::io::Result<bool>> = files
         .par_iter()
         .map(|(rel, bytes)| {
             let path = join_safe(out, rel).ok_or_else(|| {
@@ -37,17 +37,18 @@ pub fn write_all<B: AsRef<[u8]> + Sync>(
                 )
             })?;
             let bytes = bytes.as_ref();
-            let same = std::fs::read(&path).is_ok_and(|old| old == bytes);
-            Ok((!same).then_some((path, bytes)))
+            if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+                return Ok(false);
+            }
+            write_atomic(&path, bytes)?;
+            Ok(true)
         })
         .collect();
-    for item in checked {
-        match item? {
-            None => stats.unchanged += 1,
-            Some((path, bytes)) => {
-                write_atomic(&path, bytes)?;
-                stats.written += 1;
-            }
+    for result in results {
+        if result? {
+            stats.written += 1;
+        } else {
+            stats.unchanged += 1;
         }
     }
     for folder in ["categories", "tags"] {
@@ -71,7 +72,9 @@ pub fn join_safe(out: &Path, rel: &str) -> Option<PathBuf> {
 }
 
 /// Writes through a temporary file in the same folder and renames it into place, so a
-/// reader never sees half a file.
+/// reader (a web server, a sync job) never sees half a file. There is no fsync, as in
+/// Hugo or Zola: the rename makes the change atomic for readers, and should a crash
+/// lose a file's last bytes, the next build sees it differ and writes it again.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
@@ -83,7 +86,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
