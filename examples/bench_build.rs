@@ -21,6 +21,11 @@ use std::time::Instant;
 
 use feedwright::config::{self, Config};
 
+/// The allocator the `feedwright` binary uses (see src/main.rs), so the figures are
+/// the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TOP: [&str; 5] = ["金融", "技术", "Life", "Science", "Culture"];
 const MID: [&str; 3] = ["News", "分析", "Reviews"];
 const LEAF: [&str; 3] = ["Daily", "Weekly", "深度"];

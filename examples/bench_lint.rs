@@ -16,6 +16,10 @@ use feedwright::feed::{self, FeedMeta};
 use feedwright::lint::lint_bytes;
 use feedwright::render::Entry;
 
+/// The allocator the `feedwright` binary uses (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn entries(n: usize) -> Vec<Entry> {
     let start: DateTime<FixedOffset> =
         DateTime::parse_from_rfc3339("2021-08-14T09:59:23+08:00").expect("a fixed date");
