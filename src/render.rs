@@ -379,17 +379,34 @@ pub fn escape_html(text: &str) -> String {
 /// Removes characters XML 1.0 forbids (controls other than tab, LF, CR; U+FFFE/FFFF).
 pub fn xml_clean(text: &str) -> Cow<'_, str> {
     let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
-    // Fast path on bytes: a C0 control other than tab/LF/CR, or the lead bytes of
-    // U+FFFE/U+FFFF (EF BF BE/BF), must be present for anything to be removed.
-    let suspicious = text
-        .as_bytes()
-        .iter()
-        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF);
-    if suspicious && text.chars().any(bad) {
+    if suspicious(text.as_bytes()) && text.chars().any(bad) {
         Cow::Owned(text.chars().filter(|&c| !bad(c)).collect())
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// Whether `bytes` may hold a character XML forbids: a C0 control other than tab, LF
+/// and CR, or 0xEF (the lead byte of U+FFFE/U+FFFF). Every body passes through here
+/// twice, so it looks at eight bytes at a time and only at the bytes of a word that
+/// holds a control or 0xEF.
+fn suspicious(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let byte_bad = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0xEF;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let x = u64::from_le_bytes(w.try_into().expect("chunks of eight"));
+        // A byte below 0x20, or a byte equal to 0xEF (zero after the xor): the
+        // classic "has a byte less than n" test, exact for n <= 128.
+        let below = x.wrapping_sub(0x20 * ONES) & !x & HIGH;
+        let y = x ^ (0xEF * ONES);
+        let ef = y.wrapping_sub(ONES) & !y & HIGH;
+        if (below | ef) != 0 && w.iter().any(|&b| byte_bad(b)) {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| byte_bad(b))
 }
 
 /// The MIME type of an image URL, from its extension (JPEG when unknown).
@@ -479,5 +496,18 @@ mod tests {
     #[test]
     fn forbidden_xml_chars_removed() {
         assert_eq!(xml_clean("a\u{1}b\u{fffe}c\td"), "ab".to_string() + "c\td");
+        // Every position in an eight-byte word, and the tail after the last word.
+        for len in 1..20 {
+            for at in 0..len {
+                for bad in ['\u{0}', '\u{8}', '\u{b}', '\u{1f}', '\u{fffe}', '\u{ffff}'] {
+                    let mut text: String = "x\n\r\t ".chars().cycle().take(len).collect();
+                    text.insert(at, bad);
+                    let want: String = text.chars().filter(|&c| c != bad).collect();
+                    assert_eq!(xml_clean(&text), want, "{text:?}");
+                }
+                let fine: String = "a\tb\nc\r\u{fffd}é".chars().cycle().take(len).collect();
+                assert!(matches!(xml_clean(&fine), Cow::Borrowed(_)), "{fine:?}");
+            }
+        }
     }
 }
