@@ -148,13 +148,16 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
         .iter()
         .flat_map(|spec| cfg.feeds.formats.iter().map(move |f| (spec, f)))
         .collect();
+    // One lint batch for all of them: an entry's HTML, in up to eight feeds, is
+    // checked once when clean.
+    let lints = crate::lint::Batch::default();
     let written: Vec<(Written, Vec<Finding>)> = jobs
         .into_par_iter()
         .map(|(spec, format)| {
             let w = write_feed(cfg, base, &url_of, &entries, spec, format);
             let path = cfg.out.join(&w.rel).display().to_string();
             let findings =
-                crate::lint::lint_published(&w.file.bytes, &path, &w.link.url, w.file.media_type);
+                lints.lint_published(&w.file.bytes, &path, &w.link.url, w.file.media_type);
             (w, findings)
         })
         .collect();

@@ -781,3 +781,48 @@ fn floods_of_children_are_reported_once_each_without_quadratic_work() {
     );
     assert_eq!(count("UndefinedElement"), n);
 }
+
+#[test]
+fn a_batch_of_feeds_gets_the_findings_each_feed_would_get_alone() {
+    use feedwright::lint::{lint_published, Batch};
+    const RSS_TYPE: &str = "application/rss+xml; charset=utf-8";
+    const ATOM_TYPE: &str = "application/atom+xml; charset=utf-8";
+    let (rss_url, atom_url) = (
+        "https://example.com/rss.xml",
+        "https://example.com/atom.xml",
+    );
+    let markup = "&lt;p&gt;See &lt;a href=\"/about/\"&gt;about&lt;/a&gt;.&lt;/p&gt;";
+    let atom_doc = atom("", &format!("<content type=\"html\">{markup}</content>\n"));
+    let rss_doc = rss("", &format!("<description>{markup}</description>\n"));
+    let rss_later = rss(
+        "<ttl>60</ttl>\n",
+        &format!("<description>{markup}</description>\n"),
+    );
+    let batch = Batch::default();
+    // In Atom a relative reference resolves against the document: the text is clean.
+    let alone = lint_published(atom_doc.as_bytes(), "atom.xml", atom_url, ATOM_TYPE);
+    assert_eq!(alone, vec![]);
+    let f = batch.lint_published(atom_doc.as_bytes(), "atom.xml", atom_url, ATOM_TYPE);
+    assert_eq!(f, alone);
+    // The same text in RSS is still a relative reference, in every feed that holds
+    // it, each time at its own place.
+    for (doc, line) in [(&rss_doc, 13), (&rss_later, 14), (&rss_doc, 13)] {
+        let f = batch.lint_published(doc.as_bytes(), "rss.xml", rss_url, RSS_TYPE);
+        assert_eq!(only(&f, "ContainsRelRef").line, Some(line));
+        assert_eq!(
+            f,
+            lint_published(doc.as_bytes(), "rss.xml", rss_url, RSS_TYPE)
+        );
+    }
+    // A text clean in RSS is clean in Atom too, and stays clean in both.
+    let fine =
+        "&lt;p&gt;See &lt;a href=\"https://example.com/about/\"&gt;about&lt;/a&gt;.&lt;/p&gt;";
+    let rss_fine = rss("", &format!("<description>{fine}</description>\n"));
+    let atom_fine = atom("", &format!("<content type=\"html\">{fine}</content>\n"));
+    for _ in 0..2 {
+        let f = batch.lint_published(rss_fine.as_bytes(), "rss.xml", rss_url, RSS_TYPE);
+        assert_eq!(f, vec![]);
+        let f = batch.lint_published(atom_fine.as_bytes(), "atom.xml", atom_url, ATOM_TYPE);
+        assert_eq!(f, vec![]);
+    }
+}

@@ -914,6 +914,21 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     if memchr::memchr2(b'<', b'&', b).is_none() {
         return;
     }
+    let Some(memo) = cx.html_memo else {
+        return check_markup(cx, node, html, base_ok);
+    };
+    if memo.is_clean(html, base_ok) {
+        return;
+    }
+    let before = cx.findings.len();
+    check_markup(cx, node, html, base_ok);
+    if cx.findings.len() == before {
+        memo.mark_clean(html, base_ok);
+    }
+}
+
+/// [`check_html`] on text that holds markup, without the memo.
+fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     let mut risky = false;
     let mut not_html = None;
     let mut rel = None;

@@ -21,6 +21,9 @@ mod urls;
 mod xml;
 
 use std::borrow::Cow;
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Mutex;
 
 use dom::{Document, Node};
 
@@ -438,6 +441,16 @@ fn class_info(class: &str) -> (Severity, &'static str) {
 /// `location` is the URL the document was fetched from or will be published at
 /// (self-link checks, resolution of relative references), `None` for a local file.
 pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Finding> {
+    lint_with(bytes, path, location, None)
+}
+
+/// [`lint_bytes`], with the HTML verdicts of the batch the document belongs to.
+fn lint_with(
+    bytes: &[u8],
+    path: &str,
+    location: Option<&str>,
+    html_memo: Option<&HtmlMemo>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let text = match xml::decode(bytes, path, &mut out) {
         Some(t) => t,
@@ -459,6 +472,7 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         rss2: matches!(format, Format::Rss2),
         seen_ns: Default::default(),
         lines: Lines::default(),
+        html_memo,
     };
     xml::check_prolog(&mut cx);
     ext::declarations(&mut cx);
@@ -514,9 +528,90 @@ pub fn parses(text: &str) -> bool {
 /// checked against it), served with `media_type` (`Content-Type`, with charset).
 /// What `feedwright build` runs on every feed it writes.
 pub fn lint_published(bytes: &[u8], path: &str, url: &str, media_type: &str) -> Vec<Finding> {
-    let mut findings = lint_bytes(bytes, path, Some(url));
-    findings.extend(http_findings(path, Some(media_type), bytes));
-    findings
+    Batch::default().lint_published(bytes, path, url, media_type)
+}
+
+/// Lints many feeds that share their entries, as the feeds of one build do: an
+/// entry's HTML appears in the site feed and in each of its categories' feeds, in
+/// both formats. The verdict on an HTML text depends only on the text (and on
+/// whether an `xml:base` applies), so a text found clean once is not checked again;
+/// a text with findings is checked in every feed, so each feed gets its own, at
+/// their places. Shared by threads.
+#[derive(Default)]
+pub struct Batch {
+    html: HtmlMemo,
+}
+
+impl Batch {
+    /// [`lint_published`], remembering clean HTML for the rest of the batch.
+    pub fn lint_published(
+        &self,
+        bytes: &[u8],
+        path: &str,
+        url: &str,
+        media_type: &str,
+    ) -> Vec<Finding> {
+        let mut findings = lint_with(bytes, path, Some(url), Some(&self.html));
+        findings.extend(http_findings(path, Some(media_type), bytes));
+        findings
+    }
+}
+
+/// HTML texts the HTML rules found nothing in. A text clean without an `xml:base`
+/// is clean with one too (the base only excuses relative references), so a text
+/// checked in an RSS feed serves the Atom feeds as well, not the other way round.
+#[derive(Default)]
+pub(crate) struct HtmlMemo {
+    /// Clean even where relative references count.
+    clean: Mutex<TextSet>,
+    /// Clean where an `xml:base` applies.
+    clean_with_base: Mutex<TextSet>,
+}
+
+type TextSet = HashSet<Box<str>, BuildHasherDefault<WordHasher>>;
+
+impl HtmlMemo {
+    pub(crate) fn is_clean(&self, html: &str, base_ok: bool) -> bool {
+        locked(&self.clean).contains(html)
+            || (base_ok && locked(&self.clean_with_base).contains(html))
+    }
+
+    pub(crate) fn mark_clean(&self, html: &str, base_ok: bool) {
+        let set = if base_ok {
+            &self.clean_with_base
+        } else {
+            &self.clean
+        };
+        locked(set).insert(html.into());
+    }
+}
+
+fn locked(set: &Mutex<TextSet>) -> std::sync::MutexGuard<'_, TextSet> {
+    // A panic while the lock was held leaves a set that is still right.
+    set.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A hasher for the memo's long texts, eight bytes per step: SipHash cost as much as
+/// the checks it saved. Keys are compared in full on a hit, so a collision costs
+/// time, never a wrong verdict.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let w = u64::from_le_bytes(w.try_into().expect("chunks of eight"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        for &b in words.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The kind of document, from its root element.
@@ -563,6 +658,8 @@ pub(crate) struct Ctx<'d, 'input> {
     pub seen_ns: std::collections::HashSet<String>,
     /// Line starts, computed on the first finding.
     pub lines: Lines,
+    /// HTML already found clean in the batch this document belongs to.
+    pub html_memo: Option<&'d HtmlMemo>,
 }
 
 /// Byte offset → 1-based line and column (in characters), in time proportional to
