@@ -45,7 +45,7 @@ pub enum SplitError {
 /// that every later step counts lines the same way. Borrows when nothing changes.
 pub fn normalize(text: &str) -> Cow<'_, str> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if !text.contains('\r') {
+    if memchr::memchr(b'\r', text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -65,7 +65,7 @@ pub fn normalize(text: &str) -> Cow<'_, str> {
 
 /// The line starting at byte `pos` (without its `\n`) and the start of the next one.
 fn line_at(text: &str, pos: usize) -> (&str, usize) {
-    match text[pos..].find('\n') {
+    match memchr::memchr(b'\n', &text.as_bytes()[pos..]) {
         Some(i) => (&text[pos..pos + i], pos + i + 1),
         None => (&text[pos..], text.len()),
     }
