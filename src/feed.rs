@@ -162,12 +162,12 @@ fn numeric_lt(xml: &[u8]) -> Vec<u8> {
     let mut i = 0;
     // Copy in runs up to the next `<` or `&`: only those can start a CDATA section
     // or an `&lt;`.
-    while let Some(n) = xml[i..].iter().position(|&b| b == b'<' || b == b'&') {
+    while let Some(n) = memchr::memchr2(b'<', b'&', &xml[i..]) {
         let at = i + n;
         out.extend_from_slice(&xml[i..at]);
         let rest = &xml[at..];
         if rest.starts_with(OPEN) {
-            let end = find(&rest[OPEN.len()..], CLOSE)
+            let end = memchr::memmem::find(&rest[OPEN.len()..], CLOSE)
                 .map_or(xml.len(), |e| at + OPEN.len() + e + CLOSE.len());
             out.extend_from_slice(&xml[at..end]);
             i = end;
@@ -181,21 +181,6 @@ fn numeric_lt(xml: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&xml[i..]);
     out
-}
-
-/// The first place `needle` (3 bytes or more, starting with a rare byte) stands in
-/// `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let mut from = 0;
-    while let Some(n) = haystack[from..].iter().position(|&b| b == first) {
-        let at = from + n;
-        if haystack[at..].starts_with(needle) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
 }
 
 /// Writes an Atom 1.0 document. The feed id is its self URL, stable across builds.
