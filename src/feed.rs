@@ -254,8 +254,8 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
                 })
                 .collect(),
             summary: (!e.summary.trim().is_empty()).then(|| Text::html(e.summary.clone())),
+            // The HTML goes in afterwards, as CDATA (see `with_cdata_content`).
             content: (!e.content.is_empty()).then(|| Content {
-                value: Some(e.content.clone()),
                 content_type: Some("html".to_string()),
                 ..Default::default()
             }),
@@ -278,13 +278,77 @@ pub fn atom(meta: &FeedMeta, entries: &[&Entry]) -> Vec<u8> {
         write_document_declaration: true,
         indent_size: Some(2),
     };
-    // Escaped HTML (`&lt;` for `<`) is longer than the text: a quarter more room.
     let hint = size_hint(entries);
-    let mut bytes = feed
-        .write_with_config(Vec::with_capacity(hint + hint / 4), config)
+    let bytes = feed
+        .write_with_config(Vec::with_capacity(hint), config)
         .expect("writing XML to a Vec cannot fail");
+    let contents = entries
+        .iter()
+        .map(|e| e.content.as_str())
+        .filter(|c| !c.is_empty());
+    let mut bytes = match with_cdata_content(&bytes, contents) {
+        Some(b) => b,
+        None => {
+            // Never expected: the writer did not write the empty elements as
+            // planned. The HTML goes in through the writer, escaped.
+            for (entry, e) in feed.entries.iter_mut().zip(entries) {
+                if let Some(c) = &mut entry.content {
+                    c.value = Some(e.content.clone());
+                }
+            }
+            feed.write_with_config(Vec::with_capacity(hint + hint / 4), config)
+                .expect("writing XML to a Vec cannot fail")
+        }
+    };
     bytes.push(b'\n');
     bytes
+}
+
+/// An entry's HTML content in a CDATA section, as WordPress and others write it:
+/// the writer would escape every `<` and `&` (a tenth of a feed's bytes, and a pass
+/// over them both to write and to read). `atom_syndication` writes only escaped
+/// text, so each entry's content element is written empty and filled here, in order.
+/// A `<content type="html">` tag cannot come from text (the writer escapes every `<`
+/// in text), so each one found is an entry's. `None` when their number is not the
+/// number of `contents`, or one is not empty.
+fn with_cdata_content<'a>(
+    xml: &[u8],
+    contents: impl Iterator<Item = &'a str> + Clone,
+) -> Option<Vec<u8>> {
+    const START: &[u8] = b"<content type=\"html\">";
+    const END: &[u8] = b"</content>";
+    let places: Vec<usize> = memchr::memmem::find_iter(xml, START).collect();
+    if places.len() != contents.clone().count() {
+        return None;
+    }
+    let extra: usize = contents.clone().map(|c| c.len() + 32).sum();
+    let mut out = Vec::with_capacity(xml.len() + extra);
+    let mut from = 0;
+    for (at, html) in places.into_iter().zip(contents) {
+        // The pretty writer puts the end tag of an empty element on a line of its own.
+        let inner = at + START.len();
+        let blank = xml[inner..]
+            .iter()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        if !xml[inner + blank..].starts_with(END) {
+            return None;
+        }
+        out.extend_from_slice(&xml[from..inner]);
+        out.extend_from_slice(b"<![CDATA[");
+        // `]]>` would end the section: split it across two.
+        let mut rest = html.as_bytes();
+        while let Some(i) = memchr::memmem::find(rest, b"]]>") {
+            out.extend_from_slice(&rest[..i + 2]);
+            out.extend_from_slice(b"]]><![CDATA[");
+            rest = &rest[i + 2..];
+        }
+        out.extend_from_slice(rest);
+        out.extend_from_slice(b"]]>");
+        from = inner + blank;
+    }
+    out.extend_from_slice(&xml[from..]);
+    Some(out)
 }
 
 /// One line of the OPML file and the HTML index.
@@ -378,5 +442,71 @@ mod tests {
             String::from_utf8(numeric_lt(xml)).unwrap(),
             "<title>a &#x3C;b&gt;</title><d><![CDATA[<p>&lt;</p>]]></d>"
         );
+    }
+
+    fn entry(i: usize, content: &str) -> Entry {
+        let date = DateTime::parse_from_rfc3339("2021-08-14T09:59:23+08:00").unwrap();
+        Entry {
+            id: format!("https://example.com/{i}/"),
+            url: format!("https://example.com/{i}/"),
+            title: format!("Post {i}"),
+            published: date,
+            updated: date,
+            author: None,
+            categories: Vec::new(),
+            tags: Vec::new(),
+            summary: format!("Summary {i}"),
+            content: content.to_string(),
+            image: None,
+            source: format!("{i}.md"),
+        }
+    }
+
+    #[test]
+    fn atom_content_goes_in_cdata_and_reads_back_as_written() {
+        let contents = [
+            "<p>One &amp; <a title=\"x]]>y\" href=\"https://example.com/\">two</a></p>",
+            "", // no content element at all
+            "<p>]]>]]]]></p>\n<pre>  <content type=\"html\"></content>  </pre>",
+        ];
+        let owned: Vec<Entry> = contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| entry(i, c))
+            .collect();
+        let refs: Vec<&Entry> = owned.iter().collect();
+        let meta = FeedMeta {
+            title: "T".to_string(),
+            description: String::new(),
+            site_url: "https://example.com/".to_string(),
+            self_url: "https://example.com/atom.xml".to_string(),
+            language: None,
+            author: None,
+        };
+        let xml = atom(&meta, &refs);
+        let text = String::from_utf8(xml.clone()).unwrap();
+        assert_eq!(
+            text.matches("<content type=\"html\"><![CDATA[").count(),
+            2,
+            "{text}"
+        );
+        let parsed = feed_rs::parser::parse(&xml[..]).expect("feed-rs reads it");
+        assert_eq!(parsed.entries.len(), 3);
+        for (e, want) in parsed.entries.iter().zip(contents) {
+            let got = e
+                .content
+                .as_ref()
+                .and_then(|c| c.body.as_deref())
+                .unwrap_or("");
+            assert_eq!(got, want);
+        }
+        // The escaped form, should the writer ever change its layout.
+        let places = [contents[0], contents[2]].into_iter();
+        assert!(with_cdata_content(
+            b"<content type=\"html\">x</content>",
+            places.clone().take(1)
+        )
+        .is_none());
+        assert!(with_cdata_content(b"<feed></feed>", places).is_none());
     }
 }
