@@ -18,6 +18,21 @@ use feedwright::report::{self, Severity};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc v2's `mi_option_purge_delay`: entry 15 of `mi_option_e` in its
+/// `mimalloc.h`, between `eager_commit_delay` (14) and `use_numa_nodes` (16), which
+/// the bindings name; this one they do not. A test checks it reads the v2 default.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// The server runs for days and rebuilds with the old files still served, so it
+/// hands freed memory back at once instead of after mimalloc's 10 ms (100 ms for
+/// arenas): the peak through a rebuild at 100,000 posts drops from 183-198 MB to
+/// that of the system allocator. One-shot commands keep the default.
+fn return_memory_promptly() {
+    // SAFETY: sets a process-wide allocator option; mimalloc allows it at any time,
+    // and the purge delay is read afresh each time memory is freed.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+}
+
 #[derive(Parser)]
 #[command(
     name = "feedwright",
@@ -314,6 +329,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<u8> {
     use anyhow::Context;
     use feedwright::serve;
 
+    return_memory_promptly();
     let mut cfg = site_config(args.config, args.posts, args.base_url)?;
     if let Some(a) = args.addr {
         cfg.serve.addr = a;
@@ -382,5 +398,19 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_purge_delay_option_is_the_one_the_server_sets() {
+        // v2's default purge delay is 10 ms, and no other option at 14-16 defaults
+        // to 10: this fails if the bindings' mimalloc moves its options around.
+        // SAFETY: reads an allocator option.
+        let delay = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(delay, 10);
     }
 }
