@@ -228,7 +228,6 @@ pub fn html_text(html: &str, max: usize) -> String {
     let mut out = String::with_capacity(max.min(html.len()) + 4);
     let mut count = 0;
     let mut space = false;
-    let mut rest = html;
     let push = |out: &mut String, c: char, space: &mut bool, count: &mut usize| {
         if c.is_whitespace() {
             *space = true;
@@ -242,25 +241,30 @@ pub fn html_text(html: &str, max: usize) -> String {
         out.push(c);
         *count += 1;
     };
-    while count < max {
-        let Some(c) = rest.chars().next() else { break };
-        match c {
-            '<' => {
+    // Walked byte by byte: tags, entities and ASCII text are decided on one byte;
+    // only other characters are decoded.
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while count < max && i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
                 // Skip the tag, minding quoted attribute values.
-                let mut quote = None;
-                let mut end = rest.len();
-                for (i, ch) in rest.char_indices().skip(1) {
-                    match (quote, ch) {
-                        (None, '"' | '\'') => quote = Some(ch),
-                        (Some(q), ch) if ch == q => quote = None,
-                        (None, '>') => {
-                            end = i + 1;
-                            break;
-                        }
-                        _ => {}
+                let mut end = bytes.len();
+                let mut j = i + 1;
+                while let Some(n) = memchr::memchr3(b'>', b'"', b'\'', &bytes[j..]) {
+                    let at = j + n;
+                    if bytes[at] == b'>' {
+                        end = at + 1;
+                        break;
+                    }
+                    // A quoted value: on past its closing quote.
+                    match memchr::memchr(bytes[at], &bytes[at + 1..]) {
+                        Some(close) => j = at + 1 + close + 1,
+                        None => break,
                     }
                 }
-                let tag = rest[1..end.min(rest.len())].trim_start_matches('/');
+                let tag = &html[i + 1..end.max(i + 1)];
+                let tag = tag.trim_start_matches('/');
                 let name = &tag[..tag
                     .bytes()
                     .position(|b| !b.is_ascii_alphanumeric())
@@ -276,10 +280,12 @@ pub fn html_text(html: &str, max: usize) -> String {
                 if block {
                     space = true;
                 }
-                rest = &rest[end..];
+                i = end;
             }
-            '&' => {
-                let end = rest[..rest.len().min(12)].find(';');
+            b'&' => {
+                let rest = &html[i..];
+                // Bytes, not characters: the window may end inside one.
+                let end = memchr::memchr(b';', &rest.as_bytes()[..rest.len().min(12)]);
                 let decoded = end.and_then(|e| match &rest[1..e] {
                     "amp" => Some('&'),
                     "lt" => Some('<'),
@@ -298,17 +304,33 @@ pub fn html_text(html: &str, max: usize) -> String {
                 match (decoded, end) {
                     (Some(d), Some(e)) => {
                         push(&mut out, d, &mut space, &mut count);
-                        rest = &rest[e + 1..];
+                        i += e + 1;
                     }
                     _ => {
                         push(&mut out, '&', &mut space, &mut count);
-                        rest = &rest[1..];
+                        i += 1;
                     }
                 }
             }
-            c => {
+            // ASCII whitespace as char::is_whitespace has it (tab to CR, space).
+            b'\t'..=b'\r' | b' ' => {
+                space = true;
+                i += 1;
+            }
+            b if b.is_ascii() => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                    count += 1;
+                }
+                space = false;
+                out.push(char::from(b));
+                count += 1;
+                i += 1;
+            }
+            _ => {
+                let c = html[i..].chars().next().expect("a character starts here");
                 push(&mut out, c, &mut space, &mut count);
-                rest = &rest[c.len_utf8()..];
+                i += c.len_utf8();
             }
         }
     }
@@ -476,6 +498,16 @@ mod tests {
         assert!(
             html.contains("<table>") && html.contains("<del>") || html.contains("<s>"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn text_of_html_with_a_bare_ampersand_before_wide_characters() {
+        // The entity window (12 bytes) ends inside 中: it once cut a character.
+        assert_eq!(html_text("&<p>word中文", 50), "& word中文");
+        assert_eq!(
+            html_text("a &amp; <b title='x>y'>b</b>&#x4E2D;", 50),
+            "a & b中"
         );
     }
 
