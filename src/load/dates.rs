@@ -77,7 +77,9 @@ pub fn from_file_name(rel: &str) -> Option<NaiveDate> {
         stem
     };
     let b = name.as_bytes();
-    if b.len() < 10 || !(b.len() == 10 || matches!(b[10], b'-' | b'_')) {
+    // ASCII first: the digit checks below slice the text, which a wide character
+    // in the first ten bytes would cut (`202é-1-01-x.md`).
+    if b.len() < 10 || !(b.len() == 10 || matches!(b[10], b'-' | b'_')) || !b[..10].is_ascii() {
         return None;
     }
     let head = &name[..10];
@@ -396,6 +398,9 @@ mod tests {
         assert_eq!(from_file_name("2014-13-01-x.md"), None);
         assert_eq!(from_file_name("20141001-x.md"), None);
         assert_eq!(from_file_name("notes/index.md"), None);
+        // Wide characters where the digits go: no date, and no panic.
+        assert_eq!(from_file_name("202é-1-01-x.md"), None);
+        assert_eq!(from_file_name("２０１４-1-01-x.md"), None);
     }
 
     #[test]
