@@ -766,3 +766,137 @@ fn recoverable_tabs_load_with_a_warning_at_the_tab_line() {
     };
     assert_eq!((f.severity, f.line), (Severity::Warning, Some(5)), "{f}");
 }
+
+#[test]
+fn mangled_posts_are_published_or_rejected_never_a_panic() {
+    // 20,000 real posts and example posts, each cut, shortened or given stray
+    // fences, quotes, wide characters, dates and list markers, under file names
+    // with and without dates: parse_post must answer each one (the loader's panic
+    // guard would turn a panic into an "internal error" rejection).
+    let mut seed: u64 = 0xfeed;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut texts: Vec<String> = Vec::new();
+    for dir in [
+        "../shared/corpus/real",
+        "examples/posts",
+        "../shared/corpus/seed",
+    ] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            if let Ok(text) = std::fs::read_to_string(entry.unwrap().path()) {
+                texts.push(text.chars().take(3000).collect());
+            }
+        }
+    }
+    let inserts = [
+        "é",
+        "中",
+        "\u{3000}",
+        "\u{a0}",
+        "\u{feff}",
+        "\0",
+        "𝔘",
+        ":",
+        "-",
+        "---",
+        "+++",
+        "...",
+        "\n",
+        "\r",
+        "\r\n",
+        "'",
+        "\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        "#",
+        " ",
+        "\t",
+        "|",
+        ">",
+        "~",
+        "=",
+        "date: ",
+        "2021-13-45",
+        "2014-10-01T",
+        "+08:00",
+        "Z",
+        "categories:",
+        "  - ",
+        "tags: [",
+        "title = \"",
+        "&amp;",
+        "<!-- more -->",
+        "null",
+        "true",
+        "0x",
+        "*a",
+        "&a ",
+        "!!str ",
+        "? ",
+    ];
+    let names = [
+        "2014-10-01-x.md",
+        "a/b/index.md",
+        "202é-1-01-x.md",
+        "x.html",
+        "é/2014-1-1-y.md",
+        "_index.md",
+        "2014-10-01",
+        "a.markdown",
+    ];
+    let zones = [
+        chrono_tz::UTC,
+        chrono_tz::Asia::Shanghai,
+        chrono_tz::America::New_York,
+    ];
+    let mut pick = |n: usize| (next() % n as u64) as usize;
+    for round in 0..20_000 {
+        let mut text = texts[pick(texts.len())].clone();
+        for _ in 0..1 + pick(12) {
+            let mut at = pick(text.len().max(1));
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            // The end of a cut of up to `limit` bytes from `at`, on a character.
+            let end_at = |len: usize, text: &str| {
+                let mut end = (at + len).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                end
+            };
+            match pick(3) {
+                0 => text.insert_str(at, inserts[pick(inserts.len())]),
+                1 => {
+                    let end = end_at(pick(20), &text);
+                    text.replace_range(at..end, "");
+                }
+                _ => {
+                    let end = end_at(pick(200), &text);
+                    text.truncate(end);
+                }
+            }
+        }
+        let name = names[round % names.len()];
+        let outcome = std::panic::catch_unwind(|| {
+            let mut findings = Vec::new();
+            load::parse_post(
+                Path::new(name),
+                name,
+                &text,
+                zones[round % 3],
+                &mut findings,
+            );
+        });
+        assert!(
+            outcome.is_ok(),
+            "parse_post panicked on {name:?}:\n{text:?}"
+        );
+    }
+}
