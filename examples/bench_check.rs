@@ -19,6 +19,10 @@ use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
 use feedwright::check::{self, CheckOptions};
+
+/// The allocator the `feedwright` binary uses (see src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use feedwright::config::Config;
 
 /// What URL `i` answers: most are fine, some broken, some moved, a few slow.
