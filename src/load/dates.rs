@@ -15,7 +15,7 @@ use chrono::{
     TimeZone,
 };
 use chrono_tz::Tz;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::fields;
 
@@ -247,13 +247,13 @@ pub enum DateProblem {
 /// read falls back the same way, with a warning (the note returned with its key).
 #[allow(clippy::type_complexity)]
 pub fn resolve(
-    map: &Map<String, Value>,
+    map: fields::Keys<'_>,
     rel: &str,
     tz: Tz,
 ) -> Result<(DateTime<FixedOffset>, Option<(&'static str, String)>), DateProblem> {
     const KEYS: [&str; 3] = ["date", "pubDate", "publishDate"];
     let written = KEYS.iter().find_map(|k| {
-        map.get(*k)
+        map.get(k)
             .filter(|v| !fields::is_empty(v))
             .map(|v| (*k, v))
     });

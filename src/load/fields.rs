@@ -227,10 +227,58 @@ pub fn one_line(s: String) -> String {
     }
 }
 
+/// A front-matter map with a 64-bit sketch of its keys in front. A post is asked
+/// for some forty keys (the aliases of each field: `updated`/`lastmod`/…, eight
+/// image keys) and holds about seven, so most lookups are for keys it lacks; the
+/// sketch answers those with one bit test instead of the map's string comparisons.
+/// A key the sketch lets through is looked up in the map, so answers are the map's.
+#[derive(Clone, Copy)]
+pub struct Keys<'a> {
+    map: &'a Map<String, Value>,
+    sketch: u64,
+}
+
+impl<'a> Keys<'a> {
+    pub fn new(map: &'a Map<String, Value>) -> Keys<'a> {
+        let sketch = map.keys().fold(0, |s, k| s | sketch_bit(k));
+        Keys { map, sketch }
+    }
+
+    pub fn get(self, key: &str) -> Option<&'a Value> {
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    pub fn get_key_value(self, key: &str) -> Option<(&'a String, &'a Value)> {
+        if self.sketch & sketch_bit(key) == 0 {
+            return None;
+        }
+        self.map.get_key_value(key)
+    }
+
+    pub fn contains_key(self, key: &str) -> bool {
+        self.get_key_value(key).is_some()
+    }
+}
+
+/// A key's bit in the sketch, from its length and its first and last bytes (the
+/// keys asked for mostly differ there).
+fn sketch_bit(key: &str) -> u64 {
+    let b = key.as_bytes();
+    let (first, last) = (
+        b.first().copied().unwrap_or(0),
+        b.last().copied().unwrap_or(0),
+    );
+    let mix = (b.len() as u32)
+        .wrapping_mul(31)
+        .wrapping_add(u32::from(first).wrapping_mul(7))
+        .wrapping_add(u32::from(last));
+    1 << (mix % 64)
+}
+
 /// The first key of `keys` with a non-empty value.
-pub fn first<'a>(map: &'a Map<String, Value>, keys: &[&str]) -> Option<(&'a str, &'a Value)> {
+pub fn first<'a>(map: Keys<'a>, keys: &[&str]) -> Option<(&'a str, &'a Value)> {
     keys.iter().find_map(|k| {
-        map.get_key_value(*k)
+        map.get_key_value(k)
             .filter(|(_, v)| !is_empty(v))
             .map(|(k, v)| (k.as_str(), v))
     })
@@ -248,8 +296,8 @@ pub fn is_empty(v: &Value) -> bool {
 }
 
 /// The first text value of `keys`.
-pub fn first_text(map: &Map<String, Value>, keys: &[&str]) -> Option<String> {
-    keys.iter().find_map(|k| map.get(*k).and_then(text))
+pub fn first_text(map: Keys<'_>, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| map.get(k).and_then(text))
 }
 
 /// A scalar written in YAML as a number or boolean (`title: 1.10`), as the file spells
@@ -263,7 +311,7 @@ pub fn as_written(front_text: &str, front_line: usize, key_line: usize) -> Optio
 
 /// `categories`/`category`: a string (one category), a list (one hierarchy, Hexo
 /// style) or a list holding lists (each item its own hierarchy).
-pub fn categories(map: &Map<String, Value>) -> Vec<Vec<String>> {
+pub fn categories(map: Keys<'_>) -> Vec<Vec<String>> {
     let Some((_, v)) = first(map, &["categories", "category"]) else {
         return Vec::new();
     };
@@ -300,7 +348,7 @@ fn dedup<T: PartialEq>(items: &mut Vec<T>) {
 }
 
 /// `tags`/`tag`: a list, or a string (split at commas).
-pub fn tags(map: &Map<String, Value>) -> Vec<String> {
+pub fn tags(map: Keys<'_>) -> Vec<String> {
     let Some((_, v)) = first(map, &["tags", "tag"]) else {
         return Vec::new();
     };
@@ -320,7 +368,7 @@ pub fn tags(map: &Map<String, Value>) -> Vec<String> {
 }
 
 /// `author`/`authors`: a name, a map with `name`, or a list of either (joined).
-pub fn author(map: &Map<String, Value>) -> Option<String> {
+pub fn author(map: Keys<'_>) -> Option<String> {
     fn name(v: &Value) -> Option<String> {
         match v {
             Value::Object(o) => o.get("name").and_then(text),
@@ -337,7 +385,7 @@ pub fn author(map: &Map<String, Value>) -> Option<String> {
 
 /// `headimg`/`thumbnail`/`image`/`cover`/`header-img`/`images` (first of a list, or a
 /// map's `src`/`url`/`path`).
-pub fn image(map: &Map<String, Value>) -> Option<String> {
+pub fn image(map: Keys<'_>) -> Option<String> {
     fn url(v: &Value) -> Option<String> {
         match v {
             Value::Array(items) => items.iter().find_map(url),
@@ -357,11 +405,11 @@ pub fn image(map: &Map<String, Value>) -> Option<String> {
         "featured_image",
         "images",
     ];
-    keys.iter().find_map(|k| map.get(*k).and_then(url))
+    keys.iter().find_map(|k| map.get(k).and_then(url))
 }
 
 /// `draft: true` or `published: false` (booleans, or those words as text).
-pub fn is_draft(map: &Map<String, Value>) -> bool {
+pub fn is_draft(map: Keys<'_>) -> bool {
     let flag = |k: &str| match map.get(k) {
         Some(Value::Bool(b)) => Some(*b),
         Some(Value::String(s)) => match s.trim() {
@@ -466,82 +514,122 @@ mod tests {
     #[test]
     fn categories_in_every_shape() {
         assert_eq!(
-            categories(&yaml("categories: SOFAStack\n")),
+            categories(Keys::new(&yaml("categories: SOFAStack\n"))),
             vec![vec!["SOFAStack"]]
         );
         assert_eq!(
-            categories(&yaml("category: release\n")),
+            categories(Keys::new(&yaml("category: release\n"))),
             vec![vec!["release"]]
         );
         assert_eq!(
-            categories(&yaml("categories:\n - 金融\n - 新浪财经\n")),
+            categories(Keys::new(&yaml("categories:\n - 金融\n - 新浪财经\n"))),
             vec![vec!["金融", "新浪财经"]]
         );
         assert_eq!(
-            categories(&yaml("categories: [[A, B], [C], D]\n")),
+            categories(Keys::new(&yaml("categories: [[A, B], [C], D]\n"))),
             vec![vec!["A", "B"], vec!["C"], vec!["D"]]
         );
-        assert!(categories(&yaml("categories:\n")).is_empty());
-        assert!(categories(&yaml("categories: []\n")).is_empty());
+        assert!(categories(Keys::new(&yaml("categories:\n"))).is_empty());
+        assert!(categories(Keys::new(&yaml("categories: []\n"))).is_empty());
     }
 
     #[test]
     fn tags_as_list_string_or_commas() {
-        assert_eq!(tags(&yaml("tags: [a, b, a]\n")), vec!["a", "b"]);
-        assert_eq!(tags(&yaml("tag: one\n")), vec!["one"]);
-        assert_eq!(tags(&yaml("tags: a, b ,c\n")), vec!["a", "b", "c"]);
-        assert!(tags(&yaml("tags:\n")).is_empty());
+        assert_eq!(tags(Keys::new(&yaml("tags: [a, b, a]\n"))), vec!["a", "b"]);
+        assert_eq!(tags(Keys::new(&yaml("tag: one\n"))), vec!["one"]);
+        assert_eq!(
+            tags(Keys::new(&yaml("tags: a, b ,c\n"))),
+            vec!["a", "b", "c"]
+        );
+        assert!(tags(Keys::new(&yaml("tags:\n"))).is_empty());
     }
 
     #[test]
     fn author_shapes() {
-        assert_eq!(author(&yaml("author: Ann\n")).as_deref(), Some("Ann"));
         assert_eq!(
-            author(&yaml("author: {name: Ann, email: a@x}\n")).as_deref(),
+            author(Keys::new(&yaml("author: Ann\n"))).as_deref(),
             Some("Ann")
         );
         assert_eq!(
-            author(&yaml("authors: [Ann, {name: Bob}]\n")).as_deref(),
+            author(Keys::new(&yaml("author: {name: Ann, email: a@x}\n"))).as_deref(),
+            Some("Ann")
+        );
+        assert_eq!(
+            author(Keys::new(&yaml("authors: [Ann, {name: Bob}]\n"))).as_deref(),
             Some("Ann, Bob")
         );
         assert_eq!(
-            author(&yaml("author: ''\nauthors: [Cy]\n")).as_deref(),
+            author(Keys::new(&yaml("author: ''\nauthors: [Cy]\n"))).as_deref(),
             Some("Cy")
         );
         assert_eq!(
-            author(&yaml("author: >\n  Ann\n  Lee\n")).as_deref(),
+            author(Keys::new(&yaml("author: >\n  Ann\n  Lee\n"))).as_deref(),
             Some("Ann Lee")
         );
-        assert_eq!(author(&yaml("author:\n")), None);
+        assert_eq!(author(Keys::new(&yaml("author:\n"))), None);
     }
 
     #[test]
     fn image_shapes() {
         assert_eq!(
-            image(&yaml("image:\ncover: /c.png\n")).as_deref(),
+            image(Keys::new(&yaml("image:\ncover: /c.png\n"))).as_deref(),
             Some("/c.png")
         );
         assert_eq!(
-            image(&yaml("images: [a.png, b.png]\n")).as_deref(),
+            image(Keys::new(&yaml("images: [a.png, b.png]\n"))).as_deref(),
             Some("a.png")
         );
         assert_eq!(
-            image(&yaml("header-img: img/x.jpg\n")).as_deref(),
+            image(Keys::new(&yaml("header-img: img/x.jpg\n"))).as_deref(),
             Some("img/x.jpg")
         );
         assert_eq!(
-            image(&yaml("image: {src: /i.png}\n")).as_deref(),
+            image(Keys::new(&yaml("image: {src: /i.png}\n"))).as_deref(),
             Some("/i.png")
         );
     }
 
     #[test]
+    fn the_key_sketch_answers_as_the_map_does() {
+        let map = yaml("title: a\ndate: 2020-01-01\ntags: [x]\nheadimg: /i.png\nz: 1\n\"\": e\n");
+        let keys = Keys::new(&map);
+        let asked = [
+            "title",
+            "date",
+            "tags",
+            "headimg",
+            "z",
+            "",
+            "tag",
+            "image",
+            "cover",
+            "Title",
+            "titlE",
+            "dates",
+            "lastmod",
+            "updated",
+            "zz",
+            "y",
+            "draft",
+            "published",
+        ];
+        for k in asked {
+            assert_eq!(keys.get_key_value(k), map.get_key_value(k), "{k:?}");
+        }
+        // Every key of a large map is found, whatever bits the keys share.
+        let big: Map<String, Value> = (0..500).map(|i| (format!("k{i}"), Value::Null)).collect();
+        let keys = Keys::new(&big);
+        assert!((0..500).all(|i| keys.contains_key(&format!("k{i}"))));
+        assert!(!keys.contains_key("k500"));
+    }
+
+    #[test]
     fn drafts() {
-        assert!(is_draft(&yaml("draft: true\n")));
-        assert!(is_draft(&yaml("published: false\n")));
-        assert!(!is_draft(&yaml(
+        assert!(is_draft(Keys::new(&yaml("draft: true\n"))));
+        assert!(is_draft(Keys::new(&yaml("published: false\n"))));
+        assert!(!is_draft(Keys::new(&yaml(
             "draft: false\npublished: true\nhidden: true\n"
-        )));
+        ))));
     }
 
     #[test]

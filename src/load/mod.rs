@@ -353,7 +353,8 @@ fn parse_inner(
             )
         }
     };
-    if fields::is_draft(&front.map) {
+    let keys = fields::Keys::new(&front.map);
+    if fields::is_draft(keys) {
         return Parsed::Draft;
     }
     let mut notes: Vec<Finding> = front
@@ -363,7 +364,7 @@ fn parse_inner(
         .collect();
     // Every key's line for checks; for builds only those diagnostics point at later,
     // the others found when a message needs one (rarely).
-    let key_lines = if full || IDENTITY_KEYS.iter().any(|k| front.map.contains_key(*k)) {
+    let key_lines = if full || IDENTITY_KEYS.iter().any(|k| keys.contains_key(k)) {
         fields::key_lines(
             split.syntax,
             split.front,
@@ -389,8 +390,8 @@ fn parse_inner(
     };
     let line_of = |key: &str| key_line(key).or(Some(split.open_line));
     // Text of a string field; numbers and booleans as the file spells them.
-    let scalar = |keys: &[&str]| -> Option<String> {
-        let (key, value) = fields::first(&front.map, keys)?;
+    let scalar = |aliases: &[&str]| -> Option<String> {
+        let (key, value) = fields::first(keys, aliases)?;
         match value {
             Value::Number(_) | Value::Bool(_) if split.syntax == Syntax::Yaml => {
                 fields::as_written(split.front, split.front_line, key_line(key)?)
@@ -399,7 +400,7 @@ fn parse_inner(
         }
     };
 
-    let date = match dates::resolve(&front.map, &rel, tz) {
+    let date = match dates::resolve(keys, &rel, tz) {
         Ok((date, note)) => {
             if let Some((key, msg)) = note {
                 notes.push(Finding::warning("post.date", shown(), line_of(key), msg));
@@ -419,7 +420,7 @@ fn parse_inner(
             )
         }
     };
-    let updated = match fields::first(&front.map, &["updated", "lastmod", "last_modified_at"]) {
+    let updated = match fields::first(keys, &["updated", "lastmod", "last_modified_at"]) {
         Some((key, value)) => {
             let parsed = fields::text(value).and_then(|t| dates::parse(&t, tz));
             if parsed.is_none() {
@@ -450,11 +451,11 @@ fn parse_inner(
     let format = body_format(&rel, split.body);
     let body = full.then(|| split.body.to_string());
     findings.extend(notes);
-    let categories = fields::categories(&front.map);
-    let tags = fields::tags(&front.map);
-    let author = fields::author(&front.map);
-    let description = fields::first_text(&front.map, &["description", "summary", "excerpt"]);
-    let image = fields::image(&front.map);
+    let categories = fields::categories(keys);
+    let tags = fields::tags(keys);
+    let author = fields::author(keys);
+    let description = fields::first_text(keys, &["description", "summary", "excerpt"]);
+    let image = fields::image(keys);
     let permalink = scalar(&["permalink", "link", "url"]);
     let slug = scalar(&["slug"]);
     let id = scalar(&["id", "guid"]);
