@@ -251,7 +251,8 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
             }
         };
         // A bug on one strange file must not take the other 99,999 down with it.
-        let shown_path = shown();
+        // (The path is shown only then; a copy costs less than showing it.)
+        let kept_path = path.clone();
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             parse_inner(
                 path,
@@ -265,7 +266,7 @@ fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Find
         .unwrap_or_else(|_| {
             findings.push(Finding::error(
                 "post.read",
-                shown_path,
+                kept_path.display().to_string(),
                 None,
                 "feedwright failed on this file (an internal error; please report it)",
             ));
