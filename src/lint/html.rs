@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::dom::Node;
+use super::dom::{find_either, Node};
 
 use super::{urls, Ctx};
 
@@ -331,15 +331,7 @@ impl<'a> Iterator for Tags<'a> {
             self.i = self.attrs.j.min(b.len());
         }
         loop {
-            // Tags come every few bytes in markup-heavy content (a plain loop beats
-            // memchr's setup), far apart in prose (memchr wins).
-            let rest = &b[self.i..];
-            let head = rest.len().min(32);
-            let off = match rest[..head].iter().position(|&c| c == b'<') {
-                Some(p) => p,
-                None => head + memchr::memchr(b'<', &rest[head..])?,
-            };
-            let i = self.i + off + 1;
+            let i = find_either(b, self.i, b'<', b'<')? + 1;
             self.i = i;
             if b.get(i..i + 3) == Some(b"!--") {
                 match memchr::memmem::find(&b[i..], b"-->") {
@@ -353,16 +345,16 @@ impl<'a> Iterator for Tags<'a> {
             }
             let end = b.get(i) == Some(&b'/');
             let start = i + usize::from(end);
-            let name_len = b[start..]
-                .iter()
-                .position(|&c| !(c.is_ascii_alphanumeric() || c == b':' || c == b'-'))
-                .unwrap_or(b.len() - start);
-            if name_len == 0 || !b[start].is_ascii_alphabetic() {
+            if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
                 continue;
             }
-            self.attrs.j = start + name_len;
+            let mut stop = start + 1;
+            while stop < b.len() && is(b[stop], NAME) {
+                stop += 1;
+            }
+            self.attrs.j = stop;
             self.pending = true;
-            let name = &html[start..start + name_len];
+            let name = &html[start..stop];
             return Some(Tag { name, end });
         }
     }
@@ -378,15 +370,17 @@ pub(super) struct Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = (&'a str, &'a str);
 
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let html = self.html;
         let b = html.as_bytes();
+        let n = b.len();
         let mut j = self.j;
         let found = loop {
-            while j < b.len() && b[j].is_ascii_whitespace() {
+            while j < n && is(b[j], SPACE) {
                 j += 1;
             }
-            if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
+            if j >= n || b[j] == b'>' || b[j] == b'<' {
                 break None;
             }
             if b[j] == b'/' {
@@ -394,34 +388,27 @@ impl<'a> Iterator for Attrs<'a> {
                 continue;
             }
             let an = j;
-            while j < b.len()
-                && !b[j].is_ascii_whitespace()
-                && !matches!(b[j], b'=' | b'>' | b'/' | b'<')
-            {
+            while j < n && !is(b[j], NAME_END) {
                 j += 1;
             }
             let aname = &html[an..j];
-            while j < b.len() && b[j].is_ascii_whitespace() {
+            while j < n && is(b[j], SPACE) {
                 j += 1;
             }
             let mut value = "";
-            if j < b.len() && b[j] == b'=' {
+            if j < n && b[j] == b'=' {
                 j += 1;
-                while j < b.len() && b[j].is_ascii_whitespace() {
+                while j < n && is(b[j], SPACE) {
                     j += 1;
                 }
-                if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
-                    let q = b[j];
+                if j < n && (b[j] == b'"' || b[j] == b'\'') {
                     let vs = j + 1;
-                    j = b[vs..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |e| vs + e);
+                    j = find_either(b, vs, b[j], b[j]).unwrap_or(n);
                     value = &html[vs..j];
-                    j = (j + 1).min(b.len());
+                    j = (j + 1).min(n);
                 } else {
                     let vs = j;
-                    while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>' {
+                    while j < n && !is(b[j], VALUE_END) {
                         j += 1;
                     }
                     value = &html[vs..j];
@@ -429,9 +416,9 @@ impl<'a> Iterator for Attrs<'a> {
             }
             if aname.is_empty() {
                 // A stray `=value`: step over the next character (a whole one:
-                // `<p ='a'é>` must not split the é).
+                // `<p ='a'\u{e9}>` must not split the \u{e9}).
                 j += 1;
-                while j < b.len() && !html.is_char_boundary(j) {
+                while j < n && !html.is_char_boundary(j) {
                     j += 1;
                 }
             } else {
@@ -441,6 +428,44 @@ impl<'a> Iterator for Attrs<'a> {
         self.j = j;
         found
     }
+}
+
+/// What a byte is to the tag scan, as bits: see [`BYTES`].
+const SPACE: u8 = 1;
+/// A byte of a tag name after the first letter: ASCII letters and digits, `:`, `-`.
+const NAME: u8 = 2;
+/// A byte that ends an attribute name: space, `=`, `>`, `/`, `<`.
+const NAME_END: u8 = 4;
+/// A byte that ends an unquoted attribute value: space, `>`.
+const VALUE_END: u8 = 8;
+
+/// The class bits of every byte: one load per byte in the scan loops.
+static BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut bits = 0;
+        if b.is_ascii_whitespace() {
+            bits |= SPACE | NAME_END | VALUE_END;
+        }
+        if b.is_ascii_alphanumeric() || b == b':' || b == b'-' {
+            bits |= NAME;
+        }
+        if matches!(b, b'=' | b'>' | b'/' | b'<') {
+            bits |= NAME_END;
+        }
+        if b == b'>' {
+            bits |= VALUE_END;
+        }
+        t[c] = bits;
+        c += 1;
+    }
+    t
+};
+
+fn is(b: u8, class: u8) -> bool {
+    BYTES[usize::from(b)] & class != 0
 }
 
 /// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
