@@ -67,14 +67,12 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
         });
     let mut warned = false;
     // RSS's own elements: those reached from the root through RSS elements only.
-    let mut core = Vec::new();
+    // Depth first, children pushed last to first: popped in document order.
     let mut stack = vec![root];
     while let Some(el) = stack.pop() {
-        core.push(el);
+        let kids = stack.len();
         stack.extend(elements(el).filter(|c| super::ns(*c).is_none()));
-    }
-    core.sort_by_key(|e| e.range().start);
-    for el in core {
+        stack[kids..].reverse();
         let name = el.tag_name().name();
         for a in el.attributes() {
             let Some(ns) = a.namespace() else {
@@ -493,8 +491,14 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     let kids: Vec<(Option<&str>, &str, Node)> = elements(parent)
         .map(|e| (super::ns(e), e.tag_name().name(), e))
         .collect();
+    // Most lookups are of extension elements, which items rarely hold: those are
+    // looked for among the namespaced children only.
+    let namespaced: Vec<(Option<&str>, &str, Node)> =
+        kids.iter().filter(|k| k.0.is_some()).copied().collect();
     let find = |ns: Option<&str>, name: &str| {
-        kids.iter()
+        let among = if ns.is_some() { &namespaced } else { &kids };
+        among
+            .iter()
             .find(|(n, l, _)| *l == name && *n == ns)
             .map(|(_, _, e)| *e)
     };
