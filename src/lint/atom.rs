@@ -78,9 +78,21 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
 /// An Atom element (other than the document root) written with a prefix.
 fn prefixed(cx: &Ctx, node: Node) -> bool {
     let raw = &cx.doc.input_text()[node.range().start..];
-    let name_end = raw[1..]
-        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .map_or(raw.len(), |i| i + 1);
+    // Names are nearly always ASCII: read bytes up to the first byte that ends
+    // the name or is not ASCII, and only in the latter case read characters.
+    let b = raw.as_bytes();
+    let stop = b[1..]
+        .iter()
+        .position(|&c| {
+            matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'>' | b'/') || !c.is_ascii()
+        })
+        .map(|i| i + 1);
+    let name_end = match stop {
+        Some(i) if b[i].is_ascii() => i,
+        _ => raw[1..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(raw.len(), |i| i + 1),
+    };
     raw[1..name_end].contains(':')
 }
 

@@ -55,6 +55,10 @@ pub(crate) struct Document<'i> {
     uris: Vec<Cow<'i, str>>,
     /// Namespace declarations, each element's in a contiguous run.
     decls: Vec<(Option<Cow<'i, str>>, u32)>,
+    /// Whether no text of the document holds a C0 control character other than tab,
+    /// line feed and CR: known when the fast reader read it (it refuses such
+    /// documents and such references), not assumed of roxmltree's.
+    c0_clean: bool,
 }
 
 struct NodeData<'i> {
@@ -132,6 +136,7 @@ impl<'i> Document<'i> {
             attrs: Vec::new(),
             uris: vec![Cow::Borrowed(XML_NS)],
             decls: Vec::new(),
+            c0_clean: false,
         };
         doc.nodes.push(NodeData {
             kind: Kind::Root,
@@ -265,6 +270,12 @@ impl<'i> Document<'i> {
     }
 
     /// The text the document was parsed from.
+    /// Whether the document's text is known to hold no C0 control character other
+    /// than tab, line feed and CR (so checks of its text need not look for them).
+    pub fn c0_clean(&self) -> bool {
+        self.c0_clean
+    }
+
     pub fn input_text(&self) -> &'i str {
         self.text
     }
@@ -918,6 +929,8 @@ impl<'i> Reader<'i> {
         if self.pos != self.b.len() {
             return Err(Refusal::Unsupported);
         }
+        // has_unusual_chars refused the others, and `reference` refuses them.
+        self.doc.c0_clean = true;
         Ok(self.doc.finish())
     }
 

@@ -843,14 +843,19 @@ fn unterminated_tag(html: &str) -> bool {
     })
 }
 
-/// Control characters that cannot appear in HTML text.
-fn control_chars(html: &str) -> bool {
+/// Control characters that cannot appear in HTML text. `c0_clean`: the text is
+/// known to hold no C0 control other than tab, line feed and CR (then only DEL and
+/// the C1 controls, `C2 80`–`C2 9F` in UTF-8, are looked for).
+fn control_chars(html: &str, c0_clean: bool) -> bool {
     let b = html.as_bytes();
     let bad = |i: usize, c: u8| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
             || c == 0x7F
             || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
     };
+    if c0_clean {
+        return memchr::memchr2_iter(0x7F, 0xC2, b).any(|i| bad(i, b[i]));
+    }
     // A branch-free pass per block finds the blocks worth a closer look.
     let suspect = |c: u8| {
         u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
@@ -944,7 +949,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     let mut rel = None;
     if unterminated_tag(html) {
         not_html = Some("a tag is not closed".to_string());
-    } else if control_chars(html) {
+    } else if control_chars(html, cx.doc.c0_clean()) {
         not_html = Some("it holds control characters".to_string());
     }
     let classes = classes();
@@ -1316,6 +1321,19 @@ mod tests {
         for other in ["", "onclick", "hre", "hrefs", "z", "\u{e9}"] {
             assert!(!ix.contains(other), "{other}");
         }
+    }
+
+    #[test]
+    fn control_characters_with_and_without_c0_known_absent() {
+        for clean in [false, true] {
+            for bad in ["a\u{7f}", "x\u{85}y", "\u{9f}"] {
+                assert!(control_chars(bad, clean), "{bad:?} {clean}");
+            }
+            for good in ["a\tb\r\nc", "\u{a0}\u{e9}\u{c2}", "\u{2022}", ""] {
+                assert!(!control_chars(good, clean), "{good:?} {clean}");
+            }
+        }
+        assert!(control_chars("a\u{1}b", false));
     }
 
     #[test]
