@@ -96,6 +96,40 @@ fn prefixed(cx: &Ctx, node: Node) -> bool {
     raw[1..name_end].contains(':')
 }
 
+/// How often each child element name has appeared. An element has a handful of
+/// distinct children: the first few names are counted in a list (no hashing per
+/// child); any beyond them in a map, so a flood of names stays linear.
+#[derive(Default)]
+struct Counts<'a> {
+    few: Vec<(&'a str, usize)>,
+    many: HashMap<&'a str, usize>,
+}
+
+impl<'a> Counts<'a> {
+    const FEW: usize = 16;
+
+    fn add(&mut self, name: &'a str) {
+        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| *s == name) {
+            *n += 1;
+        } else if self.few.len() < Self::FEW {
+            self.few.push((name, 1));
+        } else {
+            *self.many.entry(name).or_default() += 1;
+        }
+    }
+
+    fn get(&self, name: &str) -> usize {
+        match self.few.iter().find(|(s, _)| *s == name) {
+            Some((_, n)) => *n,
+            None => self.many.get(name).copied().unwrap_or(0),
+        }
+    }
+
+    fn contains(&self, name: &str) -> bool {
+        self.get(name) > 0
+    }
+}
+
 /// Lints an Atom feed document.
 pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
     if prefixed(cx, feed) {
@@ -107,7 +141,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
     }
     common_attrs(cx, feed);
     super::stray_text(cx, feed);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = Counts::default();
     let mut has_author = false;
     let mut self_link = false;
     let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
@@ -119,7 +153,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             continue;
         }
         let name = tn.name();
-        *seen.entry(name).or_default() += 1;
+        seen.add(name);
         if name == "entry" {
             entry_nodes.push(c);
             continue;
@@ -134,7 +168,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         }
     }
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(
                 feed,
                 "MissingElement",
@@ -295,7 +329,7 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
 
 /// Metadata shared by feed, entry and source; returns false for an element that
 /// is none of them.
-fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) -> bool {
+fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &Counts) -> bool {
     let name = c.tag_name().name();
     let known = matches!(
         (parent, name),
@@ -324,7 +358,7 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) ->
             | "summary"
             | "source"
     );
-    if once && seen.get(name).copied().unwrap_or(0) == 2 {
+    if once && seen.get(name) == 2 {
         cx.report(
             c,
             "DuplicateElement",
@@ -820,7 +854,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
     }
     common_attrs(cx, e);
     super::stray_text(cx, e);
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
+    let mut seen = Counts::default();
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;
@@ -833,7 +867,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             continue;
         }
         let name = tn.name();
-        *seen.entry(name).or_default() += 1;
+        seen.add(name);
         match name {
             "id" => id = Some(text_of(c).trim().to_string()),
             "updated" => updated = Some(text_of(c).trim().to_string()),
@@ -843,14 +877,14 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         }
         match name {
             "summary" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
                 }
                 common_attrs(cx, c);
                 text_construct(cx, c);
             }
             "content" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
                 }
                 common_attrs(cx, c);
@@ -858,7 +892,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
                 content_element(cx, c);
             }
             "source" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
                 }
                 if elements(c)
@@ -876,7 +910,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         }
     }
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
         }
     }
@@ -898,14 +932,14 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         c.has_attribute("src")
             || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
     });
-    if out_of_line && !seen.contains_key("summary") {
+    if out_of_line && !seen.contains("summary") {
         cx.report(
             e,
             "MissingElement",
             "<entry> with out-of-line or binary content must have a <summary>",
         );
     }
-    if !seen.contains_key("summary") && content.is_none() {
+    if !seen.contains("summary") && content.is_none() {
         cx.report(
             e,
             "MissingTextualContent",
@@ -918,21 +952,21 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
 
 fn source(cx: &mut Ctx, s: Node) {
     common_attrs(cx, s);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = Counts::default();
     for c in elements(s) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "source");
             continue;
         }
-        *seen.entry(tn.name()).or_default() += 1;
+        seen.add(tn.name());
         if !metadata(cx, c, "source", &seen) {
             undefined(cx, c, "source");
         }
     }
     duplicate_links(cx, s);
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(
                 s,
                 "MissingSourceElement",
@@ -1057,5 +1091,25 @@ fn content_element(cx: &mut Ctx, c: Node) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_exact_past_the_short_list() {
+        let names: Vec<String> = (0..40).map(|i| format!("e{i}")).collect();
+        let mut counts = Counts::default();
+        for (i, n) in names.iter().enumerate() {
+            for _ in 0..=i % 3 {
+                counts.add(n);
+            }
+        }
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(counts.get(n), i % 3 + 1, "{n}");
+        }
+        assert!(!counts.contains("e40") && counts.contains("e39"));
     }
 }
