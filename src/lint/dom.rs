@@ -689,7 +689,7 @@ fn character_reference(s: &[u8]) -> Option<(char, usize)> {
 /// Characters from references are kept as they are (`&#13;` stays a CR).
 fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
     let b = s.as_bytes();
-    let Some(first) = memchr2(b'&', b'\r', b) else {
+    let Some(first) = find_either(b, 0, b'&', b'\r') else {
         return Ok(Cow::Borrowed(s));
     };
     // Escaped markup has a reference every few bytes: the text between them is
@@ -903,7 +903,7 @@ impl<'i> Reader<'i> {
         let q = q.ok_or(Refusal::Unsupported)?;
         self.pos += 1;
         let start = self.pos;
-        let len = memchr2(q, b'<', &self.b[start..]).ok_or(Refusal::Unsupported)?;
+        let len = find_either(&self.b[start..], 0, q, b'<').ok_or(Refusal::Unsupported)?;
         self.pos += len;
         self.expect(q)?;
         Ok(start..start + len)
@@ -1020,14 +1020,14 @@ impl<'i> Reader<'i> {
         while let Some(top) = self.open.last() {
             let parent = top.id;
             let rest = &self.b[self.pos..];
-            let Some(lt) = memchr(b'<', rest) else {
+            let Some(lt) = find_either(rest, 0, b'<', b'<') else {
                 return Err(Refusal::Unsupported);
             };
             if lt > 0 {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                if memchr(b'>', &rest[..lt]).is_some() && raw.contains("]]>") {
+                if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
                     return Err(Refusal::Unsupported);
                 }
                 let text = unescape_text(raw)?;
