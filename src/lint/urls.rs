@@ -15,31 +15,25 @@ pub(super) enum Uri {
     Any,
 }
 
-fn uri_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            ';' | '/'
-                | '?'
-                | ':'
-                | '@'
-                | '&'
-                | '='
-                | '+'
-                | '$'
-                | '.'
-                | '-'
-                | '_'
-                | '!'
-                | '~'
-                | '*'
-                | '\''
-                | '('
-                | ')'
-                | '%'
-                | ','
-                | '#'
-        )
+/// ASCII characters a URI may hold unescaped (a table: every URL byte is looked up).
+static URI_CHARS: [bool; 128] = {
+    const PUNCTUATION: &[u8] = b";/?:@&=+$.-_!~*'()%,#";
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut k = 0;
+    while k < PUNCTUATION.len() {
+        t[PUNCTUATION[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+fn uri_char(c: u8) -> bool {
+    URI_CHARS.get(usize::from(c)).copied().unwrap_or(false)
 }
 
 /// RFC 3986 unreserved characters (never need percent-encoding).
@@ -167,8 +161,13 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
     }
     let bracketed_host =
         value.contains('[') && value.find("//[").is_some_and(|i| value[i..].contains(']'));
-    let allowed = |c: char| uri_char(c) || (bracketed_host && (c == '[' || c == ']'));
-    if let Some(c) = value.chars().find(|c| c.is_ascii() && !allowed(*c)) {
+    let allowed = |c: u8| uri_char(c) || (bracketed_host && (c == b'[' || c == b']'));
+    // Bytes, not characters: those of a non-ASCII character are never ASCII.
+    if let Some(c) = value
+        .bytes()
+        .find(|c| c.is_ascii() && !allowed(*c))
+        .map(char::from)
+    {
         cx.report_at(
             pos,
             "InvalidUriChar",
