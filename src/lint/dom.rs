@@ -804,6 +804,21 @@ fn special_bytes(w: u64, x: u8, y: u8) -> u64 {
     zeros(w ^ (ONES * u64::from(x))) | zeros(w ^ (ONES * u64::from(y)))
 }
 
+/// Where the first `]]>` in `b` starts. `]` is rare in the markup and prose a
+/// CDATA section holds (unlike `>`, which memmem may pick to search for): look for
+/// it, then at what follows. Each byte is looked at a bounded number of times.
+fn cdata_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        i += memchr(b']', &b[i..])?;
+        match b.get(i + 1..i + 3) {
+            Some(b"]>") => return Some(i),
+            // `]]]>`: the end may start at the next `]`.
+            _ => i += 1,
+        }
+    }
+}
+
 /// The first `x` or `y` in `b` at or after `from`, eight bytes a step: in markup
 /// they come every few bytes, where memchr's setup costs more than the search;
 /// past 64 bytes (prose), memchr takes over.
@@ -1039,7 +1054,7 @@ impl<'i> Reader<'i> {
                 Some(b'!') if self.starts_with(b"<![CDATA[") => {
                     let start = self.pos;
                     let body = start + 9;
-                    let len = memmem::find(&self.b[body..], b"]]>").ok_or(Refusal::Unsupported)?;
+                    let len = cdata_end(&self.b[body..]).ok_or(Refusal::Unsupported)?;
                     self.pos = body + len + 3;
                     // Line ends are made `\n` in CDATA too.
                     let raw = &self.text[body..body + len];
@@ -1334,6 +1349,20 @@ mod tests {
                 .expect("our feeds are UTF-8")
                 .replace('\n', "\r\n");
             assert!(agrees(&crlf, &format!("{} with CRLF", f.display())));
+        }
+    }
+
+    #[test]
+    fn cdata_end_is_the_first_close() {
+        for (b, want) in [
+            ("x]]>", Some(1)),
+            ("]]]>", Some(1)),
+            ("]]]]>a]]>", Some(2)),
+            ("] ]>]]", None),
+            ("]]", None),
+            ("", None),
+        ] {
+            assert_eq!(cdata_end(b.as_bytes()), want, "{b:?}");
         }
     }
 
