@@ -71,8 +71,16 @@ fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
         Some(_) => return None,
         None => (None, s),
     };
-    let parts: Vec<&str> = rest.split(' ').collect();
-    if parts.len() != 5 {
+    // Exactly five fields (no Vec: every RSS date passes here).
+    let mut fields = rest.split(' ');
+    let parts = [
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    ];
+    if fields.next().is_some() {
         return None;
     }
     let day = digits(parts[0], 1, 2)?;
@@ -140,11 +148,16 @@ fn year(s: &str) -> Option<i32> {
 }
 
 fn time(s: &str) -> Option<(u32, u32, u32)> {
-    let t: Vec<&str> = s.split(':').collect();
-    match t.as_slice() {
-        [h, m] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, 0)),
-        [h, m, sec] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, digits(sec, 2, 2)?)),
-        _ => None,
+    // `HH:MM` or `HH:MM:SS`.
+    let mut fields = s.split(':');
+    let (h, m, sec) = (fields.next()?, fields.next()?, fields.next());
+    if fields.next().is_some() {
+        return None;
+    }
+    let (h, m) = (digits(h, 2, 2)?, digits(m, 2, 2)?);
+    match sec {
+        None => Some((h, m, 0)),
+        Some(sec) => Some((h, m, digits(sec, 2, 2)?)),
     }
 }
 

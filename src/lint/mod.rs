@@ -650,6 +650,45 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     Cow::Owned(s)
 }
 
+/// How often each child element name has appeared. An element has a handful of
+/// distinct children: the first few names are counted in a list (no hashing per
+/// child); any beyond them in a map, so a flood of names stays linear.
+#[derive(Default)]
+pub(crate) struct Counts<'a> {
+    few: Vec<(&'a str, usize)>,
+    many: std::collections::HashMap<&'a str, usize>,
+}
+
+impl<'a> Counts<'a> {
+    const FEW: usize = 16;
+
+    /// Counts one more `name`; returns how many there have been.
+    pub(crate) fn add(&mut self, name: &'a str) -> usize {
+        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| *s == name) {
+            *n += 1;
+            *n
+        } else if self.few.len() < Self::FEW {
+            self.few.push((name, 1));
+            1
+        } else {
+            let n = self.many.entry(name).or_default();
+            *n += 1;
+            *n
+        }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> usize {
+        match self.few.iter().find(|(s, _)| *s == name) {
+            Some((_, n)) => *n,
+            None => self.many.get(name).copied().unwrap_or(0),
+        }
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.get(name) > 0
+    }
+}
+
 /// Reports text directly inside an element that should hold only elements.
 pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     let stray = node
@@ -682,6 +721,21 @@ pub(crate) use dom::XML_NS;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_exact_past_the_short_list() {
+        let names: Vec<String> = (0..40).map(|i| format!("e{i}")).collect();
+        let mut counts = Counts::default();
+        for (i, n) in names.iter().enumerate() {
+            for k in 0..=i % 3 {
+                assert_eq!(counts.add(n), k + 1, "{n}");
+            }
+        }
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(counts.get(n), i % 3 + 1, "{n}");
+        }
+        assert!(!counts.contains("e40") && counts.contains("e39"));
+    }
 
     #[test]
     fn lines_count_columns_in_characters_and_stay_in_step() {

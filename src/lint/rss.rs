@@ -196,7 +196,7 @@ const ITEM_ONCE: &[&str] = &[
 
 fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     super::stray_text(cx, ch);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
     let mut guids: HashMap<String, usize> = HashMap::new();
@@ -217,9 +217,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             }
             continue;
         }
-        let n = seen.entry(name).or_default();
-        *n += 1;
-        if *n == 2 && CHANNEL_ONCE.contains(&name) {
+        if seen.add(name) == 2 && CHANNEL_ONCE.contains(&name) {
             cx.report(
                 c,
                 "DuplicateElement",
@@ -296,7 +294,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
         ("description", "MissingDescription"),
     ];
     for (el, class) in missing {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(ch, class, format!("<channel> must have a <{el}>"));
         }
     }
@@ -564,6 +562,10 @@ pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
 
 /// Reports HTML in a text-only element.
 pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
+    // Both checks look for a `<` or an `&` in the text: most text has neither.
+    if memchr::memchr2(b'<', b'&', v.as_bytes()).is_none() {
+        return;
+    }
     let raw = &cx.doc.input_text()[node.range()];
     if let Some(what) = html::text_contains_html(v, raw) {
         cx.report(
