@@ -290,15 +290,8 @@ fn bad_characters(cx: &mut Ctx) {
             && b.get(i + 2) == Some(&0xC2)
             && b.get(i + 3).is_some_and(|n| (0xA0..=0xBF).contains(n))
     };
-    // Only C2 and C3 bytes can start either: skip blocks without one in a
-    // branch-free pass (most non-ASCII feeds are mostly ASCII).
-    let found = b.chunks(64).enumerate().find_map(|(k, block)| {
-        if !block.iter().fold(false, |acc, &c| acc | (c & 0xFE == 0xC2)) {
-            return None;
-        }
-        let base = k * 64;
-        (base..base + block.len()).find(|&i| b[i] & 0xFE == 0xC2 && (c1(i) || mojibake(i)))
-    });
+    // Only C2 and C3 bytes can start either: memchr finds them.
+    let found = memchr::memchr2_iter(0xC2, 0xC3, b).find(|&i| c1(i) || mojibake(i));
     if let Some(i) = found {
         cx.report_at(
             i,
