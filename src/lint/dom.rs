@@ -1180,18 +1180,23 @@ impl<'i> Reader<'i> {
             None => return Err(Refusal::Unsupported),
         };
         let a0 = self.doc.attrs.len();
-        for (a_prefix, a_local, value, range) in std::mem::take(&mut self.pending) {
-            let a_ns = match a_prefix {
-                "" => NONE,
-                "xml" => 0,
-                p => self.lookup(p).ok_or(Refusal::Unsupported)?,
-            };
-            self.doc.attrs.push(AttrData {
-                name: Cow::Borrowed(a_local),
-                ns: a_ns,
-                value,
-                range,
-            });
+        if !self.pending.is_empty() {
+            // Drained, then put back: its room serves the next start tag.
+            let mut pending = std::mem::take(&mut self.pending);
+            for (a_prefix, a_local, value, range) in pending.drain(..) {
+                let a_ns = match a_prefix {
+                    "" => NONE,
+                    "xml" => 0,
+                    p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+                };
+                self.doc.attrs.push(AttrData {
+                    name: Cow::Borrowed(a_local),
+                    ns: a_ns,
+                    value,
+                    range,
+                });
+            }
+            self.pending = pending;
         }
         // No two attributes with the same namespace (URI, not prefix) and name.
         fn key<'d>(doc: &'d Document, a: &'d AttrData) -> (Option<&'d str>, &'d str) {
