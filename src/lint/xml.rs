@@ -150,7 +150,7 @@ const LATIN1_ENTITIES: [&str; 96] = [
 /// fetch DTDs, so declare them in the internal subset (on the DOCTYPE's own line,
 /// so no line number moves).
 pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
-    let Some(i) = memchr::memmem::find(text.as_bytes(), b"<!DOCTYPE") else {
+    let Some(i) = find_doctype(text.as_bytes()) else {
         return text;
     };
     let end = match text[i..].find(['>', '[']) {
@@ -177,6 +177,16 @@ pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
         out.push_str(&text[end..]);
     }
     Cow::Owned(out)
+}
+
+/// Where the first `<!DOCTYPE` in `b` starts. `!` is rare in a feed (a few per
+/// CDATA section), so memchr for it beats a substring search over the whole
+/// document.
+fn find_doctype(b: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'!', b)
+        .filter(|&i| i > 0)
+        .map(|i| i - 1)
+        .find(|&i| b[i..].starts_with(b"<!DOCTYPE"))
 }
 
 /// Parses the text; a document that is not well-formed XML yields one SAXError.
@@ -298,5 +308,29 @@ fn bad_characters(cx: &mut Ctx) {
             "BadCharacters",
             "characters that look like the result of decoding with the wrong encoding",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doctype_found_where_memmem_finds_it() {
+        for t in [
+            "<!DOCTYPE rss>",
+            "x!!<!<!DOCTYPE a>",
+            "<![CDATA[!]]><!DOCTYP <!DOCTYPE",
+            "!<!DOCTYPE",
+            "<!DOCTYP",
+            "",
+        ] {
+            let b = t.as_bytes();
+            assert_eq!(
+                find_doctype(b),
+                memchr::memmem::find(b, b"<!DOCTYPE"),
+                "{t:?}"
+            );
+        }
     }
 }
