@@ -538,7 +538,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
     });
     let stray_text = node
         .children()
-        .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+        .any(|c| c.is_text() && !super::blank(c.text().unwrap_or("")));
     match div {
         Some(d) if !stray_text => {
             if prefixed(cx, *d) {
@@ -662,7 +662,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     // Extension elements may go inside a link; text may not.
     if node
         .children()
-        .any(|c| c.is_text() && c.text().is_some_and(|t| !t.trim().is_empty()))
+        .any(|c| c.is_text() && c.text().is_some_and(|t| !super::blank(t)))
     {
         cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
     }

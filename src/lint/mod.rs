@@ -689,11 +689,19 @@ impl<'a> Counts<'a> {
     }
 }
 
+/// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
+/// indentation between elements, ASCII, is decided byte by byte.
+pub(crate) fn blank(s: &str) -> bool {
+    s.bytes()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
+        || s.trim_start().is_empty()
+}
+
 /// Reports text directly inside an element that should hold only elements.
 pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     let stray = node
         .children()
-        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+        .find(|c| c.is_text() && !blank(c.text().unwrap_or("")));
     if let Some(t) = stray {
         cx.report(
             t,
@@ -721,6 +729,21 @@ pub(crate) use dom::XML_NS;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_is_trim_is_empty() {
+        for s in [
+            "",
+            " \t\r\n",
+            "\u{b}\u{c}",
+            "\u{a0}\u{3000} ",
+            " x ",
+            "\u{85}",
+            "\u{1c}",
+        ] {
+            assert_eq!(blank(s), s.trim().is_empty(), "{s:?}");
+        }
+    }
 
     #[test]
     fn counts_are_exact_past_the_short_list() {
