@@ -1049,10 +1049,22 @@ impl<'i> Reader<'i> {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
-                    return Err(Refusal::Unsupported);
-                }
-                let text = unescape_text(raw)?;
+                // Most texts are the indentation between tags: one word tells
+                // there is no `>`, `&` or CR in them.
+                let plain = lt <= 8
+                    && rest.get(..8).is_some_and(|word| {
+                        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                        let keep = u64::MAX >> (8 * (8 - lt));
+                        (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep == 0
+                    });
+                let text = if plain {
+                    Cow::Borrowed(raw)
+                } else {
+                    if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
+                        return Err(Refusal::Unsupported);
+                    }
+                    unescape_text(raw)?
+                };
                 self.text_node(text, parent, start..self.pos);
             }
             match self.b.get(self.pos + 1) {
