@@ -621,8 +621,20 @@ fn is_name_start(c: u8) -> bool {
 }
 
 fn is_name(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+    NAME_BYTES[usize::from(c)]
 }
+
+/// The ASCII bytes a name holds after its first: one load per byte of every name.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
 
 /// Whether the text holds a character XML 1.0 forbids.
 fn has_unusual_chars(b: &[u8]) -> bool {
