@@ -876,9 +876,11 @@ const IS_DOCUMENT: u8 = 4;
 const IS_SAFE_ATTR: u8 = 8;
 
 /// Element and attribute names by (first letter, length), each with its class bits:
-/// one lookup per tag or attribute instead of one per word list.
+/// one lookup per tag or attribute instead of one per word list. Each name also
+/// carries its first eight bytes as a word, so most candidates are compared in
+/// one step.
 struct Classes {
-    buckets: Vec<Vec<(&'static [u8], u8)>>,
+    buckets: Vec<Vec<(u64, &'static [u8], u8)>>,
 }
 
 const MAX_NAME: usize = 16;
@@ -889,16 +891,26 @@ impl Classes {
         (name.len() <= MAX_NAME).then(|| usize::from(first & 31) * (MAX_NAME + 1) + name.len())
     }
 
+    /// The first eight bytes of `name` (fewer: zeros after them) as a
+    /// little-endian word, ASCII capitals made lower case.
+    fn head(name: &[u8]) -> u64 {
+        let w = name[..name.len().min(8)]
+            .iter()
+            .rev()
+            .fold(0u64, |w, &c| w << 8 | u64::from(c));
+        lower_ascii(w)
+    }
+
     fn add(&mut self, word: &'static str, bits: u8) {
         let Some(b) = Classes::bucket(word.as_bytes()) else {
             return;
         };
         match self.buckets[b]
             .iter_mut()
-            .find(|(w, _)| *w == word.as_bytes())
+            .find(|(_, w, _)| *w == word.as_bytes())
         {
-            Some((_, c)) => *c |= bits,
-            None => self.buckets[b].push((word.as_bytes(), bits)),
+            Some((_, _, c)) => *c |= bits,
+            None => self.buckets[b].push((Classes::head(word.as_bytes()), word.as_bytes(), bits)),
         }
     }
 
@@ -908,11 +920,34 @@ impl Classes {
         let Some(b) = Classes::bucket(n) else {
             return 0;
         };
+        let head = Classes::head(n);
+        // Same length (the bucket says so) and same first eight bytes: past
+        // eight, the rest is compared too.
         self.buckets[b]
             .iter()
-            .find(|(w, _)| w.iter().zip(n).all(|(a, b)| *a == b.to_ascii_lowercase()))
-            .map_or(0, |(_, c)| *c)
+            .find(|(h, w, _)| {
+                *h == head
+                    && (n.len() <= 8
+                        || w[8..]
+                            .iter()
+                            .zip(&n[8..])
+                            .all(|(a, b)| *a == b.to_ascii_lowercase()))
+            })
+            .map_or(0, |(_, _, c)| *c)
     }
+}
+
+/// `w` with each of its bytes that is an ASCII capital made lower case.
+fn lower_ascii(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Per byte, without carries between bytes (seven bits plus less than 0x80):
+    // the high bit says "at least `A`", then "past `Z`".
+    let seven = w & !HIGHS;
+    let from_a = seven + ONES * (0x80 - u64::from(b'A'));
+    let past_z = seven + ONES * (0x80 - u64::from(b'Z' + 1));
+    let capital = from_a & !past_z & !w & HIGHS;
+    w | (capital >> 2)
 }
 
 fn classes() -> &'static Classes {
@@ -1312,6 +1347,17 @@ mod tests {
             assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
         }
         assert_eq!(c.of("script") & IS_SAFE, 0);
+    }
+
+    #[test]
+    fn lower_ascii_lowers_capitals_and_nothing_else() {
+        for c in 0..=255u8 {
+            for at in 0..8 {
+                let w = u64::from(c) << (8 * at) | 0x4040_4040_4040_4040 & !(0xFF << (8 * at));
+                let want = u64::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+                assert_eq!(lower_ascii(w), want, "{c:#x} at {at}");
+            }
+        }
     }
 
     #[test]
