@@ -1012,7 +1012,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                 );
             }
         } else {
-            check_attrs(cx, node, &lower(t.name), scan.attrs(), &mut rel, base_ok);
+            check_attrs(cx, node, t.name, scan.attrs(), &mut rel, base_ok);
         }
     }
     if let Some(why) = not_html {
@@ -1038,6 +1038,8 @@ fn name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
 }
 
+/// Checks the attributes of an element a reader keeps; `tag` is its name as
+/// written (any case).
 fn check_attrs<'v>(
     cx: &mut Ctx,
     node: Node,
@@ -1066,12 +1068,13 @@ fn check_attrs<'v>(
                 node,
                 "SecurityRiskAttr",
                 format!(
-                    "<{tag}> in <{}> has the attribute {a:?}, which readers strip",
+                    "<{}> in <{}> has the attribute {a:?}, which readers strip",
+                    lower(tag),
                     name(node)
                 ),
             );
-        } else if (tag == "a" && a.eq_ignore_ascii_case("href"))
-            || (tag == "img" && a.eq_ignore_ascii_case("src"))
+        } else if (tag.eq_ignore_ascii_case("a") && a.eq_ignore_ascii_case("href"))
+            || (tag.eq_ignore_ascii_case("img") && a.eq_ignore_ascii_case("src"))
         {
             let v = v.trim();
             if v.get(..11)
@@ -1080,7 +1083,7 @@ fn check_attrs<'v>(
                 cx.report(
                     node,
                     "SecurityRiskAttr",
-                    format!("<{tag}> in <{}> links to javascript:", name(node)),
+                    format!("<{}> in <{}> links to javascript:", lower(tag), name(node)),
                 );
             } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
                 *rel = Some(v.to_string());

@@ -217,6 +217,18 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
     true
 }
 
+/// The bytes of a scheme (RFC 3986 §3.1): letters, digits, `+`, `-`, `.`.
+static SCHEME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
+
 /// The scheme of an absolute URI, if it has one.
 pub(super) fn scheme_of(value: &str) -> Option<&str> {
     // Every URL in a feed passes here: bytes, not a char search per character.
@@ -224,9 +236,7 @@ pub(super) fn scheme_of(value: &str) -> Option<&str> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let end = b
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))?;
+    let end = b.iter().position(|&c| !SCHEME_BYTES[usize::from(c)])?;
     (b[end] == b':').then(|| &value[..end])
 }
 
