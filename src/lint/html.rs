@@ -320,6 +320,7 @@ impl<'a> Tags<'a> {
 impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Tag<'a>> {
         let html = self.attrs.html;
         let b = html.as_bytes();
@@ -333,7 +334,7 @@ impl<'a> Iterator for Tags<'a> {
         loop {
             let i = find_either(b, self.i, b'<', b'<')? + 1;
             self.i = i;
-            if b.get(i..i + 3) == Some(b"!--") {
+            if b.get(i) == Some(&b'!') && b.get(i..i + 3) == Some(b"!--") {
                 match memchr::memmem::find(&b[i..], b"-->") {
                     Some(e) => self.i = i + e + 3,
                     None => {
