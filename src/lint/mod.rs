@@ -459,6 +459,7 @@ pub fn lint_bytes(bytes: &[u8], path: &str, location: Option<&str>) -> Vec<Findi
         rss2: matches!(format, Format::Rss2),
         seen_ns: Default::default(),
         lines: Lines::default(),
+        plausible_until: chrono::Utc::now() + chrono::Duration::days(365),
     };
     xml::check_prolog(&mut cx);
     ext::declarations(&mut cx);
@@ -563,6 +564,9 @@ pub(crate) struct Ctx<'d, 'input> {
     pub seen_ns: std::collections::HashSet<String>,
     /// Line starts, computed on the first finding.
     pub lines: Lines,
+    /// Dates after this are implausible: a year from when the lint started (the
+    /// clock is read once per document, not once per date).
+    pub plausible_until: chrono::DateTime<chrono::Utc>,
 }
 
 /// Byte offset → 1-based line and column (in characters), in time proportional to
