@@ -657,10 +657,19 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
 /// How often each child element name has appeared. An element has a handful of
 /// distinct children: the first few names are counted in a list (no hashing per
 /// child); any beyond them in a map, so a flood of names stays linear.
-#[derive(Default)]
 pub(crate) struct Counts<'a> {
     few: Vec<(&'a str, usize)>,
     many: std::collections::HashMap<&'a str, usize>,
+}
+
+impl Default for Counts<'_> {
+    /// Room for the short list from the start: one allocation, not one per doubling.
+    fn default() -> Self {
+        Counts {
+            few: Vec::with_capacity(Self::FEW),
+            many: Default::default(),
+        }
+    }
 }
 
 impl<'a> Counts<'a> {
