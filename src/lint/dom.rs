@@ -711,6 +711,18 @@ fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
     let Some(first) = find_either(b, 0, b'&', b'\r') else {
         return Ok(Cow::Borrowed(s));
     };
+    // Most texts have no CR: then the copy loop looks for `&` alone.
+    if memchr(b'\r', &b[first..]).is_some() {
+        unescape_from::<true>(s, first)
+    } else {
+        unescape_from::<false>(s, first)
+    }
+}
+
+/// [`unescape_text`] from `first`, the first `&` or CR; `CR`: whether the text
+/// holds a CR.
+fn unescape_from<const CR: bool>(s: &str, first: usize) -> Read<Cow<'_, str>> {
+    let b = s.as_bytes();
     // Escaped markup has a reference every few bytes: the text between them is
     // copied eight bytes at a time (the bytes past the next reference are written,
     // then dropped), never by a call per run. The output never outgrows the input,
@@ -723,7 +735,12 @@ fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
         while let Some(word) = b.get(i..i + 8) {
             let word: [u8; 8] = word.try_into().expect("eight bytes");
             out.extend_from_slice(&word);
-            let hits = special_bytes(u64::from_le_bytes(word), b'&', b'\r');
+            let w = u64::from_le_bytes(word);
+            let hits = if CR {
+                special_bytes(w, b'&', b'\r')
+            } else {
+                special_bytes(w, b'&', b'&')
+            };
             if hits != 0 {
                 let k = (hits.trailing_zeros() / 8) as usize;
                 out.truncate(out.len() - 8 + k);
