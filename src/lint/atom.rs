@@ -407,7 +407,7 @@ fn atom_uri(cx: &mut Ctx, node: Node) {
         node.range().start,
         &v,
         Uri::Any,
-        &format!("<{}>", node.tag_name().name()),
+        format_args!("<{}>", node.tag_name().name()),
     );
 }
 

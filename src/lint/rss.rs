@@ -590,16 +590,16 @@ pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
 
 pub(super) fn url_element(cx: &mut Ctx, node: Node, kind: Uri) {
     let v = text_of(node);
-    let what = format!("<{}>", node.tag_name().name());
-    urls::check(cx, node.range().start, v.trim(), kind, &what);
+    let what = format_args!("<{}>", node.tag_name().name());
+    urls::check(cx, node.range().start, v.trim(), kind, what);
 }
 
 pub(super) fn url_attr(cx: &mut Ctx, node: Node, attr: &str, kind: Uri) -> bool {
     let Some(a) = node.attribute_node(attr) else {
         return true;
     };
-    let what = format!("<{}> {attr}", node.tag_name().name());
-    urls::check(cx, a.range().start, a.value(), kind, &what)
+    let what = format_args!("<{}> {attr}", node.tag_name().name());
+    urls::check(cx, a.range().start, a.value(), kind, what)
 }
 
 /// RFC 1766 / BCP 47 language tags (`en`, `en-us`, `zh-CN`).

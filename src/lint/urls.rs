@@ -124,7 +124,14 @@ const SCHEMES: &[&str] = &[
 ];
 
 /// Checks a URI value reported at byte offset `pos`; returns whether it is acceptable.
-pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str) -> bool {
+/// `what` names the value in messages (only formatted when one is reported).
+pub(super) fn check(
+    cx: &mut Ctx,
+    pos: usize,
+    value: &str,
+    kind: Uri,
+    what: impl std::fmt::Display,
+) -> bool {
     let scheme = scheme_of(value);
     // Borrowed when already lower case (the usual case): no String per URL.
     let lower: Option<Cow<str>> = scheme.map(|s| {
