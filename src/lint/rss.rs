@@ -3,6 +3,7 @@
 //! element (dates, URLs, e-mail addresses, guids, enclosures, images, skip lists),
 //! the common extension namespaces, and elements nobody defined.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::dom::Node;
@@ -199,7 +200,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    let mut guids: HashMap<String, usize> = HashMap::new();
+    let mut guids: HashMap<Cow<str>, usize> = HashMap::new();
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
@@ -362,7 +363,12 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
     }
 }
 
-fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
+fn item<'a>(
+    cx: &mut Ctx,
+    it: Node<'a, '_>,
+    flavor: Flavor,
+    guids: &mut HashMap<Cow<'a, str>, usize>,
+) {
     super::stray_text(cx, it);
     // How often each element that may appear once has appeared (title, description
     // and guid are among them): a short list, whatever else the item holds.
@@ -1013,9 +1019,13 @@ pub(super) fn valid_mime(t: &str) -> bool {
     }
 }
 
-fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
-    let v = text_of(node);
-    let v = v.trim();
+fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, usize>) {
+    // Borrowed from the document (the usual case): no String per guid.
+    let key = match text_of(node) {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    };
+    let v: &str = &key;
     let permalink = match node.attribute("isPermaLink") {
         None | Some("true") => true,
         Some("false") => false,
@@ -1033,8 +1043,8 @@ fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
         cx.report(node, "NotBlank", "<guid> should not be blank");
     }
     if permalink {
-        match urls::scheme_of(v).map(str::to_ascii_lowercase).as_deref() {
-            Some("http") | Some("https") => {
+        match urls::scheme_of(v) {
+            Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {
                 urls::check(cx, node.range().start, v, Uri::Full, "<guid>");
             }
             Some(_) => cx.report(
@@ -1056,7 +1066,7 @@ fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
         );
     }
     if !v.is_empty() {
-        let n = guids.entry(v.to_string()).or_default();
+        let n = guids.entry(key.clone()).or_default();
         *n += 1;
         if *n == 2 {
             cx.report(
