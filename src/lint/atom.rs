@@ -78,9 +78,21 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
 /// An Atom element (other than the document root) written with a prefix.
 fn prefixed(cx: &Ctx, node: Node) -> bool {
     let raw = &cx.doc.input_text()[node.range().start..];
-    let name_end = raw[1..]
-        .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-        .map_or(raw.len(), |i| i + 1);
+    // Names are nearly always ASCII: read bytes up to the first byte that ends
+    // the name or is not ASCII, and only in the latter case read characters.
+    let b = raw.as_bytes();
+    let stop = b[1..]
+        .iter()
+        .position(|&c| {
+            matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'>' | b'/') || !c.is_ascii()
+        })
+        .map(|i| i + 1);
+    let name_end = match stop {
+        Some(i) if b[i].is_ascii() => i,
+        _ => raw[1..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(raw.len(), |i| i + 1),
+    };
     raw[1..name_end].contains(':')
 }
 
@@ -95,7 +107,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
     }
     common_attrs(cx, feed);
     super::stray_text(cx, feed);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = super::Counts::default();
     let mut has_author = false;
     let mut self_link = false;
     let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
@@ -107,7 +119,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             continue;
         }
         let name = tn.name();
-        *seen.entry(name).or_default() += 1;
+        seen.add(name);
         if name == "entry" {
             entry_nodes.push(c);
             continue;
@@ -122,7 +134,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         }
     }
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(
                 feed,
                 "MissingElement",
@@ -283,7 +295,7 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
 
 /// Metadata shared by feed, entry and source; returns false for an element that
 /// is none of them.
-fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) -> bool {
+fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
     let name = c.tag_name().name();
     let known = matches!(
         (parent, name),
@@ -312,7 +324,7 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &HashMap<&str, usize>) ->
             | "summary"
             | "source"
     );
-    if once && seen.get(name).copied().unwrap_or(0) == 2 {
+    if once && seen.get(name) == 2 {
         cx.report(
             c,
             "DuplicateElement",
@@ -395,7 +407,7 @@ fn atom_uri(cx: &mut Ctx, node: Node) {
         node.range().start,
         &v,
         Uri::Any,
-        &format!("<{}>", node.tag_name().name()),
+        format_args!("<{}>", node.tag_name().name()),
     );
 }
 
@@ -526,7 +538,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
     });
     let stray_text = node
         .children()
-        .any(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+        .any(|c| c.is_text() && !super::blank(c.text().unwrap_or("")));
     match div {
         Some(d) if !stray_text => {
             if prefixed(cx, *d) {
@@ -650,7 +662,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     // Extension elements may go inside a link; text may not.
     if node
         .children()
-        .any(|c| c.is_text() && c.text().is_some_and(|t| !t.trim().is_empty()))
+        .any(|c| c.is_text() && c.text().is_some_and(|t| !super::blank(t)))
     {
         cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
     }
@@ -808,7 +820,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
     }
     common_attrs(cx, e);
     super::stray_text(cx, e);
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(16);
+    let mut seen = super::Counts::default();
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;
@@ -821,7 +833,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             continue;
         }
         let name = tn.name();
-        *seen.entry(name).or_default() += 1;
+        seen.add(name);
         match name {
             "id" => id = Some(text_of(c).trim().to_string()),
             "updated" => updated = Some(text_of(c).trim().to_string()),
@@ -831,14 +843,14 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         }
         match name {
             "summary" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
                 }
                 common_attrs(cx, c);
                 text_construct(cx, c);
             }
             "content" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
                 }
                 common_attrs(cx, c);
@@ -846,7 +858,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
                 content_element(cx, c);
             }
             "source" => {
-                if seen[name] == 2 {
+                if seen.get(name) == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
                 }
                 if elements(c)
@@ -864,7 +876,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         }
     }
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
         }
     }
@@ -886,14 +898,14 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         c.has_attribute("src")
             || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
     });
-    if out_of_line && !seen.contains_key("summary") {
+    if out_of_line && !seen.contains("summary") {
         cx.report(
             e,
             "MissingElement",
             "<entry> with out-of-line or binary content must have a <summary>",
         );
     }
-    if !seen.contains_key("summary") && content.is_none() {
+    if !seen.contains("summary") && content.is_none() {
         cx.report(
             e,
             "MissingTextualContent",
@@ -906,21 +918,21 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
 
 fn source(cx: &mut Ctx, s: Node) {
     common_attrs(cx, s);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = super::Counts::default();
     for c in elements(s) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "source");
             continue;
         }
-        *seen.entry(tn.name()).or_default() += 1;
+        seen.add(tn.name());
         if !metadata(cx, c, "source", &seen) {
             undefined(cx, c, "source");
         }
     }
     duplicate_links(cx, s);
     for el in ["id", "title", "updated"] {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(
                 s,
                 "MissingSourceElement",

@@ -71,8 +71,16 @@ fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
         Some(_) => return None,
         None => (None, s),
     };
-    let parts: Vec<&str> = rest.split(' ').collect();
-    if parts.len() != 5 {
+    // Exactly five fields (no Vec: every RSS date passes here).
+    let mut fields = rest.split(' ');
+    let parts = [
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+        fields.next()?,
+    ];
+    if fields.next().is_some() {
         return None;
     }
     let day = digits(parts[0], 1, 2)?;
@@ -128,7 +136,9 @@ fn digits(s: &str, min: usize, max: usize) -> Option<u32> {
     if s.len() < min || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse().ok()
+    // Nine digits fit a u32 (callers ask for at most four).
+    debug_assert!(max <= 9, "digits: up to nine digits");
+    Some(s.bytes().fold(0, |n, b| n * 10 + u32::from(b - b'0')))
 }
 
 fn year(s: &str) -> Option<i32> {
@@ -140,11 +150,16 @@ fn year(s: &str) -> Option<i32> {
 }
 
 fn time(s: &str) -> Option<(u32, u32, u32)> {
-    let t: Vec<&str> = s.split(':').collect();
-    match t.as_slice() {
-        [h, m] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, 0)),
-        [h, m, sec] => Some((digits(h, 2, 2)?, digits(m, 2, 2)?, digits(sec, 2, 2)?)),
-        _ => None,
+    // `HH:MM` or `HH:MM:SS`.
+    let mut fields = s.split(':');
+    let (h, m, sec) = (fields.next()?, fields.next()?, fields.next());
+    if fields.next().is_some() {
+        return None;
+    }
+    let (h, m) = (digits(h, 2, 2)?, digits(m, 2, 2)?);
+    match sec {
+        None => Some((h, m, 0)),
+        Some(sec) => Some((h, m, digits(sec, 2, 2)?)),
     }
 }
 
@@ -296,10 +311,9 @@ pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
             .all(|(v, l)| digits(v, 2, 2).is_some_and(|v| v <= l))
 }
 
-/// Whether a date is too far in the past or the future to be meant.
-fn implausible(d: &DateTime<FixedOffset>) -> bool {
-    let now = chrono::Utc::now();
-    d.year() < 1990 || d.with_timezone(&chrono::Utc) > now + chrono::Duration::days(365)
+/// Whether a date is too far in the past, or later than `until`, to be meant.
+fn implausible(d: &DateTime<FixedOffset>, until: &DateTime<chrono::Utc>) -> bool {
+    d.year() < 1990 || d.with_timezone(&chrono::Utc) > *until
 }
 
 /// `ImplausibleDate` on `node` when `d` is too far in the past or the future.
@@ -310,7 +324,7 @@ fn report_implausible(
     value: &str,
     d: &DateTime<FixedOffset>,
 ) {
-    if implausible(d) {
+    if implausible(d, &cx.plausible_until) {
         cx.report(
             node,
             "ImplausibleDate",

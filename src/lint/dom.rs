@@ -55,6 +55,10 @@ pub(crate) struct Document<'i> {
     uris: Vec<Cow<'i, str>>,
     /// Namespace declarations, each element's in a contiguous run.
     decls: Vec<(Option<Cow<'i, str>>, u32)>,
+    /// Whether no text of the document holds a C0 control character other than tab,
+    /// line feed and CR: known when the fast reader read it (it refuses such
+    /// documents and such references), not assumed of roxmltree's.
+    c0_clean: bool,
 }
 
 struct NodeData<'i> {
@@ -132,6 +136,7 @@ impl<'i> Document<'i> {
             attrs: Vec::new(),
             uris: vec![Cow::Borrowed(XML_NS)],
             decls: Vec::new(),
+            c0_clean: false,
         };
         doc.nodes.push(NodeData {
             kind: Kind::Root,
@@ -265,6 +270,12 @@ impl<'i> Document<'i> {
     }
 
     /// The text the document was parsed from.
+    /// Whether the document's text is known to hold no C0 control character other
+    /// than tab, line feed and CR (so checks of its text need not look for them).
+    pub fn c0_clean(&self) -> bool {
+        self.c0_clean
+    }
+
     pub fn input_text(&self) -> &'i str {
         self.text
     }
@@ -610,15 +621,34 @@ fn is_name_start(c: u8) -> bool {
 }
 
 fn is_name(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+    NAME_BYTES[usize::from(c)]
 }
+
+/// The ASCII bytes a name holds after its first: one load per byte of every name.
+static NAME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
 
 /// Whether the text holds a character XML 1.0 forbids.
 fn has_unusual_chars(b: &[u8]) -> bool {
     let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
-    let flag = |c: u8| control(c) || c == 0xEF;
+    // Branch-free over a fixed-size block, so the compiler vectorizes it.
+    let flag = |c: u8| {
+        u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')) | u8::from(c == 0xEF)
+    };
+    let suspect = |chunk: &[u8]| match <&[u8; 64]>::try_from(chunk) {
+        Ok(block) => block.iter().fold(0, |acc, &c| acc | flag(c)) != 0,
+        Err(_) => chunk.iter().fold(0, |acc, &c| acc | flag(c)) != 0,
+    };
     b.chunks(64).enumerate().any(|(k, chunk)| {
-        if !chunk.iter().fold(false, |acc, &c| acc | flag(c)) {
+        if !suspect(chunk) {
             return false;
         }
         chunk.iter().enumerate().any(|(j, &c)| {
@@ -635,15 +665,22 @@ fn has_unusual_chars(b: &[u8]) -> bool {
 
 /// A character reference or predefined entity at the start of `s` (which starts
 /// with `&`): the character and the length of the reference.
+#[inline(always)]
 fn reference(s: &[u8]) -> Option<(char, usize)> {
     match s.get(1..4) {
-        Some(b"lt;") => return Some(('<', 4)),
-        Some(b"gt;") => return Some(('>', 4)),
-        Some(b"amp") if s.get(4) == Some(&b';') => return Some(('&', 5)),
-        Some(b"quo") if s.get(4..6) == Some(b"t;") => return Some(('"', 6)),
-        Some(b"apo") if s.get(4..6) == Some(b"s;") => return Some(('\'', 6)),
-        _ => {}
+        Some(b"lt;") => Some(('<', 4)),
+        Some(b"gt;") => Some(('>', 4)),
+        Some(b"amp") if s.get(4) == Some(&b';') => Some(('&', 5)),
+        Some(b"quo") if s.get(4..6) == Some(b"t;") => Some(('"', 6)),
+        Some(b"apo") if s.get(4..6) == Some(b"s;") => Some(('\'', 6)),
+        _ => character_reference(s),
     }
+}
+
+/// A character reference (`&#…;`, `&#x…;`) at the start of `s`: the character and
+/// the length of the reference.
+#[inline(never)]
+fn character_reference(s: &[u8]) -> Option<(char, usize)> {
     let semi = memchr(b';', &s[..s.len().min(12)])?;
     let (digits, radix) = match s.get(1..semi)? {
         [b'#', b'x', hex @ ..] => (hex, 16),
@@ -667,28 +704,63 @@ fn reference(s: &[u8]) -> Option<(char, usize)> {
     ok.then_some((c, semi + 1))
 }
 
-/// Text with its references replaced and its line ends made `\n` (XML 1.0 §2.11);
-/// in an attribute value, tab, line feed and line ends become spaces (§3.3.3).
+/// Text with its references replaced and its line ends made `\n` (XML 1.0 §2.11).
 /// Characters from references are kept as they are (`&#13;` stays a CR).
-fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
+fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
     let b = s.as_bytes();
-    let first = if attribute {
-        b.iter()
-            .position(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'))
-    } else {
-        memchr2(b'&', b'\r', b)
-    };
-    let Some(first) = first else {
+    let Some(first) = find_either(b, 0, b'&', b'\r') else {
         return Ok(Cow::Borrowed(s));
     };
-    let mut out: Vec<u8> = Vec::with_capacity(s.len());
+    // Most texts have no CR: then the copy loop looks for `&` alone.
+    if memchr(b'\r', &b[first..]).is_some() {
+        unescape_from::<true>(s, first)
+    } else {
+        unescape_from::<false>(s, first)
+    }
+}
+
+/// [`unescape_text`] from `first`, the first `&` or CR; `CR`: whether the text
+/// holds a CR.
+fn unescape_from<const CR: bool>(s: &str, first: usize) -> Read<Cow<'_, str>> {
+    let b = s.as_bytes();
+    // Escaped markup has a reference every few bytes: the text between them is
+    // copied eight bytes at a time (the bytes past the next reference are written,
+    // then dropped), never by a call per run. The output never outgrows the input,
+    // so eight bytes past it are room enough.
+    let mut out: Vec<u8> = Vec::with_capacity(b.len() + 8);
     out.extend_from_slice(&b[..first]);
     let mut i = first;
     let mut after_reference = false;
-    while let Some(&c) = b.get(i) {
+    loop {
+        while let Some(word) = b.get(i..i + 8) {
+            let word: [u8; 8] = word.try_into().expect("eight bytes");
+            out.extend_from_slice(&word);
+            let w = u64::from_le_bytes(word);
+            let hits = if CR {
+                special_bytes(w, b'&', b'\r')
+            } else {
+                special_bytes(w, b'&', b'&')
+            };
+            if hits != 0 {
+                let k = (hits.trailing_zeros() / 8) as usize;
+                out.truncate(out.len() - 8 + k);
+                i += k;
+                break;
+            }
+            i += 8;
+        }
+        if b.len() - i < 8 {
+            let run = b[i..]
+                .iter()
+                .position(|&c| c == b'&' || c == b'\r')
+                .unwrap_or(b.len() - i);
+            out.extend_from_slice(&b[i..i + run]);
+            i += run;
+        }
         let reference_before = std::mem::take(&mut after_reference);
-        match c {
-            b'&' => {
+        match b.get(i) {
+            None => break,
+            Some(b'&') => {
                 let (ch, len) = reference(&b[i..]).ok_or(Refusal::Unsupported)?;
                 if ch.is_ascii() {
                     out.push(ch as u8);
@@ -698,45 +770,110 @@ fn unescape(s: &str, attribute: bool) -> Read<Cow<'_, str>> {
                 i += len;
                 after_reference = true;
             }
-            b'\r' => {
-                // roxmltree keeps a CR that ends a text right after a reference:
-                // leave that corner to it.
-                if !attribute && reference_before && i + 1 == b.len() {
+            Some(_) => {
+                // A CR: roxmltree keeps one that ends a text right after a
+                // reference; leave that corner to it.
+                if reference_before && i + 1 == b.len() {
                     return Err(Refusal::Unsupported);
                 }
                 if b.get(i + 1) == Some(&b'\n') {
                     i += 1; // the LF stands for both
                 } else {
-                    out.push(if attribute { b' ' } else { b'\n' });
+                    out.push(b'\n');
                     i += 1;
                 }
             }
-            b'\t' | b'\n' if attribute => {
-                out.push(b' ');
-                i += 1;
-            }
-            _ if attribute => {
-                out.push(c);
-                i += 1;
-            }
-            _ => {
-                // Up to the next reference or CR. In escaped markup that is a few
-                // bytes away (copied by hand), in prose it can be far (memchr, memcpy).
-                let rest = &b[i..];
-                let head = rest.len().min(16);
-                let run = match rest[..head].iter().position(|&c| c == b'&' || c == b'\r') {
-                    Some(run) => run,
-                    None => memchr2(b'&', b'\r', &rest[head..]).map_or(rest.len(), |p| head + p),
-                };
-                out.extend_from_slice(&rest[..run]);
-                i += run;
-            }
         }
     }
-    // Only whole characters were copied or written: this cannot fail.
+    // Only whole characters were kept (runs end before an ASCII byte): this cannot
+    // fail.
     String::from_utf8(out)
         .map(Cow::Owned)
         .map_err(|_| Refusal::Unsupported)
+}
+
+/// An attribute value with its references replaced and tab, line feed and line
+/// ends made spaces (XML 1.0 §3.3.3). Characters from references are kept as they
+/// are (`&#13;` stays a CR).
+fn unescape_attribute(s: &str) -> Read<Cow<'_, str>> {
+    let b = s.as_bytes();
+    let special = |c: u8| matches!(c, b'&' | b'\t' | b'\n' | b'\r');
+    let Some(first) = b.iter().position(|&c| special(c)) else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let mut out = String::with_capacity(s.len());
+    out.push_str(&s[..first]);
+    let mut i = first;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'&' => {
+                let (ch, len) = reference(&b[i..]).ok_or(Refusal::Unsupported)?;
+                out.push(ch);
+                i += len;
+            }
+            b'\r' if b.get(i + 1) == Some(&b'\n') => i += 1, // the LF stands for both
+            b'\t' | b'\n' | b'\r' => {
+                out.push(' ');
+                i += 1;
+            }
+            _ => {
+                // Up to the next special byte (ASCII: the run is whole characters).
+                let run = b[i..]
+                    .iter()
+                    .position(|&c| special(c))
+                    .map_or(b.len(), |p| i + p);
+                out.push_str(&s[i..run]);
+                i = run;
+            }
+        }
+    }
+    Ok(Cow::Owned(out))
+}
+
+/// The high bit of each byte of `w` that is `x` or `y`, and of none before the
+/// first such byte (higher bits may be false alarms, never lower ones).
+#[inline(always)]
+fn special_bytes(w: u64, x: u8, y: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    zeros(w ^ (ONES * u64::from(x))) | zeros(w ^ (ONES * u64::from(y)))
+}
+
+/// Where the first `]]>` in `b` starts. `]` is rare in the markup and prose a
+/// CDATA section holds (unlike `>`, which memmem may pick to search for): look for
+/// it, then at what follows. Each byte is looked at a bounded number of times.
+fn cdata_end(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        i += memchr(b']', &b[i..])?;
+        match b.get(i + 1..i + 3) {
+            Some(b"]>") => return Some(i),
+            // `]]]>`: the end may start at the next `]`.
+            _ => i += 1,
+        }
+    }
+}
+
+/// The first `x` or `y` in `b` at or after `from`, eight bytes a step: in markup
+/// they come every few bytes, where memchr's setup costs more than the search;
+/// past 64 bytes (prose), memchr takes over.
+#[inline(always)]
+pub(super) fn find_either(b: &[u8], from: usize, x: u8, y: u8) -> Option<usize> {
+    let mut i = from;
+    while let Some(word) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let hits = special_bytes(w, x, y);
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+        if i - from >= 64 {
+            return memchr2(x, y, b.get(i..)?).map(|p| i + p);
+        }
+    }
+    let rest = b.get(i..)?;
+    rest.iter().position(|&c| c == x || c == y).map(|p| i + p)
 }
 
 impl<'i> Reader<'i> {
@@ -817,7 +954,7 @@ impl<'i> Reader<'i> {
         let q = q.ok_or(Refusal::Unsupported)?;
         self.pos += 1;
         let start = self.pos;
-        let len = memchr2(q, b'<', &self.b[start..]).ok_or(Refusal::Unsupported)?;
+        let len = find_either(&self.b[start..], 0, q, b'<').ok_or(Refusal::Unsupported)?;
         self.pos += len;
         self.expect(q)?;
         Ok(start..start + len)
@@ -843,6 +980,8 @@ impl<'i> Reader<'i> {
         if self.pos != self.b.len() {
             return Err(Refusal::Unsupported);
         }
+        // has_unusual_chars refused the others, and `reference` refuses them.
+        self.doc.c0_clean = true;
         Ok(self.doc.finish())
     }
 
@@ -932,17 +1071,29 @@ impl<'i> Reader<'i> {
         while let Some(top) = self.open.last() {
             let parent = top.id;
             let rest = &self.b[self.pos..];
-            let Some(lt) = memchr(b'<', rest) else {
+            let Some(lt) = find_either(rest, 0, b'<', b'<') else {
                 return Err(Refusal::Unsupported);
             };
             if lt > 0 {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                if memchr(b'>', &rest[..lt]).is_some() && raw.contains("]]>") {
-                    return Err(Refusal::Unsupported);
-                }
-                let text = unescape(raw, false)?;
+                // Most texts are the indentation between tags: one word tells
+                // there is no `>`, `&` or CR in them.
+                let plain = lt <= 8
+                    && rest.get(..8).is_some_and(|word| {
+                        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                        let keep = u64::MAX >> (8 * (8 - lt));
+                        (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep == 0
+                    });
+                let text = if plain {
+                    Cow::Borrowed(raw)
+                } else {
+                    if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
+                        return Err(Refusal::Unsupported);
+                    }
+                    unescape_text(raw)?
+                };
                 self.text_node(text, parent, start..self.pos);
             }
             match self.b.get(self.pos + 1) {
@@ -951,7 +1102,7 @@ impl<'i> Reader<'i> {
                 Some(b'!') if self.starts_with(b"<![CDATA[") => {
                     let start = self.pos;
                     let body = start + 9;
-                    let len = memmem::find(&self.b[body..], b"]]>").ok_or(Refusal::Unsupported)?;
+                    let len = cdata_end(&self.b[body..]).ok_or(Refusal::Unsupported)?;
                     self.pos = body + len + 3;
                     // Line ends are made `\n` in CDATA too.
                     let raw = &self.text[body..body + len];
@@ -1033,7 +1184,7 @@ impl<'i> Reader<'i> {
                     at: ErrorPos::Offset(start),
                 }));
             }
-            let value = unescape(&self.text[self.quoted_value()?], true)?;
+            let value = unescape_attribute(&self.text[self.quoted_value()?])?;
             let range = a_start..self.pos;
             if a_prefix == "xmlns" {
                 // A prefixed declaration: not to the xml or xmlns namespaces, not
@@ -1070,18 +1221,23 @@ impl<'i> Reader<'i> {
             None => return Err(Refusal::Unsupported),
         };
         let a0 = self.doc.attrs.len();
-        for (a_prefix, a_local, value, range) in std::mem::take(&mut self.pending) {
-            let a_ns = match a_prefix {
-                "" => NONE,
-                "xml" => 0,
-                p => self.lookup(p).ok_or(Refusal::Unsupported)?,
-            };
-            self.doc.attrs.push(AttrData {
-                name: Cow::Borrowed(a_local),
-                ns: a_ns,
-                value,
-                range,
-            });
+        if !self.pending.is_empty() {
+            // Drained, then put back: its room serves the next start tag.
+            let mut pending = std::mem::take(&mut self.pending);
+            for (a_prefix, a_local, value, range) in pending.drain(..) {
+                let a_ns = match a_prefix {
+                    "" => NONE,
+                    "xml" => 0,
+                    p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+                };
+                self.doc.attrs.push(AttrData {
+                    name: Cow::Borrowed(a_local),
+                    ns: a_ns,
+                    value,
+                    range,
+                });
+            }
+            self.pending = pending;
         }
         // No two attributes with the same namespace (URI, not prefix) and name.
         fn key<'d>(doc: &'d Document, a: &'d AttrData) -> (Option<&'d str>, &'d str) {
@@ -1250,6 +1406,44 @@ mod tests {
     }
 
     #[test]
+    fn cdata_end_is_the_first_close() {
+        for (b, want) in [
+            ("x]]>", Some(1)),
+            ("]]]>", Some(1)),
+            ("]]]]>a]]>", Some(2)),
+            ("] ]>]]", None),
+            ("]]", None),
+            ("", None),
+        ] {
+            assert_eq!(cdata_end(b.as_bytes()), want, "{b:?}");
+        }
+    }
+
+    #[test]
+    fn find_either_finds_the_first_of_two_bytes_anywhere() {
+        // Every length and position around the eight-byte steps and the switch to
+        // memchr, with a false alarm (a byte just above the target) before it.
+        for len in 0..90 {
+            for at in 0..=len {
+                let mut b = vec![b'a'; len];
+                if at < len {
+                    b[at] = b'<';
+                }
+                if at > 0 {
+                    b[at - 1] = b'=';
+                }
+                for from in [0, 1, 7, 8, 9].into_iter().filter(|&f| f <= len) {
+                    let want = b[from..]
+                        .iter()
+                        .position(|&c| c == b'<' || c == b'&')
+                        .map(|p| from + p);
+                    assert_eq!(find_either(&b, from, b'<', b'&'), want, "{len} {at} {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn same_tree_as_roxmltree_on_tricky_documents() {
         // Read directly, and the same as roxmltree reads them.
         let read = [
@@ -1265,6 +1459,10 @@ mod tests {
             "<r>\u{feff}</r>",
             // Windows line ends, lone CRs, and CRs from references.
             "<?xml version='1.0'?>\r\n<r a='x\r\ny\rz'>\r\n<t>a\r\nb\rc\r\r\nd\r</t><![CDATA[e\r\nf\r]]>&#13;&amp;\r\nx</r>\r\n",
+            // Escaped markup: references and line ends on and off eight-byte steps,
+            // next to multi-byte characters, and a long run of prose.
+            "<r>&lt;p&gt;1234567&amp;\u{e9}\u{e9}&#xe9;123456\r\n&lt;/p&gt;abcdefgh\rijklmno\u{201c}&quot;x</r>",
+            "<r>&lt;a href=&quot;https://example.org/0&quot;&gt;prose prose prose prose prose prose prose prose prose prose &amp;&amp;\u{e9}</r>",
         ];
         // Past 16 attributes, repeats are found with a set instead of pairwise.
         let many: String = (0..20).map(|i| format!(" a{i}='{i}'")).collect();

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::dom::Node;
+use super::dom::{find_either, Node};
 
 use super::{urls, Ctx};
 
@@ -320,6 +320,7 @@ impl<'a> Tags<'a> {
 impl<'a> Iterator for Tags<'a> {
     type Item = Tag<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<Tag<'a>> {
         let html = self.attrs.html;
         let b = html.as_bytes();
@@ -331,17 +332,9 @@ impl<'a> Iterator for Tags<'a> {
             self.i = self.attrs.j.min(b.len());
         }
         loop {
-            // Tags come every few bytes in markup-heavy content (a plain loop beats
-            // memchr's setup), far apart in prose (memchr wins).
-            let rest = &b[self.i..];
-            let head = rest.len().min(32);
-            let off = match rest[..head].iter().position(|&c| c == b'<') {
-                Some(p) => p,
-                None => head + memchr::memchr(b'<', &rest[head..])?,
-            };
-            let i = self.i + off + 1;
+            let i = find_either(b, self.i, b'<', b'<')? + 1;
             self.i = i;
-            if b.get(i..i + 3) == Some(b"!--") {
+            if b.get(i) == Some(&b'!') && b.get(i..i + 3) == Some(b"!--") {
                 match memchr::memmem::find(&b[i..], b"-->") {
                     Some(e) => self.i = i + e + 3,
                     None => {
@@ -353,16 +346,16 @@ impl<'a> Iterator for Tags<'a> {
             }
             let end = b.get(i) == Some(&b'/');
             let start = i + usize::from(end);
-            let name_len = b[start..]
-                .iter()
-                .position(|&c| !(c.is_ascii_alphanumeric() || c == b':' || c == b'-'))
-                .unwrap_or(b.len() - start);
-            if name_len == 0 || !b[start].is_ascii_alphabetic() {
+            if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
                 continue;
             }
-            self.attrs.j = start + name_len;
+            let mut stop = start + 1;
+            while stop < b.len() && is(b[stop], NAME) {
+                stop += 1;
+            }
+            self.attrs.j = stop;
             self.pending = true;
-            let name = &html[start..start + name_len];
+            let name = &html[start..stop];
             return Some(Tag { name, end });
         }
     }
@@ -378,15 +371,17 @@ pub(super) struct Attrs<'a> {
 impl<'a> Iterator for Attrs<'a> {
     type Item = (&'a str, &'a str);
 
+    #[inline(always)]
     fn next(&mut self) -> Option<(&'a str, &'a str)> {
         let html = self.html;
         let b = html.as_bytes();
+        let n = b.len();
         let mut j = self.j;
         let found = loop {
-            while j < b.len() && b[j].is_ascii_whitespace() {
+            while j < n && is(b[j], SPACE) {
                 j += 1;
             }
-            if j >= b.len() || b[j] == b'>' || b[j] == b'<' {
+            if j >= n || b[j] == b'>' || b[j] == b'<' {
                 break None;
             }
             if b[j] == b'/' {
@@ -394,34 +389,27 @@ impl<'a> Iterator for Attrs<'a> {
                 continue;
             }
             let an = j;
-            while j < b.len()
-                && !b[j].is_ascii_whitespace()
-                && !matches!(b[j], b'=' | b'>' | b'/' | b'<')
-            {
+            while j < n && !is(b[j], NAME_END) {
                 j += 1;
             }
             let aname = &html[an..j];
-            while j < b.len() && b[j].is_ascii_whitespace() {
+            while j < n && is(b[j], SPACE) {
                 j += 1;
             }
             let mut value = "";
-            if j < b.len() && b[j] == b'=' {
+            if j < n && b[j] == b'=' {
                 j += 1;
-                while j < b.len() && b[j].is_ascii_whitespace() {
+                while j < n && is(b[j], SPACE) {
                     j += 1;
                 }
-                if j < b.len() && (b[j] == b'"' || b[j] == b'\'') {
-                    let q = b[j];
+                if j < n && (b[j] == b'"' || b[j] == b'\'') {
                     let vs = j + 1;
-                    j = b[vs..]
-                        .iter()
-                        .position(|&c| c == q)
-                        .map_or(b.len(), |e| vs + e);
+                    j = find_either(b, vs, b[j], b[j]).unwrap_or(n);
                     value = &html[vs..j];
-                    j = (j + 1).min(b.len());
+                    j = (j + 1).min(n);
                 } else {
                     let vs = j;
-                    while j < b.len() && !b[j].is_ascii_whitespace() && b[j] != b'>' {
+                    while j < n && !is(b[j], VALUE_END) {
                         j += 1;
                     }
                     value = &html[vs..j];
@@ -429,9 +417,9 @@ impl<'a> Iterator for Attrs<'a> {
             }
             if aname.is_empty() {
                 // A stray `=value`: step over the next character (a whole one:
-                // `<p ='a'é>` must not split the é).
+                // `<p ='a'\u{e9}>` must not split the \u{e9}).
                 j += 1;
-                while j < b.len() && !html.is_char_boundary(j) {
+                while j < n && !html.is_char_boundary(j) {
                     j += 1;
                 }
             } else {
@@ -441,6 +429,44 @@ impl<'a> Iterator for Attrs<'a> {
         self.j = j;
         found
     }
+}
+
+/// What a byte is to the tag scan, as bits: see [`BYTES`].
+const SPACE: u8 = 1;
+/// A byte of a tag name after the first letter: ASCII letters and digits, `:`, `-`.
+const NAME: u8 = 2;
+/// A byte that ends an attribute name: space, `=`, `>`, `/`, `<`.
+const NAME_END: u8 = 4;
+/// A byte that ends an unquoted attribute value: space, `>`.
+const VALUE_END: u8 = 8;
+
+/// The class bits of every byte: one load per byte in the scan loops.
+static BYTES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut bits = 0;
+        if b.is_ascii_whitespace() {
+            bits |= SPACE | NAME_END | VALUE_END;
+        }
+        if b.is_ascii_alphanumeric() || b == b':' || b == b'-' {
+            bits |= NAME;
+        }
+        if matches!(b, b'=' | b'>' | b'/' | b'<') {
+            bits |= NAME_END;
+        }
+        if b == b'>' {
+            bits |= VALUE_END;
+        }
+        t[c] = bits;
+        c += 1;
+    }
+    t
+};
+
+fn is(b: u8, class: u8) -> bool {
+    BYTES[usize::from(b)] & class != 0
 }
 
 /// Whether plain text holds HTML: an end tag of an HTML element, or (unless the
@@ -818,14 +844,19 @@ fn unterminated_tag(html: &str) -> bool {
     })
 }
 
-/// Control characters that cannot appear in HTML text.
-fn control_chars(html: &str) -> bool {
+/// Control characters that cannot appear in HTML text. `c0_clean`: the text is
+/// known to hold no C0 control other than tab, line feed and CR (then only DEL and
+/// the C1 controls, `C2 80`–`C2 9F` in UTF-8, are looked for).
+fn control_chars(html: &str, c0_clean: bool) -> bool {
     let b = html.as_bytes();
     let bad = |i: usize, c: u8| {
         (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r'))
             || c == 0x7F
             || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
     };
+    if c0_clean {
+        return memchr::memchr2_iter(0x7F, 0xC2, b).any(|i| bad(i, b[i]));
+    }
     // A branch-free pass per block finds the blocks worth a closer look.
     let suspect = |c: u8| {
         u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
@@ -846,9 +877,11 @@ const IS_DOCUMENT: u8 = 4;
 const IS_SAFE_ATTR: u8 = 8;
 
 /// Element and attribute names by (first letter, length), each with its class bits:
-/// one lookup per tag or attribute instead of one per word list.
+/// one lookup per tag or attribute instead of one per word list. Each name also
+/// carries its first eight bytes as a word, so most candidates are compared in
+/// one step.
 struct Classes {
-    buckets: Vec<Vec<(&'static [u8], u8)>>,
+    buckets: Vec<Vec<(u64, &'static [u8], u8)>>,
 }
 
 const MAX_NAME: usize = 16;
@@ -859,16 +892,26 @@ impl Classes {
         (name.len() <= MAX_NAME).then(|| usize::from(first & 31) * (MAX_NAME + 1) + name.len())
     }
 
+    /// The first eight bytes of `name` (fewer: zeros after them) as a
+    /// little-endian word, ASCII capitals made lower case.
+    fn head(name: &[u8]) -> u64 {
+        let w = name[..name.len().min(8)]
+            .iter()
+            .rev()
+            .fold(0u64, |w, &c| w << 8 | u64::from(c));
+        lower_ascii(w)
+    }
+
     fn add(&mut self, word: &'static str, bits: u8) {
         let Some(b) = Classes::bucket(word.as_bytes()) else {
             return;
         };
         match self.buckets[b]
             .iter_mut()
-            .find(|(w, _)| *w == word.as_bytes())
+            .find(|(_, w, _)| *w == word.as_bytes())
         {
-            Some((_, c)) => *c |= bits,
-            None => self.buckets[b].push((word.as_bytes(), bits)),
+            Some((_, _, c)) => *c |= bits,
+            None => self.buckets[b].push((Classes::head(word.as_bytes()), word.as_bytes(), bits)),
         }
     }
 
@@ -878,11 +921,34 @@ impl Classes {
         let Some(b) = Classes::bucket(n) else {
             return 0;
         };
+        let head = Classes::head(n);
+        // Same length (the bucket says so) and same first eight bytes: past
+        // eight, the rest is compared too.
         self.buckets[b]
             .iter()
-            .find(|(w, _)| w.iter().zip(n).all(|(a, b)| *a == b.to_ascii_lowercase()))
-            .map_or(0, |(_, c)| *c)
+            .find(|(h, w, _)| {
+                *h == head
+                    && (n.len() <= 8
+                        || w[8..]
+                            .iter()
+                            .zip(&n[8..])
+                            .all(|(a, b)| *a == b.to_ascii_lowercase()))
+            })
+            .map_or(0, |(_, _, c)| *c)
     }
+}
+
+/// `w` with each of its bytes that is an ASCII capital made lower case.
+fn lower_ascii(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Per byte, without carries between bytes (seven bits plus less than 0x80):
+    // the high bit says "at least `A`", then "past `Z`".
+    let seven = w & !HIGHS;
+    let from_a = seven + ONES * (0x80 - u64::from(b'A'));
+    let past_z = seven + ONES * (0x80 - u64::from(b'Z' + 1));
+    let capital = from_a & !past_z & !w & HIGHS;
+    w | (capital >> 2)
 }
 
 fn classes() -> &'static Classes {
@@ -934,7 +1000,7 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     let mut rel = None;
     if unterminated_tag(html) {
         not_html = Some("a tag is not closed".to_string());
-    } else if control_chars(html) {
+    } else if control_chars(html, cx.doc.c0_clean()) {
         not_html = Some("it holds control characters".to_string());
     }
     let classes = classes();
@@ -962,7 +1028,7 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                 );
             }
         } else {
-            check_attrs(cx, node, &lower(t.name), scan.attrs(), &mut rel, base_ok);
+            check_attrs(cx, node, t.name, scan.attrs(), &mut rel, base_ok);
         }
     }
     if let Some(why) = not_html {
@@ -988,6 +1054,8 @@ fn name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
 }
 
+/// Checks the attributes of an element a reader keeps; `tag` is its name as
+/// written (any case).
 fn check_attrs<'v>(
     cx: &mut Ctx,
     node: Node,
@@ -1016,12 +1084,13 @@ fn check_attrs<'v>(
                 node,
                 "SecurityRiskAttr",
                 format!(
-                    "<{tag}> in <{}> has the attribute {a:?}, which readers strip",
+                    "<{}> in <{}> has the attribute {a:?}, which readers strip",
+                    lower(tag),
                     name(node)
                 ),
             );
-        } else if (tag == "a" && a.eq_ignore_ascii_case("href"))
-            || (tag == "img" && a.eq_ignore_ascii_case("src"))
+        } else if (tag.eq_ignore_ascii_case("a") && a.eq_ignore_ascii_case("href"))
+            || (tag.eq_ignore_ascii_case("img") && a.eq_ignore_ascii_case("src"))
         {
             let v = v.trim();
             if v.get(..11)
@@ -1030,7 +1099,7 @@ fn check_attrs<'v>(
                 cx.report(
                     node,
                     "SecurityRiskAttr",
-                    format!("<{tag}> in <{}> links to javascript:", name(node)),
+                    format!("<{}> in <{}> links to javascript:", lower(tag), name(node)),
                 );
             } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
                 *rel = Some(v.to_string());
@@ -1300,12 +1369,36 @@ mod tests {
     }
 
     #[test]
+    fn lower_ascii_lowers_capitals_and_nothing_else() {
+        for c in 0..=255u8 {
+            for at in 0..8 {
+                let w = u64::from(c) << (8 * at) | 0x4040_4040_4040_4040 & !(0xFF << (8 * at));
+                let want = u64::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+                assert_eq!(lower_ascii(w), want, "{c:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
     fn index_finds_every_word_and_nothing_else() {
         let ix = Index::new(SAFE_ATTRS);
         assert!(SAFE_ATTRS.iter().all(|w| ix.contains(w)));
         for other in ["", "onclick", "hre", "hrefs", "z", "\u{e9}"] {
             assert!(!ix.contains(other), "{other}");
         }
+    }
+
+    #[test]
+    fn control_characters_with_and_without_c0_known_absent() {
+        for clean in [false, true] {
+            for bad in ["a\u{7f}", "x\u{85}y", "\u{9f}"] {
+                assert!(control_chars(bad, clean), "{bad:?} {clean}");
+            }
+            for good in ["a\tb\r\nc", "\u{a0}\u{e9}\u{c2}", "\u{2022}", ""] {
+                assert!(!control_chars(good, clean), "{good:?} {clean}");
+            }
+        }
+        assert!(control_chars("a\u{1}b", false));
     }
 
     #[test]

@@ -473,6 +473,7 @@ fn lint_with(
         seen_ns: Default::default(),
         lines: Lines::default(),
         html_memo,
+        plausible_until: chrono::Utc::now() + chrono::Duration::days(365),
     };
     xml::check_prolog(&mut cx);
     ext::declarations(&mut cx);
@@ -660,6 +661,9 @@ pub(crate) struct Ctx<'d, 'input> {
     pub lines: Lines,
     /// HTML already found clean in the batch this document belongs to.
     pub html_memo: Option<&'d HtmlMemo>,
+    /// Dates after this are implausible: a year from when the lint started (the
+    /// clock is read once per document, not once per date).
+    pub plausible_until: chrono::DateTime<chrono::Utc>,
 }
 
 /// Byte offset → 1-based line and column (in characters), in time proportional to
@@ -747,11 +751,67 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     Cow::Owned(s)
 }
 
+/// How often each child element name has appeared. An element has a handful of
+/// distinct children: the first few names are counted in a list (no hashing per
+/// child); any beyond them in a map, so a flood of names stays linear.
+pub(crate) struct Counts<'a> {
+    few: Vec<(&'a str, usize)>,
+    many: std::collections::HashMap<&'a str, usize>,
+}
+
+impl Default for Counts<'_> {
+    /// Room for the short list from the start: one allocation, not one per doubling.
+    fn default() -> Self {
+        Counts {
+            few: Vec::with_capacity(Self::FEW),
+            many: Default::default(),
+        }
+    }
+}
+
+impl<'a> Counts<'a> {
+    const FEW: usize = 16;
+
+    /// Counts one more `name`; returns how many there have been.
+    pub(crate) fn add(&mut self, name: &'a str) -> usize {
+        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| *s == name) {
+            *n += 1;
+            *n
+        } else if self.few.len() < Self::FEW {
+            self.few.push((name, 1));
+            1
+        } else {
+            let n = self.many.entry(name).or_default();
+            *n += 1;
+            *n
+        }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> usize {
+        match self.few.iter().find(|(s, _)| *s == name) {
+            Some((_, n)) => *n,
+            None => self.many.get(name).copied().unwrap_or(0),
+        }
+    }
+
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.get(name) > 0
+    }
+}
+
+/// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
+/// indentation between elements, ASCII, is decided byte by byte.
+pub(crate) fn blank(s: &str) -> bool {
+    s.bytes()
+        .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
+        || s.trim_start().is_empty()
+}
+
 /// Reports text directly inside an element that should hold only elements.
 pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     let stray = node
         .children()
-        .find(|c| c.is_text() && !c.text().unwrap_or("").trim().is_empty());
+        .find(|c| c.is_text() && !blank(c.text().unwrap_or("")));
     if let Some(t) = stray {
         cx.report(
             t,
@@ -779,6 +839,36 @@ pub(crate) use dom::XML_NS;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blank_is_trim_is_empty() {
+        for s in [
+            "",
+            " \t\r\n",
+            "\u{b}\u{c}",
+            "\u{a0}\u{3000} ",
+            " x ",
+            "\u{85}",
+            "\u{1c}",
+        ] {
+            assert_eq!(blank(s), s.trim().is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn counts_are_exact_past_the_short_list() {
+        let names: Vec<String> = (0..40).map(|i| format!("e{i}")).collect();
+        let mut counts = Counts::default();
+        for (i, n) in names.iter().enumerate() {
+            for k in 0..=i % 3 {
+                assert_eq!(counts.add(n), k + 1, "{n}");
+            }
+        }
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(counts.get(n), i % 3 + 1, "{n}");
+        }
+        assert!(!counts.contains("e40") && counts.contains("e39"));
+    }
 
     #[test]
     fn lines_count_columns_in_characters_and_stay_in_step() {

@@ -3,6 +3,7 @@
 //! element (dates, URLs, e-mail addresses, guids, enclosures, images, skip lists),
 //! the common extension namespaces, and elements nobody defined.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::dom::Node;
@@ -67,14 +68,12 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
         });
     let mut warned = false;
     // RSS's own elements: those reached from the root through RSS elements only.
-    let mut core = Vec::new();
+    // Depth first, children pushed last to first: popped in document order.
     let mut stack = vec![root];
     while let Some(el) = stack.pop() {
-        core.push(el);
+        let kids = stack.len();
         stack.extend(elements(el).filter(|c| super::ns(*c).is_none()));
-    }
-    core.sort_by_key(|e| e.range().start);
-    for el in core {
+        stack[kids..].reverse();
         let name = el.tag_name().name();
         for a in el.attributes() {
             let Some(ns) = a.namespace() else {
@@ -198,10 +197,10 @@ const ITEM_ONCE: &[&str] = &[
 
 fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     super::stray_text(cx, ch);
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    let mut guids: HashMap<String, usize> = HashMap::new();
+    let mut guids: HashMap<Cow<str>, usize> = HashMap::new();
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
@@ -219,9 +218,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             }
             continue;
         }
-        let n = seen.entry(name).or_default();
-        *n += 1;
-        if *n == 2 && CHANNEL_ONCE.contains(&name) {
+        if seen.add(name) == 2 && CHANNEL_ONCE.contains(&name) {
             cx.report(
                 c,
                 "DuplicateElement",
@@ -298,7 +295,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
         ("description", "MissingDescription"),
     ];
     for (el, class) in missing {
-        if !seen.contains_key(el) {
+        if !seen.contains(el) {
             cx.report(ch, class, format!("<channel> must have a <{el}>"));
         }
     }
@@ -366,7 +363,12 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
     }
 }
 
-fn item(cx: &mut Ctx, it: Node, flavor: Flavor, guids: &mut HashMap<String, usize>) {
+fn item<'a>(
+    cx: &mut Ctx,
+    it: Node<'a, '_>,
+    flavor: Flavor,
+    guids: &mut HashMap<Cow<'a, str>, usize>,
+) {
     super::stray_text(cx, it);
     // How often each element that may appear once has appeared (title, description
     // and guid are among them): a short list, whatever else the item holds.
@@ -493,8 +495,14 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     let kids: Vec<(Option<&str>, &str, Node)> = elements(parent)
         .map(|e| (super::ns(e), e.tag_name().name(), e))
         .collect();
+    // Most lookups are of extension elements, which items rarely hold: those are
+    // looked for among the namespaced children only.
+    let namespaced: Vec<(Option<&str>, &str, Node)> =
+        kids.iter().filter(|k| k.0.is_some()).copied().collect();
     let find = |ns: Option<&str>, name: &str| {
-        kids.iter()
+        let among = if ns.is_some() { &namespaced } else { &kids };
+        among
+            .iter()
             .find(|(n, l, _)| *l == name && *n == ns)
             .map(|(_, _, e)| *e)
     };
@@ -560,6 +568,10 @@ pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
 
 /// Reports HTML in a text-only element.
 pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
+    // Both checks look for a `<` or an `&` in the text: most text has neither.
+    if memchr::memchr2(b'<', b'&', v.as_bytes()).is_none() {
+        return;
+    }
     let raw = &cx.doc.input_text()[node.range()];
     if let Some(what) = html::text_contains_html(v, raw) {
         cx.report(
@@ -584,16 +596,16 @@ pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
 
 pub(super) fn url_element(cx: &mut Ctx, node: Node, kind: Uri) {
     let v = text_of(node);
-    let what = format!("<{}>", node.tag_name().name());
-    urls::check(cx, node.range().start, v.trim(), kind, &what);
+    let what = format_args!("<{}>", node.tag_name().name());
+    urls::check(cx, node.range().start, v.trim(), kind, what);
 }
 
 pub(super) fn url_attr(cx: &mut Ctx, node: Node, attr: &str, kind: Uri) -> bool {
     let Some(a) = node.attribute_node(attr) else {
         return true;
     };
-    let what = format!("<{}> {attr}", node.tag_name().name());
-    urls::check(cx, a.range().start, a.value(), kind, &what)
+    let what = format_args!("<{}> {attr}", node.tag_name().name());
+    urls::check(cx, a.range().start, a.value(), kind, what)
 }
 
 /// RFC 1766 / BCP 47 language tags (`en`, `en-us`, `zh-CN`).
@@ -1007,9 +1019,13 @@ pub(super) fn valid_mime(t: &str) -> bool {
     }
 }
 
-fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
-    let v = text_of(node);
-    let v = v.trim();
+fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, usize>) {
+    // Borrowed from the document (the usual case): no String per guid.
+    let key = match text_of(node) {
+        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    };
+    let v: &str = &key;
     let permalink = match node.attribute("isPermaLink") {
         None | Some("true") => true,
         Some("false") => false,
@@ -1027,8 +1043,8 @@ fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
         cx.report(node, "NotBlank", "<guid> should not be blank");
     }
     if permalink {
-        match urls::scheme_of(v).map(str::to_ascii_lowercase).as_deref() {
-            Some("http") | Some("https") => {
+        match urls::scheme_of(v) {
+            Some(s) if s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https") => {
                 urls::check(cx, node.range().start, v, Uri::Full, "<guid>");
             }
             Some(_) => cx.report(
@@ -1050,7 +1066,7 @@ fn guid(cx: &mut Ctx, node: Node, guids: &mut HashMap<String, usize>) {
         );
     }
     if !v.is_empty() {
-        let n = guids.entry(v.to_string()).or_default();
+        let n = guids.entry(key.clone()).or_default();
         *n += 1;
         if *n == 2 {
             cx.report(

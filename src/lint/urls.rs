@@ -15,31 +15,25 @@ pub(super) enum Uri {
     Any,
 }
 
-fn uri_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            ';' | '/'
-                | '?'
-                | ':'
-                | '@'
-                | '&'
-                | '='
-                | '+'
-                | '$'
-                | '.'
-                | '-'
-                | '_'
-                | '!'
-                | '~'
-                | '*'
-                | '\''
-                | '('
-                | ')'
-                | '%'
-                | ','
-                | '#'
-        )
+/// ASCII characters a URI may hold unescaped (a table: every URL byte is looked up).
+static URI_CHARS: [bool; 128] = {
+    const PUNCTUATION: &[u8] = b";/?:@&=+$.-_!~*'()%,#";
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut k = 0;
+    while k < PUNCTUATION.len() {
+        t[PUNCTUATION[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+fn uri_char(c: u8) -> bool {
+    URI_CHARS.get(usize::from(c)).copied().unwrap_or(false)
 }
 
 /// RFC 3986 unreserved characters (never need percent-encoding).
@@ -130,7 +124,14 @@ const SCHEMES: &[&str] = &[
 ];
 
 /// Checks a URI value reported at byte offset `pos`; returns whether it is acceptable.
-pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str) -> bool {
+/// `what` names the value in messages (only formatted when one is reported).
+pub(super) fn check(
+    cx: &mut Ctx,
+    pos: usize,
+    value: &str,
+    kind: Uri,
+    what: impl std::fmt::Display,
+) -> bool {
     let scheme = scheme_of(value);
     // Borrowed when already lower case (the usual case): no String per URL.
     let lower: Option<Cow<str>> = scheme.map(|s| {
@@ -167,8 +168,13 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
     }
     let bracketed_host =
         value.contains('[') && value.find("//[").is_some_and(|i| value[i..].contains(']'));
-    let allowed = |c: char| uri_char(c) || (bracketed_host && (c == '[' || c == ']'));
-    if let Some(c) = value.chars().find(|c| c.is_ascii() && !allowed(*c)) {
+    let allowed = |c: u8| uri_char(c) || (bracketed_host && (c == b'[' || c == b']'));
+    // Bytes, not characters: those of a non-ASCII character are never ASCII.
+    if let Some(c) = value
+        .bytes()
+        .find(|c| c.is_ascii() && !allowed(*c))
+        .map(char::from)
+    {
         cx.report_at(
             pos,
             "InvalidUriChar",
@@ -218,6 +224,18 @@ pub(super) fn check(cx: &mut Ctx, pos: usize, value: &str, kind: Uri, what: &str
     true
 }
 
+/// The bytes of a scheme (RFC 3986 §3.1): letters, digits, `+`, `-`, `.`.
+static SCHEME_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.';
+        c += 1;
+    }
+    t
+};
+
 /// The scheme of an absolute URI, if it has one.
 pub(super) fn scheme_of(value: &str) -> Option<&str> {
     // Every URL in a feed passes here: bytes, not a char search per character.
@@ -225,9 +243,7 @@ pub(super) fn scheme_of(value: &str) -> Option<&str> {
     if !b.first()?.is_ascii_alphabetic() {
         return None;
     }
-    let end = b
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')))?;
+    let end = b.iter().position(|&c| !SCHEME_BYTES[usize::from(c)])?;
     (b[end] == b':').then(|| &value[..end])
 }
 
