@@ -252,11 +252,9 @@ pub fn resolve(
     tz: Tz,
 ) -> Result<(DateTime<FixedOffset>, Option<(&'static str, String)>), DateProblem> {
     const KEYS: [&str; 3] = ["date", "pubDate", "publishDate"];
-    let written = KEYS.iter().find_map(|k| {
-        map.get(k)
-            .filter(|v| !fields::is_empty(v))
-            .map(|v| (*k, v))
-    });
+    let written = KEYS
+        .iter()
+        .find_map(|k| map.get(k).filter(|v| !fields::is_empty(v)).map(|v| (*k, v)));
     let fallback = || -> Result<Option<(DateTime<FixedOffset>, &'static str)>, String> {
         if let Some(d) = from_file_name(rel) {
             return Ok(Some((midnight(d, tz), "the file name")));
