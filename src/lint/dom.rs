@@ -625,16 +625,8 @@ fn is_name(c: u8) -> bool {
 }
 
 /// The ASCII bytes a name holds after its first: one load per byte of every name.
-static NAME_BYTES: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.';
-        c += 1;
-    }
-    t
-};
+static NAME_BYTES: [bool; 256] =
+    byte_set!(b => b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
 
 /// Whether the text holds a character XML 1.0 forbids.
 fn has_unusual_chars(b: &[u8]) -> bool {

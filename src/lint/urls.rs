@@ -225,16 +225,8 @@ pub(super) fn check(
 }
 
 /// The bytes of a scheme (RFC 3986 §3.1): letters, digits, `+`, `-`, `.`.
-static SCHEME_BYTES: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.';
-        c += 1;
-    }
-    t
-};
+static SCHEME_BYTES: [bool; 256] =
+    byte_set!(b => b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.');
 
 /// The scheme of an absolute URI, if it has one.
 pub(super) fn scheme_of(value: &str) -> Option<&str> {
