@@ -12,7 +12,7 @@
 //! Each size is built in 5 fresh child processes (`BENCH_RUNS=N` for another count),
 //! each into a new output folder, so every run does the whole job and its peak
 //! memory (VmHWM) is its own; the best and the median run are printed, and the
-//! highest peak.
+//! highest peak. The corpus is written once, to `target/bench-corpus/N/`, and reused.
 
 #[path = "support/mem.rs"]
 mod mem;
@@ -61,15 +61,15 @@ fn main() {
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
     let exe = std::env::current_exe().expect("own path");
+    let outs = std::env::temp_dir().join(format!("feedwright-bench-out-{}", std::process::id()));
     for n in sizes {
-        let dir = tempfile_dir(n);
-        generate(&dir, n);
+        let dir = corpus(&exe, n);
         // Each run is a fresh process building into a fresh folder, as a user's
         // `feedwright build` of a new site is; the machine's noise is what differs.
         let mut walls = Vec::new();
         let mut peak: f64 = 0.0;
         for run in 0..runs {
-            let out = dir.join(format!("out-{run}"));
+            let out = outs.join(format!("{n}-{run}"));
             let output = std::process::Command::new(&exe)
                 .args(["--child", &n.to_string()])
                 .arg(&dir)
@@ -96,14 +96,32 @@ fn main() {
             n as f64 / walls[0],
             walls[walls.len() / 2],
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
+    let _ = std::fs::remove_dir_all(&outs);
 }
 
-fn tempfile_dir(n: usize) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("feedwright-bench-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("posts")).expect("temp dir");
+/// The corpus of `n` posts, written once and kept in `target/bench-corpus/` (a posts
+/// folder lives long before its build; and deleting and rewriting 100,000 files
+/// right before the builds slowed the builds' own file creation, as the file system
+/// skipped over the freshly freed inodes). `cargo clean` removes it.
+fn corpus(exe: &Path, n: usize) -> PathBuf {
+    // The generator's version: bump it when `generate` changes.
+    const VERSION: u32 = 1;
+    let root = exe
+        .ancestors()
+        .nth(3) // target/release/examples/bench_build
+        .map_or_else(std::env::temp_dir, Path::to_path_buf)
+        .join("bench-corpus");
+    let dir = root.join(format!("{n}"));
+    let done = dir.join(format!(".complete-v{VERSION}"));
+    if !done.is_file() {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("posts")).expect("corpus folder");
+        generate(&dir, n);
+        std::fs::write(&done, b"").expect("corpus marker");
+        // Flushed now, so that its write-back does not compete with the builds.
+        let _ = std::process::Command::new("sync").status();
+    }
     dir
 }
 
