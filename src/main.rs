@@ -13,8 +13,10 @@ use feedwright::report::{self, Severity};
 
 /// mimalloc (its v2 line, which hands freed pages back after 10 ms) instead of the
 /// system allocator: a 10,000-post build makes about a million small allocations on
-/// two threads; with it the build runs about 9% fewer instructions and peaks lower
-/// at 100,000 posts (115 MB against glibc's 125 MB). `bench_build` uses it too.
+/// two threads; with it the build runs about 9% fewer instructions and takes 117 ms
+/// against 140 ms (fresh processes, best of ten). It holds more memory than glibc
+/// (67 MB against 29 MB at 10,000 posts, 134-137 MB at 100,000, within the 150 MB
+/// budget). The benchmarks use it too.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
