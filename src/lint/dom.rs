@@ -628,33 +628,6 @@ fn is_name(c: u8) -> bool {
 static NAME_BYTES: [bool; 256] =
     byte_set!(b => b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.');
 
-/// Whether the text holds a character XML 1.0 forbids.
-fn has_unusual_chars(b: &[u8]) -> bool {
-    let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
-    // Branch-free over a fixed-size block, so the compiler vectorizes it.
-    let flag = |c: u8| {
-        u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')) | u8::from(c == 0xEF)
-    };
-    let suspect = |chunk: &[u8]| match <&[u8; 64]>::try_from(chunk) {
-        Ok(block) => block.iter().fold(0, |acc, &c| acc | flag(c)) != 0,
-        Err(_) => chunk.iter().fold(0, |acc, &c| acc | flag(c)) != 0,
-    };
-    b.chunks(64).enumerate().any(|(k, chunk)| {
-        if !suspect(chunk) {
-            return false;
-        }
-        chunk.iter().enumerate().any(|(j, &c)| {
-            if c == 0xEF {
-                // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
-                let i = k * 64 + j;
-                b.get(i + 1) == Some(&0xBF) && matches!(b.get(i + 2), Some(0xBE | 0xBF))
-            } else {
-                control(c)
-            }
-        })
-    })
-}
-
 /// A character reference or predefined entity at the start of `s` (which starts
 /// with `&`): the character and the length of the reference.
 #[inline(always)]
@@ -953,7 +926,7 @@ impl<'i> Reader<'i> {
     }
 
     fn read(mut self) -> Read<Document<'i>> {
-        if has_unusual_chars(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
+        if crate::render::has_xml_forbidden(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
             return Err(Refusal::Unsupported);
         }
         if self.starts_with(b"<?xml") {
@@ -972,7 +945,7 @@ impl<'i> Reader<'i> {
         if self.pos != self.b.len() {
             return Err(Refusal::Unsupported);
         }
-        // has_unusual_chars refused the others, and `reference` refuses them.
+        // has_xml_forbidden refused the others, and `reference` refuses them.
         self.doc.c0_clean = true;
         Ok(self.doc.finish())
     }
