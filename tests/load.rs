@@ -224,6 +224,56 @@ fn a_huge_file_is_reported_not_read_whole() {
     );
 }
 
+/// Posts whose bytes the kernel must fetch from disk (a cold page cache, as on a
+/// scheduled rebuild) are read after the others of their run, yet come out whole,
+/// in file order, with every diagnostic in its place.
+#[cfg(target_os = "linux")]
+#[test]
+fn posts_not_in_memory_load_whole_and_in_order() {
+    use rustix::fs::{fadvise, Advice};
+    let mut files: Vec<(String, Vec<u8>)> = (0..200)
+        .map(|i| {
+            let body = format!("Body of post {i}. ").repeat(1 + i % 7 * 900);
+            let text = format!("---\ntitle: Post {i:03}\ndate: 2020-01-02\n---\n{body}\n");
+            (format!("p{i:03}.md"), text.into_bytes())
+        })
+        .collect();
+    files[101].1 = b"---\ntitle: Bad\ndate: 2020-13-45\n---\n".to_vec();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    let dir = site(&refs);
+    for (name, _) in files.iter().step_by(2) {
+        let file = std::fs::File::open(dir.path().join(name)).unwrap();
+        file.sync_all().unwrap();
+        fadvise(&file, 0, None, Advice::DontNeed).unwrap();
+    }
+    let loaded = load_in(dir.path(), chrono_tz::UTC, true);
+    assert_eq!(loaded.read, 200);
+    let titles: Vec<String> = loaded.posts.iter().map(|p| p.title.clone()).collect();
+    let expected: Vec<String> = (0..200)
+        .filter(|&i| i != 101)
+        .map(|i| format!("Post {i:03}"))
+        .collect();
+    assert_eq!(titles, expected);
+    for p in &loaded.posts {
+        let (_, text) = files.iter().find(|(n, _)| *n == p.rel).unwrap();
+        let text = std::str::from_utf8(text).unwrap();
+        assert_eq!(
+            p.body.as_deref(),
+            text.split_once("---\n")
+                .unwrap()
+                .1
+                .split_once("---\n")
+                .map(|(_, b)| b),
+            "{}",
+            p.rel
+        );
+    }
+    let [f] = loaded.findings.as_slice() else {
+        panic!("{:#?}", loaded.findings)
+    };
+    assert!(f.path.ends_with("p101.md") && f.line == Some(3), "{f}");
+}
+
 #[test]
 fn a_missing_folder_is_a_load_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -184,9 +184,13 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     }
     let (files, mut findings) = walk::walk(dir);
     let read = files.len();
+    // In runs of a few files per task, so that the files of a run whose bytes are not
+    // in memory are fetched side by side (see `walk::start_read`).
+    let run = (read / (8 * rayon::current_num_threads())).clamp(1, 32);
     let mut results: Vec<(Parsed, Vec<Finding>)> = files
         .into_par_iter()
-        .map(|(path, rel)| load_file(path, rel, opts))
+        .chunks(run)
+        .flat_map_iter(|files| load_files(files, opts))
         .collect();
     let mut skipped = 0;
     for (parsed, file_findings) in &mut results {
@@ -211,75 +215,108 @@ pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
     })
 }
 
-/// Reads, decodes and parses one file.
-fn load_file(path: PathBuf, rel: String, opts: LoadOptions) -> (Parsed, Vec<Finding>) {
+/// Reads, decodes and parses a run of files, in order. A file whose bytes are not in
+/// memory yet is read after the others, by when the kernel has fetched it.
+fn load_files(files: Vec<(PathBuf, String)>, opts: LoadOptions) -> Vec<(Parsed, Vec<Finding>)> {
     thread_local! {
         /// One read buffer per thread, reused file after file.
-        static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static BUF: std::cell::RefCell<walk::ReadBuf> = std::cell::RefCell::default();
     }
     BUF.with_borrow_mut(|buf| {
-        let mut findings = Vec::new();
-        let shown = || path.display().to_string();
-        if let Err(e) = walk::read_into(&path, buf) {
-            findings.push(Finding::error(
-                "post.read",
+        let mut done: Vec<Option<(Parsed, Vec<Finding>)>> = Vec::with_capacity(files.len());
+        let mut fetching = Vec::new();
+        for (path, rel) in files {
+            match walk::start_read(&path, buf) {
+                Ok(walk::Started::Done) => done.push(Some(load_file(path, rel, buf.bytes(), opts))),
+                Ok(walk::Started::Fetching(file)) => {
+                    fetching.push((done.len(), file, path, rel));
+                    done.push(None);
+                }
+                Err(e) => done.push(Some(unreadable(&path, &e))),
+            }
+        }
+        for (at, file, path, rel) in fetching {
+            done[at] = Some(match walk::finish_read(file, buf) {
+                Ok(()) => load_file(path, rel, buf.bytes(), opts),
+                Err(e) => unreadable(&path, &e),
+            });
+        }
+        done.into_iter()
+            .map(|d| d.expect("every file of the run has its result"))
+            .collect()
+    })
+}
+
+/// A post file that could not be read.
+fn unreadable(path: &Path, e: &std::io::Error) -> (Parsed, Vec<Finding>) {
+    let finding = Finding::error(
+        "post.read",
+        path.display().to_string(),
+        None,
+        format!("cannot read: {e}"),
+    );
+    (Parsed::Rejected, vec![finding])
+}
+
+/// Decodes and parses one file's bytes.
+fn load_file(
+    path: PathBuf,
+    rel: String,
+    bytes: &[u8],
+    opts: LoadOptions,
+) -> (Parsed, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let shown = || path.display().to_string();
+    let text = match decode::decode(bytes) {
+        Ok((text, None)) => text,
+        Ok((text, Some(enc))) => {
+            findings.push(Finding::warning(
+                "post.encoding",
                 shown(),
-                None,
-                format!("cannot read: {e}"),
+                Some(1),
+                format!("not UTF-8: read as {}; save it as UTF-8", enc.name()),
+            ));
+            text
+        }
+        Err(e) => {
+            findings.push(Finding::error(
+                "post.encoding",
+                shown(),
+                Some(e.line),
+                e.message,
             ));
             return (Parsed::Rejected, findings);
         }
-        let text = match decode::decode(buf) {
-            Ok((text, None)) => text,
-            Ok((text, Some(enc))) => {
-                findings.push(Finding::warning(
-                    "post.encoding",
-                    shown(),
-                    Some(1),
-                    format!("not UTF-8: read as {}; save it as UTF-8", enc.name()),
-                ));
-                text
-            }
-            Err(e) => {
-                findings.push(Finding::error(
-                    "post.encoding",
-                    shown(),
-                    Some(e.line),
-                    e.message,
-                ));
-                return (Parsed::Rejected, findings);
-            }
-        };
-        // A bug on one strange file must not take the other 99,999 down with it.
-        // (The path is shown only then; a copy costs less than showing it.)
-        let kept_path = path.clone();
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parse_inner(
-                path,
-                rel,
-                &text,
-                opts.timezone,
-                opts.keep_bodies,
-                &mut findings,
-            )
-        }))
-        .unwrap_or_else(|_| {
-            findings.push(Finding::error(
-                "post.read",
-                kept_path.display().to_string(),
-                None,
-                "feedwright failed on this file (an internal error; please report it)",
-            ));
-            Parsed::Rejected
-        });
-        if matches!(outcome, Parsed::Rejected) {
-            // One finding per rejected post: its reason, not the notes made before it.
-            let reason = findings.pop();
-            findings.clear();
-            findings.extend(reason);
-        }
-        (outcome, findings)
-    })
+    };
+    // A bug on one strange file must not take the other 99,999 down with it.
+    // (The path is shown only then; a copy costs less than showing it.)
+    let kept_path = path.clone();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse_inner(
+            path,
+            rel,
+            &text,
+            opts.timezone,
+            opts.keep_bodies,
+            &mut findings,
+        )
+    }))
+    .unwrap_or_else(|_| {
+        findings.push(Finding::error(
+            "post.read",
+            kept_path.display().to_string(),
+            None,
+            "feedwright failed on this file (an internal error; please report it)",
+        ));
+        Parsed::Rejected
+    });
+    if matches!(outcome, Parsed::Rejected) {
+        // One finding per rejected post: its reason, not the notes made before it.
+        let reason = findings.pop();
+        findings.clear();
+        findings.extend(reason);
+    }
+    (outcome, findings)
 }
 
 /// Parses one post from its text. Problems are pushed onto `findings`: a rejected
