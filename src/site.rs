@@ -265,15 +265,18 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
         // Writing to a String cannot fail.
         let _ = match key {
             // `%Y` pads to four digits and signs years outside 0..=9999.
-            "year" if (0..=9999).contains(&d.year()) => write!(out, "{:04}", d.year()),
+            "year" if (0..=9999).contains(&d.year()) => {
+                let y = d.year() as u32; // in 0..=9999
+                push_two_digits(&mut out, y / 100).and(push_two_digits(&mut out, y % 100))
+            }
             "year" => write!(out, "{}", d.format("%Y")),
-            "month" => write!(out, "{:02}", d.month()),
+            "month" => push_two_digits(&mut out, d.month()),
             "i_month" => write!(out, "{}", d.month()),
-            "day" => write!(out, "{:02}", d.day()),
+            "day" => push_two_digits(&mut out, d.day()),
             "i_day" => write!(out, "{}", d.day()),
-            "hour" => write!(out, "{:02}", d.hour()),
-            "minute" => write!(out, "{:02}", d.minute()),
-            "second" => write!(out, "{:02}", d.second()),
+            "hour" => push_two_digits(&mut out, d.hour()),
+            "minute" => push_two_digits(&mut out, d.minute()),
+            "second" => push_two_digits(&mut out, d.second()),
             "slug" | "title" | "path" => {
                 let slug = slug.get_or_insert_with(|| {
                     let mut slug = String::new();
@@ -316,6 +319,14 @@ fn expand_pattern(pattern: &str, post: &Post) -> String {
     // Percent-encode what a URL path cannot hold as is (Unicode stays readable to
     // url::Url, which encodes it on join).
     out
+}
+
+/// Appends `n` (below 100) as two digits, as `{:02}` writes it; never fails (it is
+/// a `write!` that costs nothing to format).
+fn push_two_digits(out: &mut String, n: u32) -> std::fmt::Result {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+    Ok(())
 }
 
 /// `base.join(path)` without a URL parse, for a path the parser would leave exactly

@@ -14,9 +14,15 @@ pub fn slugify(text: &str) -> String {
 /// [`slugify`], appended to `out` (no allocation of its own).
 pub fn slugify_into(out: &mut String, text: &str) {
     let start = out.len();
+    out.reserve(text.len());
     let mut dash = false;
     for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
+        let kept = if c.is_ascii() {
+            c.is_ascii_alphanumeric() || c == '_'
+        } else {
+            c.is_alphanumeric()
+        };
+        if kept {
             if dash && out.len() > start {
                 out.push('-');
             }
