@@ -21,7 +21,7 @@ pub struct DecodeError {
 /// The decoded text, and the encoding it came from when that was not UTF-8.
 pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>), DecodeError> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        if let Ok(s) = std::str::from_utf8(rest) {
+        if let Ok(s) = simdutf8::basic::from_utf8(rest) {
             return Ok((Cow::Borrowed(s), None));
         }
     }
@@ -39,6 +39,11 @@ pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Option<&'static Encoding>),
                 }),
             };
         }
+    }
+    // Nearly every post is UTF-8: checked with SIMD (half of std's work), and
+    // again with std only to find where it is not.
+    if let Ok(s) = simdutf8::basic::from_utf8(bytes) {
+        return Ok((Cow::Borrowed(s), None));
     }
     let err = match std::str::from_utf8(bytes) {
         Ok(s) => return Ok((Cow::Borrowed(s), None)),
