@@ -13,6 +13,8 @@
 //! each into a new output folder, so every run does the whole job and its peak
 //! memory (VmHWM) is its own; the best and the median run are printed, and the
 //! highest peak. The corpus is written once, to `target/bench-corpus/N/`, and reused.
+//! On Linux, 3 more runs per size (`BENCH_COLD_RUNS=N`) start with the corpus
+//! dropped from the page cache, as a scheduled rebuild after a long idle spell may.
 
 #[path = "support/mem.rs"]
 mod mem;
@@ -60,45 +62,93 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
+    let cold_runs: usize = std::env::var("BENCH_COLD_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     let exe = std::env::current_exe().expect("own path");
     let outs = std::env::temp_dir().join(format!("feedwright-bench-out-{}", std::process::id()));
     for n in sizes {
         let dir = corpus(&exe, n);
         // Each run is a fresh process building into a fresh folder, as a user's
         // `feedwright build` of a new site is; the machine's noise is what differs.
-        let mut walls = Vec::new();
-        let mut peak: f64 = 0.0;
-        for run in 0..runs {
-            let out = outs.join(format!("{n}-{run}"));
-            let output = std::process::Command::new(&exe)
-                .args(["--child", &n.to_string()])
-                .arg(&dir)
-                .arg(&out)
-                .output()
-                .expect("child runs");
-            assert!(output.status.success());
-            let text = String::from_utf8_lossy(&output.stdout);
-            for line in text.lines() {
-                match line.strip_prefix("figures: ") {
-                    Some(f) => {
-                        let mut f = f.split(' ').map(|x| x.parse::<f64>().expect("a figure"));
-                        walls.push(f.next().expect("wall"));
-                        peak = peak.max(f.next().expect("peak"));
-                    }
-                    None => println!("{line}"),
-                }
-            }
-        }
-        walls.sort_by(f64::total_cmp);
+        let (walls, peak) = runs_of(&exe, n, &dir, &outs, "warm", runs, || {});
         println!(
             "{n:>7} posts: best of {runs} fresh builds {:.3} s ({:.0} posts/s), median {:.3} s; peak memory {peak:.1} MB",
             walls[0],
             n as f64 / walls[0],
             walls[walls.len() / 2],
         );
+        // A scheduled rebuild may find none of the posts in the page cache.
+        if cfg!(target_os = "linux") && cold_runs > 0 {
+            let (walls, _) = runs_of(&exe, n, &dir, &outs, "cold", cold_runs, || {
+                drop_from_page_cache(&dir.join("posts"))
+            });
+            println!(
+                "{n:>7} posts, none in the page cache: best of {cold_runs} {:.3} s, median {:.3} s",
+                walls[0],
+                walls[walls.len() / 2],
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&outs);
 }
+
+/// Builds the corpus of `n` posts in `runs` child processes, calling `before` ahead
+/// of each; returns the wall times, sorted, and the highest peak memory (MB).
+fn runs_of(
+    exe: &Path,
+    n: usize,
+    dir: &Path,
+    outs: &Path,
+    kind: &str,
+    runs: usize,
+    before: impl Fn(),
+) -> (Vec<f64>, f64) {
+    let mut walls = Vec::new();
+    let mut peak: f64 = 0.0;
+    for run in 0..runs {
+        let out = outs.join(format!("{n}-{kind}-{run}"));
+        before();
+        let output = std::process::Command::new(exe)
+            .args(["--child", &n.to_string()])
+            .arg(dir)
+            .arg(&out)
+            .output()
+            .expect("child runs");
+        assert!(output.status.success());
+        let text = String::from_utf8_lossy(&output.stdout);
+        for line in text.lines() {
+            match line.strip_prefix("figures: ") {
+                Some(f) => {
+                    let mut f = f.split(' ').map(|x| x.parse::<f64>().expect("a figure"));
+                    walls.push(f.next().expect("wall"));
+                    peak = peak.max(f.next().expect("peak"));
+                }
+                None => println!("{kind}: {line}"),
+            }
+        }
+    }
+    walls.sort_by(f64::total_cmp);
+    (walls, peak)
+}
+
+/// Asks the kernel to drop the cached pages of every file under `dir` (clean pages
+/// go; the corpus was synced when written), as after a reboot or a long idle spell.
+#[cfg(target_os = "linux")]
+fn drop_from_page_cache(dir: &Path) {
+    for entry in std::fs::read_dir(dir).expect("corpus folder") {
+        let path = entry.expect("corpus entry").path();
+        if path.is_dir() {
+            drop_from_page_cache(&path);
+        } else if let Ok(file) = std::fs::File::open(&path) {
+            let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::DontNeed);
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn drop_from_page_cache(_dir: &Path) {}
 
 /// The corpus of `n` posts, written once and kept in `target/bench-corpus/` (a posts
 /// folder lives long before its build; and deleting and rewriting 100,000 files
