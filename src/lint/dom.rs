@@ -798,7 +798,7 @@ fn unescape_attribute(s: &str) -> Read<Cow<'_, str>> {
 /// The high bit of each byte of `w` that is `x` or `y`, and of none before the
 /// first such byte (higher bits may be false alarms, never lower ones).
 #[inline(always)]
-fn special_bytes(w: u64, x: u8, y: u8) -> u64 {
+pub(super) fn special_bytes(w: u64, x: u8, y: u8) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
