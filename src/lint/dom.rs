@@ -608,8 +608,9 @@ struct Reader<'i> {
     /// Namespace bindings in scope: prefix (`""` for the default) → URI index.
     scope: Vec<(&'i str, u32)>,
     after_text: bool,
-    /// Attributes of the start tag being read: prefix, local name, value, range.
-    pending: Vec<(&'i str, &'i str, Cow<'i, str>, Range<usize>)>,
+    /// Attributes of the start tag being read that have a prefix: where they are
+    /// in the document's attributes, and the prefix.
+    prefixed: Vec<(usize, &'i str)>,
 }
 
 fn is_space(c: u8) -> bool {
@@ -851,7 +852,7 @@ impl<'i> Reader<'i> {
             open: Vec::new(),
             scope: Vec::new(),
             after_text: false,
-            pending: Vec::new(),
+            prefixed: Vec::new(),
         }
     }
 
@@ -910,8 +911,9 @@ impl<'i> Reader<'i> {
     }
 
     /// `= "value"` after an attribute's name (spaces allowed around `=`, no `<`
-    /// inside): the value's range, the quotes left out.
-    fn quoted_value(&mut self) -> Read<Range<usize>> {
+    /// inside): the value's range, the quotes left out, and whether it holds a
+    /// reference, tab, line feed or CR (what [`unescape_attribute`] replaces).
+    fn quoted_value(&mut self) -> Read<(Range<usize>, bool)> {
         self.skip_spaces();
         self.expect(b'=')?;
         self.skip_spaces();
@@ -919,10 +921,35 @@ impl<'i> Reader<'i> {
         let q = q.ok_or(Refusal::Unsupported)?;
         self.pos += 1;
         let start = self.pos;
-        let len = find_either(&self.b[start..], 0, q, b'<').ok_or(Refusal::Unsupported)?;
+        let b = &self.b[start..];
+        // One pass for the closing quote, `<` and the bytes to replace: tab, line
+        // feed and CR are the only bytes below 0x0E a document read here holds.
+        let mut i = 0;
+        let mut special = false;
+        while let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            const ONES: u64 = 0x0101_0101_0101_0101;
+            const HIGHS: u64 = 0x8080_8080_8080_8080;
+            let below = w.wrapping_sub(ONES * 0x0E) & !w & HIGHS;
+            let hits = special_bytes(w, q, b'<') | special_bytes(w, b'&', b'&') | below;
+            if hits != 0 {
+                let k = i + (hits.trailing_zeros() / 8) as usize;
+                if b[k] != q && b[k] != b'<' {
+                    special = true;
+                }
+                break;
+            }
+            i += 8;
+        }
+        let len = find_either(b, i, q, b'<').ok_or(Refusal::Unsupported)?;
+        if !special {
+            special = b[i..len]
+                .iter()
+                .any(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'));
+        }
         self.pos += len;
         self.expect(q)?;
-        Ok(start..start + len)
+        Ok((start..start + len, special))
     }
 
     fn read(mut self) -> Read<Document<'i>> {
@@ -1120,7 +1147,10 @@ impl<'i> Reader<'i> {
         }
         let scope = self.scope.len();
         let d0 = self.doc.decls.len() as u32;
-        self.pending.clear();
+        let a0 = self.doc.attrs.len();
+        // Attributes go straight into the document; those with a prefix get their
+        // namespace once all the tag's declarations are read.
+        self.prefixed.clear();
         let empty = loop {
             let spaced = self.skip_spaces();
             match self.peek() {
@@ -1138,7 +1168,8 @@ impl<'i> Reader<'i> {
             }
             let a_start = self.pos;
             let (a_prefix, a_local) = self.qname()?;
-            if self.pending.len() + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES {
+            if (self.doc.attrs.len() - a0) + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES
+            {
                 return Err(Refusal::Malformed(too_many_attributes(start)));
             }
             if self.scope.len() >= MAX_IN_SCOPE {
@@ -1149,7 +1180,13 @@ impl<'i> Reader<'i> {
                     at: ErrorPos::Offset(start),
                 }));
             }
-            let value = unescape_attribute(&self.text[self.quoted_value()?])?;
+            let (raw, special) = self.quoted_value()?;
+            let raw = &self.text[raw];
+            let value = if special {
+                unescape_attribute(raw)?
+            } else {
+                Cow::Borrowed(raw)
+            };
             let range = a_start..self.pos;
             if a_prefix == "xmlns" {
                 // A prefixed declaration: not to the xml or xmlns namespaces, not
@@ -1177,7 +1214,20 @@ impl<'i> Reader<'i> {
                 self.scope.push(("", uri));
                 self.doc.decls.push((None, uri));
             } else {
-                self.pending.push((a_prefix, a_local, value, range));
+                let ns = match a_prefix {
+                    "" => NONE,
+                    "xml" => 0,
+                    p => {
+                        self.prefixed.push((self.doc.attrs.len(), p));
+                        NONE
+                    }
+                };
+                self.doc.attrs.push(AttrData {
+                    name: Cow::Borrowed(a_local),
+                    ns,
+                    value,
+                    range,
+                });
             }
         };
         let ns = match self.lookup(prefix) {
@@ -1185,40 +1235,31 @@ impl<'i> Reader<'i> {
             None if prefix.is_empty() => NONE,
             None => return Err(Refusal::Unsupported),
         };
-        let a0 = self.doc.attrs.len();
-        if !self.pending.is_empty() {
-            // Drained, then put back: its room serves the next start tag.
-            let mut pending = std::mem::take(&mut self.pending);
-            for (a_prefix, a_local, value, range) in pending.drain(..) {
-                let a_ns = match a_prefix {
-                    "" => NONE,
-                    "xml" => 0,
-                    p => self.lookup(p).ok_or(Refusal::Unsupported)?,
-                };
-                self.doc.attrs.push(AttrData {
-                    name: Cow::Borrowed(a_local),
-                    ns: a_ns,
-                    value,
-                    range,
-                });
-            }
-            self.pending = pending;
+        for k in 0..self.prefixed.len() {
+            let (at, p) = self.prefixed[k];
+            self.doc.attrs[at].ns = self.lookup(p).ok_or(Refusal::Unsupported)?;
         }
         // No two attributes with the same namespace (URI, not prefix) and name.
-        fn key<'d>(doc: &'d Document, a: &'d AttrData) -> (Option<&'d str>, &'d str) {
-            (doc.uri(a.ns), &a.name)
-        }
         let doc = &self.doc;
-        let key = |a| key(doc, a);
         let attrs = &doc.attrs[a0..];
-        let repeated = if attrs.len() <= 16 {
+        let repeated = if attrs.len() <= 1 {
+            false
+        } else if attrs.len() <= 16 {
+            // Names first, byte by byte: they nearly always differ in length or
+            // first letter.
+            let same = |a: &AttrData, b: &AttrData| {
+                let (x, y) = (a.name.as_bytes(), b.name.as_bytes());
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q) && {
+                    doc.uri(a.ns) == doc.uri(b.ns)
+                }
+            };
             attrs
                 .iter()
                 .enumerate()
-                .any(|(k, a)| attrs[..k].iter().any(|b| key(a) == key(b)))
+                .any(|(k, a)| attrs[..k].iter().any(|b| same(a, b)))
         } else {
             let mut seen = std::collections::HashSet::with_capacity(attrs.len());
-            !attrs.iter().all(|a| seen.insert(key(a)))
+            !attrs.iter().all(|a| seen.insert((doc.uri(a.ns), &*a.name)))
         };
         if repeated {
             return Err(Refusal::Unsupported);
@@ -1243,6 +1284,18 @@ impl<'i> Reader<'i> {
     fn end_tag(&mut self) -> Read<()> {
         self.pos += 2;
         let start = self.pos;
+        // Nearly always the open element's name, then `>`: compared, not read again.
+        if let Some(open) = self.open.last() {
+            let end = start + open.qname.len();
+            if self.b.get(end) == Some(&b'>') && self.b[start..end] == *open.qname.as_bytes() {
+                self.pos = end + 1;
+                let open = self.open.pop().expect("just looked at");
+                self.doc.nodes[open.id as usize].range.end = self.pos;
+                self.scope.truncate(open.scope);
+                self.after_text = false;
+                return Ok(());
+            }
+        }
         self.qname()?;
         let qname = &self.text[start..self.pos];
         self.skip_spaces();
@@ -1428,6 +1481,10 @@ mod tests {
             // next to multi-byte characters, and a long run of prose.
             "<r>&lt;p&gt;1234567&amp;\u{e9}\u{e9}&#xe9;123456\r\n&lt;/p&gt;abcdefgh\rijklmno\u{201c}&quot;x</r>",
             "<r>&lt;a href=&quot;https://example.org/0&quot;&gt;prose prose prose prose prose prose prose prose prose prose &amp;&amp;\u{e9}</r>",
+            // Attribute values past eight bytes with what must be replaced at every
+            // place of a word, and end tags compared with the open element's name.
+            "<r a='abcdefgh&amp;ijklmnop' b='0123456789abcdef\tx' c='01234567\n' d='abcdefghijklmnopq' e='abcdefg\r\nh' f=\"0123456789'&#x41;\"></r>",
+            "<r xmlns:a='u'><a:b></a:b><ab></ab ><abc>x</abc></r>",
         ];
         // Past 16 attributes, repeats are found with a set instead of pairwise.
         let many: String = (0..20).map(|i| format!(" a{i}='{i}'")).collect();
@@ -1449,6 +1506,9 @@ mod tests {
             "<r><!-- a -- b --></r>",
             "<r><!-- a ---></r>",
             "<r></s>",
+            "<ab></abc>",
+            "<abc></ab>",
+            "<r xmlns:a='u'><a:b></a:c></r>",
             "<r>text",
             "<r/>x",
             "x<r/>",
