@@ -78,6 +78,15 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
 /// An Atom element (other than the document root) written with a prefix.
 fn prefixed(cx: &Ctx, node: Node) -> bool {
     let raw = &cx.doc.input_text()[node.range().start..];
+    // Usually `<` and the local name, then the end of the name: no prefix.
+    let local = node.tag_name().name().as_bytes();
+    if let Some(after) = raw.as_bytes().get(1 + local.len()) {
+        if matches!(after, b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/')
+            && raw.as_bytes()[1..1 + local.len()] == *local
+        {
+            return false;
+        }
+    }
     // Names are nearly always ASCII: read bytes up to the first byte that ends
     // the name or is not ASCII, and only in the latter case read characters.
     let b = raw.as_bytes();
@@ -216,6 +225,9 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
 
 /// xml:base and xml:lang on any Atom element.
 fn common_attrs(cx: &mut Ctx, node: Node) {
+    if node.attributes().next().is_none() {
+        return;
+    }
     if let Some(a) = node.attribute_node((XML_NS, "base")) {
         urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
     }

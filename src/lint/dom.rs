@@ -440,8 +440,16 @@ impl<'a, 'i> Node<'a, 'i> {
 
     pub fn attribute_node<'n>(&self, name: impl NameQuery<'n>) -> Option<Attribute<'a, 'i>> {
         let (ns, local) = name.parts();
-        self.attributes()
-            .find(|a| a.name() == local && a.namespace() == ns)
+        // Attribute names are short and differ early: the first byte and the
+        // length decide most comparisons without a call to memcmp.
+        let first = local.as_bytes().first();
+        self.attributes().find(|a| {
+            let n = a.name();
+            n.len() == local.len()
+                && n.as_bytes().first() == first
+                && n == local
+                && a.namespace() == ns
+        })
     }
 
     pub fn attribute<'n>(&self, name: impl NameQuery<'n>) -> Option<&'a str> {
@@ -883,30 +891,35 @@ impl<'i> Reader<'i> {
 
     /// An ASCII name, with at most one colon: (prefix, local).
     fn qname(&mut self) -> Read<(&'i str, &'i str)> {
+        let b = self.b;
         let start = self.pos;
-        let mut colon = None;
-        if !self.peek().is_some_and(is_name_start) {
+        if !b.get(start).is_some_and(|&c| is_name_start(c)) {
             return Err(Refusal::Unsupported);
         }
-        self.pos += 1;
-        while let Some(c) = self.peek() {
-            if is_name(c) {
-                self.pos += 1;
-            } else if c == b':' && colon.is_none() {
-                colon = Some(self.pos);
-                self.pos += 1;
-                if !self.peek().is_some_and(is_name_start) {
-                    return Err(Refusal::Unsupported);
-                }
-            } else if c >= 0x80 || c == b':' {
-                return Err(Refusal::Unsupported);
-            } else {
-                break;
+        let run = |mut i: usize| {
+            while i < b.len() && is_name(b[i]) {
+                i += 1;
             }
+            i
+        };
+        let mut i = run(start + 1);
+        let mut colon = None;
+        if b.get(i) == Some(&b':') {
+            colon = Some(i);
+            i += 1;
+            if !b.get(i).is_some_and(|&c| is_name_start(c)) {
+                return Err(Refusal::Unsupported);
+            }
+            i = run(i + 1);
         }
+        // A second colon, or a name that goes on in non-ASCII characters.
+        if b.get(i).is_some_and(|&c| c >= 0x80 || c == b':') {
+            return Err(Refusal::Unsupported);
+        }
+        self.pos = i;
         Ok(match colon {
-            Some(c) => (&self.text[start..c], &self.text[c + 1..self.pos]),
-            None => ("", &self.text[start..self.pos]),
+            Some(c) => (&self.text[start..c], &self.text[c + 1..i]),
+            None => ("", &self.text[start..i]),
         })
     }
 

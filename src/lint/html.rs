@@ -1134,7 +1134,14 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                 );
             }
         } else {
-            check_attrs(cx, node, tag, class, &mut attrs, &mut rel, base_ok);
+            // Names are read where they stand in `html`: one load for their
+            // first eight bytes.
+            let class_of = |a: &str| {
+                let at = a.as_ptr() as usize - html.as_ptr() as usize;
+                classes.of_in(b, at, at + a.len())
+            };
+            let rel = (!base_ok).then_some(&mut rel);
+            check_attrs(cx, node, tag, class, &mut attrs, rel, class_of);
         }
         // The tag ends after its attributes (a quoted `>` does not end it).
         if b.get(attrs.j) != Some(&b'>') {
@@ -1167,13 +1174,14 @@ fn name<'a>(node: Node<'a, '_>) -> &'a str {
 
 /// Tags that need no look at all once their name is read, written as they mostly
 /// are: `p>` (after the `<`) for a safe HTML element, `/p>` for the end of any
-/// HTML element, lower case, eight bytes at most, as little-endian words.
+/// HTML element, lower case, eight bytes at most, as little-endian words. Four
+/// times as many slots as words: probes stay short.
 struct PlainTags {
     slots: Vec<u64>,
 }
 
 impl PlainTags {
-    const BITS: u32 = 8;
+    const BITS: u32 = 10;
 
     fn slot(w: u64) -> usize {
         (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
@@ -1223,19 +1231,19 @@ fn plain_tags() -> &'static PlainTags {
 }
 
 /// Checks the attributes of an element a reader keeps; `tag` is its name as
-/// written (any case), `tag_class` its class.
+/// written (any case), `tag_class` its class. `rel` keeps the first relative
+/// reference in a link (`a href`, `img src`) where those count (no `xml:base`).
 fn check_attrs<'v>(
     cx: &mut Ctx,
     node: Node,
     tag: &str,
     tag_class: u16,
     attrs: impl Iterator<Item = (&'v str, &'v str)>,
-    rel: &mut Option<String>,
-    base_ok: bool,
+    mut rel: Option<&mut Option<String>>,
+    class_of: impl Fn(&str) -> u16,
 ) {
-    let classes = classes();
     for (a, v) in attrs {
-        let class = classes.of(a);
+        let class = class_of(a);
         if class & IS_STYLE != 0 {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
@@ -1262,7 +1270,14 @@ fn check_attrs<'v>(
         } else if (tag_class & IS_A != 0 && class & IS_HREF != 0)
             || (tag_class & IS_IMG != 0 && class & IS_SRC != 0)
         {
-            let v = v.trim();
+            // Trimmed (Unicode white space) unless it plainly starts and ends
+            // with something else.
+            let plain_ends = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_graphic());
+            let v = if plain_ends(v.as_bytes().first()) && plain_ends(v.as_bytes().last()) {
+                v
+            } else {
+                v.trim()
+            };
             if v.get(..11)
                 .is_some_and(|s| s.eq_ignore_ascii_case("javascript:"))
             {
@@ -1271,8 +1286,14 @@ fn check_attrs<'v>(
                     "SecurityRiskAttr",
                     format!("<{}> in <{}> links to javascript:", lower(tag), name(node)),
                 );
-            } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
-                *rel = Some(v.to_string());
+            } else if let Some(rel) = rel.as_deref_mut().filter(|r| r.is_none()) {
+                if !v.is_empty()
+                    && !v.starts_with("https:")
+                    && !v.starts_with("http:")
+                    && urls::scheme_of(v).is_none()
+                {
+                    *rel = Some(v.to_string());
+                }
             }
         }
     }
@@ -1351,12 +1372,11 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             }
             continue;
         }
-        let mut rel = None;
         let attrs = el
             .attributes()
             .filter(|a| a.namespace().is_none())
             .map(|a| (a.name(), a.value()));
-        check_attrs(cx, report_at, n, class, attrs, &mut rel, true);
+        check_attrs(cx, report_at, n, class, attrs, None, |a| classes().of(a));
     }
 }
 
@@ -1605,6 +1625,10 @@ mod tests {
             "<a href=''>",
             "<img src>",
             "<zz>",
+            "<a href='http:rel'>",
+            "<a href=\"httpx/y\">",
+            "<img src='https'>",
+            "<a href=' HTTPS://x '>",
             "</zz>",
             "<b>",
             "<xmp>",

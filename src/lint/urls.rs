@@ -319,9 +319,11 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     let lower = scheme;
     let rest = &value[scheme.len() + 1..];
     let b = value.as_bytes();
+    // From one `%` to the next (most ids have none).
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
+    while let Some(p) = memchr::memchr(b'%', &b[i..]) {
+        i += p;
+        if i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
             let hex = &value[i + 1..i + 3];
             if hex.bytes().any(|c| c.is_ascii_lowercase()) {
                 return Some("percent-encoding uses lower-case hex digits");
@@ -337,7 +339,11 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
         i += 1;
     }
     let hier = rest.strip_prefix("//")?;
-    let end = hier.find(['/', '?', '#']).unwrap_or(hier.len());
+    // Bytes: the delimiters are ASCII, so a byte offset is a character boundary.
+    let end = hier
+        .bytes()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(hier.len());
     let (authority, path) = hier.split_at(end);
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -367,8 +373,14 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     if matches!(lower, "http" | "https") && path.is_empty() {
         return Some("the path is empty (write a trailing \"/\")");
     }
-    let path_only = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-    if path_only.split('/').any(|seg| seg == "." || seg == "..") {
+    let path_only = &path[..path
+        .bytes()
+        .position(|c| c == b'?' || c == b'#')
+        .unwrap_or(path.len())];
+    // The path starts with `/` (or is empty): a dot segment follows a `/`.
+    if memchr::memmem::find(path_only.as_bytes(), b"/.").is_some()
+        && path_only.split('/').any(|seg| seg == "." || seg == "..")
+    {
         return Some("the path has dot segments");
     }
     None
