@@ -790,7 +790,7 @@ impl<'a> Counts<'a> {
 
     /// Counts one more `name`; returns how many there have been.
     pub(crate) fn add(&mut self, name: &'a str) -> usize {
-        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| *s == name) {
+        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| same_name(s, name)) {
             *n += 1;
             *n
         } else if self.few.len() < Self::FEW {
@@ -804,7 +804,7 @@ impl<'a> Counts<'a> {
     }
 
     pub(crate) fn get(&self, name: &str) -> usize {
-        match self.few.iter().find(|(s, _)| *s == name) {
+        match self.few.iter().find(|(s, _)| same_name(s, name)) {
             Some((_, n)) => *n,
             None => self.many.get(name).copied().unwrap_or(0),
         }
@@ -813,6 +813,12 @@ impl<'a> Counts<'a> {
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.get(name) > 0
     }
+}
+
+/// Whether two element names are equal: length and first byte first, which tell
+/// most names apart without a call to memcmp.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
 }
 
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
