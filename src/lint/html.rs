@@ -378,6 +378,24 @@ impl<'a> Iterator for Attrs<'a> {
         let b = html.as_bytes();
         let n = b.len();
         let mut j = self.j;
+        // Most attributes are written ` name="value"` with a short lower-case
+        // name: told from one word, read as the scan below would read them.
+        if b.get(j) == Some(&b' ') {
+            if let Some(word) = b.get(j + 1..j + 9) {
+                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                let eq = special_bytes(w, b'=', b'=');
+                let len = (eq.trailing_zeros() / 8) as usize;
+                if (1..=6).contains(&len)
+                    && word[len + 1] == b'"'
+                    && word[..len].iter().all(u8::is_ascii_lowercase)
+                {
+                    let vs = j + len + 3;
+                    let end = find_either(b, vs, b'"', b'"').unwrap_or(n);
+                    self.j = (end + 1).min(n);
+                    return Some((&html[j + 1..j + 1 + len], &html[vs..end]));
+                }
+            }
+        }
         let found = loop {
             while j < n && is(b[j], SPACE) {
                 j += 1;
@@ -1625,6 +1643,10 @@ mod tests {
             "<a href=''>",
             "<img src>",
             "<zz>",
+            " href=\"",
+            "<a abcdef=\"1\" abcdefg=\"2\" hRef=\"rel\">",
+            "<img src=\"",
+            "<a href=\"x\"href=\"y\">",
             "<a href='http:rel'>",
             "<a href=\"httpx/y\">",
             "<img src='https'>",
