@@ -152,6 +152,7 @@ impl<'i> Document<'i> {
     }
 
     /// Appends a node as the last child of `parent`; returns its id.
+    #[inline(always)]
     fn push(&mut self, kind: Kind<'i>, parent: u32, range: Range<usize>) -> u32 {
         let id = self.nodes.len() as u32;
         let prev = self.nodes[parent as usize].last;
@@ -440,14 +441,13 @@ impl<'a, 'i> Node<'a, 'i> {
 
     pub fn attribute_node<'n>(&self, name: impl NameQuery<'n>) -> Option<Attribute<'a, 'i>> {
         let (ns, local) = name.parts();
-        // Attribute names are short and differ early: the first byte and the
-        // length decide most comparisons without a call to memcmp.
-        let first = local.as_bytes().first();
+        // Attribute names are short: compared inline, byte by byte (a call to
+        // memcmp costs more than the comparison).
+        let local = local.as_bytes();
         self.attributes().find(|a| {
-            let n = a.name();
+            let n = a.name().as_bytes();
             n.len() == local.len()
-                && n.as_bytes().first() == first
-                && n == local
+                && n.iter().zip(local).all(|(x, y)| x == y)
                 && a.namespace() == ns
         })
     }
