@@ -462,12 +462,11 @@ fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
     let name = node.tag_name().name();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
-    let lty = ty.to_ascii_lowercase();
     let blank_matters = matches!(ty, "text" | "html" | "xhtml")
-        || (valid_mime(ty)
-            && !lty.starts_with("text/")
-            && !lty.ends_with("+xml")
-            && !lty.ends_with("/xml"));
+        || (valid_mime(ty) && {
+            let lty = ty.to_ascii_lowercase();
+            !lty.starts_with("text/") && !lty.ends_with("+xml") && !lty.ends_with("/xml")
+        });
     if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }

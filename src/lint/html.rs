@@ -390,7 +390,8 @@ impl<'a> Iterator for Attrs<'a> {
                     && word[..len].iter().all(u8::is_ascii_lowercase)
                 {
                     let vs = j + len + 3;
-                    let end = find_either(b, vs, b'"', b'"').unwrap_or(n);
+                    // Values are URLs and prose, tens of bytes: memchr's vectors.
+                    let end = memchr::memchr(b'"', &b[vs.min(n)..]).map_or(n, |p| vs + p);
                     self.j = (end + 1).min(n);
                     return Some((&html[j + 1..j + 1 + len], &html[vs..end]));
                 }
