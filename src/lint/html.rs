@@ -523,10 +523,15 @@ pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
         return false;
     }
     let b = text.as_bytes();
-    b.windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
-        || b.windows(3)
-            .any(|w| w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit()))
+    // From one `<` or `&` to the next (text holds few).
+    memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+    }) || memchr::memchr_iter(b'&', b).any(|i| {
+        b.get(i + 1) == Some(&b'#')
+            && b.get(i + 2)
+                .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
+    })
 }
 
 /// Elements a reader may display; the other HTML elements can run code, embed
@@ -1727,6 +1732,38 @@ mod tests {
         let names: Vec<_> = all(false).into_iter().map(|(n, e, _)| (n, e)).collect();
         let expected: Vec<_> = read.into_iter().map(|(n, e, _)| (n, e)).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn bare_markup_is_a_letter_or_slash_after_lt_or_a_character_reference() {
+        let reference = |t: &str| {
+            let b = t.as_bytes();
+            b.windows(2)
+                .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+                || b.windows(3).any(|w| {
+                    w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit())
+                })
+        };
+        for t in [
+            "a<b",
+            "a <",
+            "<",
+            "</",
+            "<<a",
+            "< a",
+            "&#x",
+            "&#1",
+            "&#",
+            "&#y",
+            "x&",
+            "&&#9",
+            "a&#",
+            "&\u{e9}<",
+            "",
+            "1 < 2 && 3 > 2",
+        ] {
+            assert_eq!(bare_markup_char(t, ""), reference(t), "{t:?}");
+        }
     }
 
     #[test]
