@@ -776,10 +776,11 @@ pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
 
 /// Two alternate links with the same type and language.
 fn duplicate_links(cx: &mut Ctx, parent: Node) {
+    // The name first: it rules out most children without comparing namespaces.
     let alternates = || {
         elements(parent).filter(|c| {
-            super::ns(*c) == Some(ATOM_NS)
-                && c.tag_name().name() == "link"
+            c.tag_name().name() == "link"
+                && super::ns(*c) == Some(ATOM_NS)
                 && rel_of(*c) == "alternate"
         })
     };

@@ -939,6 +939,7 @@ impl<'i> Reader<'i> {
         // feed and CR are the only bytes below 0x0E a document read here holds.
         let mut i = 0;
         let mut special = false;
+        let mut end = None;
         while let Some(word) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             const ONES: u64 = 0x0101_0101_0101_0101;
@@ -947,19 +948,27 @@ impl<'i> Reader<'i> {
             let hits = special_bytes(w, q, b'<') | special_bytes(w, b'&', b'&') | below;
             if hits != 0 {
                 let k = i + (hits.trailing_zeros() / 8) as usize;
-                if b[k] != q && b[k] != b'<' {
+                if b[k] == q || b[k] == b'<' {
+                    // Nothing to replace before it: the usual plain value.
+                    end = Some(k);
+                } else {
                     special = true;
                 }
                 break;
             }
             i += 8;
         }
-        let len = find_either(b, i, q, b'<').ok_or(Refusal::Unsupported)?;
-        if !special {
-            special = b[i..len]
-                .iter()
-                .any(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'));
-        }
+        let len = match end {
+            Some(k) => k,
+            None => {
+                let len = find_either(b, i, q, b'<').ok_or(Refusal::Unsupported)?;
+                special = special
+                    || b[i..len]
+                        .iter()
+                        .any(|&c| matches!(c, b'&' | b'\t' | b'\n' | b'\r'));
+                len
+            }
+        };
         self.pos += len;
         self.expect(q)?;
         Ok((start..start + len, special))
