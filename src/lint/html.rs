@@ -1107,7 +1107,9 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     while let Some(lt) = find_either(b, i, b'<', b'<') {
         i = lt + 1;
         // `<p>`, `</em>`: a tag whose name closes it and that there is nothing to
-        // say about, known from one word of the text.
+        // say about, known from one word of the text. `<a href`: a start tag
+        // whose lower-case name ends at a space, named from the same word.
+        let mut named = None;
         if let Some(word) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             let gt = special_bytes(w, b'>', b'>');
@@ -1118,25 +1120,36 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                     continue;
                 }
             }
-        }
-        if b.get(i) == Some(&b'!') && b.get(i..i + 3) == Some(b"!--") {
-            match memchr::memmem::find(&b[i..], b"-->") {
-                Some(e) => i += e + 3,
-                None => break,
+            let space = special_bytes(w, b' ', b' ');
+            let len = (space.trailing_zeros() / 8) as usize;
+            if (1..8).contains(&len) && word[..len].iter().all(u8::is_ascii_lowercase) {
+                let head = w & (u64::MAX >> (64 - 8 * len));
+                named = Some((i, i + len, classes.find(head, &b[i..i + len])));
             }
-            continue;
         }
-        let end = b.get(i) == Some(&b'/');
-        let start = i + usize::from(end);
-        if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
-            continue;
-        }
-        let mut stop = start + 1;
-        while stop < b.len() && is(b[stop], NAME) {
-            stop += 1;
-        }
+        let (end, start, stop, class) = match named {
+            Some((start, stop, class)) => (false, start, stop, class),
+            None => {
+                if b.get(i) == Some(&b'!') && b.get(i..i + 3) == Some(b"!--") {
+                    match memchr::memmem::find(&b[i..], b"-->") {
+                        Some(e) => i += e + 3,
+                        None => break,
+                    }
+                    continue;
+                }
+                let end = b.get(i) == Some(&b'/');
+                let start = i + usize::from(end);
+                if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+                    continue;
+                }
+                let mut stop = start + 1;
+                while stop < b.len() && is(b[stop], NAME) {
+                    stop += 1;
+                }
+                (end, start, stop, classes.of_in(b, start, stop))
+            }
+        };
         let tag = &html[start..stop];
-        let class = classes.of_in(b, start, stop);
         let mut attrs = Attrs { html, j: stop };
         if class & IS_HTML == 0 {
             not_html.get_or_insert_with(|| format!("<{tag}> is not an HTML element"));
@@ -1649,6 +1662,15 @@ mod tests {
             "<a href=''>",
             "<img src>",
             "<zz>",
+            "<xmp title=x>",
+            "<abcdefg x=1>",
+            "<q cite=x>",
+            "<em >",
+            "<zz q>",
+            "<script src=x>",
+            "<iframe src='x'>",
+            "<body onload=x>",
+            "<object data=x>",
             " href=\"",
             "<a abcdef=\"1\" abcdefg=\"2\" hRef=\"rel\">",
             "<img src=\"",
