@@ -74,17 +74,19 @@ fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
         Some(_) => return None,
         None => (None, s),
     };
-    // Exactly five fields (no Vec: every RSS date passes here).
-    let mut fields = rest.split(' ');
-    let parts = [
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-    ];
-    if fields.next().is_some() {
-        return None;
+    // Exactly five fields between single spaces (no Vec: every RSS date passes
+    // here), split at the space bytes.
+    let mut parts = [""; 5];
+    let mut from = 0;
+    for (k, part) in parts.iter_mut().enumerate() {
+        let to = match rest.as_bytes()[from..].iter().position(|&c| c == b' ') {
+            Some(p) if k < 4 => from + p,
+            Some(_) => return None,
+            None if k == 4 => rest.len(),
+            None => return None,
+        };
+        *part = &rest[from..to];
+        from = to + 1;
     }
     let day = digits(parts[0], 1, 2)?;
     let month = three_letter_index(&MONTHS, parts[1])? as u32 + 1;
@@ -513,6 +515,11 @@ mod tests {
             ("sat, 14 Aug 2021 09:59:23 +0000", false),
             ("14 Aug 2021 09:59:23 +0000", true),
             ("14 aug 2021 09:59:23 +0000", false),
+            // Exactly five fields between single spaces.
+            ("Sat, 14 Aug 2021 09:59:23  +0000", false),
+            ("Sat, 14  Aug 2021 09:59:23 +0000", false),
+            ("Sat, 14 Aug 2021 09:59:23", false),
+            ("14 Aug 2021 09:59 GMT", true),
         ] {
             assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
         }

@@ -495,6 +495,9 @@ impl<'a, 'i> Node<'a, 'i> {
     pub fn first_child(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().first)
     }
+    pub fn last_child(&self) -> Option<Node<'a, 'i>> {
+        self.at(self.data().last)
+    }
     pub fn next_sibling(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().next)
     }
