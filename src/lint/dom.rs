@@ -832,6 +832,25 @@ fn cdata_end(b: &[u8]) -> Option<usize> {
     }
 }
 
+/// [`cdata_end`], and whether a CR comes before that end.
+fn cdata_end_and_cr(b: &[u8]) -> Option<(usize, bool)> {
+    let mut i = 0;
+    let mut cr = false;
+    loop {
+        i += memchr2(b']', b'\r', &b[i..])?;
+        if b[i] == b'\r' {
+            cr = true;
+            // The rest needs no more looking for CRs.
+            return cdata_end(&b[i..]).map(|e| (i + e, cr));
+        }
+        match b.get(i + 1..i + 3) {
+            Some(b"]>") => return Some((i, cr)),
+            // `]]]>`: the end may start at the next `]`.
+            _ => i += 1,
+        }
+    }
+}
+
 /// The first `x` or `y` in `b` at or after `from`, eight bytes a step: in markup
 /// they come every few bytes, where memchr's setup costs more than the search;
 /// past 64 bytes (prose), memchr takes over.
@@ -1120,13 +1139,16 @@ impl<'i> Reader<'i> {
                 Some(b'!') if self.starts_with(b"<![CDATA[") => {
                     let start = self.pos;
                     let body = start + 9;
-                    let len = cdata_end(&self.b[body..]).ok_or(Refusal::Unsupported)?;
+                    // The end, and whether a CR comes before it, in one pass.
+                    let (len, cr) =
+                        cdata_end_and_cr(&self.b[body..]).ok_or(Refusal::Unsupported)?;
                     self.pos = body + len + 3;
                     // Line ends are made `\n` in CDATA too.
                     let raw = &self.text[body..body + len];
-                    let text = match memchr(b'\r', raw.as_bytes()) {
-                        None => Cow::Borrowed(raw),
-                        Some(_) => Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n")),
+                    let text = if cr {
+                        Cow::Owned(raw.replace("\r\n", "\n").replace('\r', "\n"))
+                    } else {
+                        Cow::Borrowed(raw)
                     };
                     self.text_node(text, parent, start..self.pos);
                 }
@@ -1463,6 +1485,21 @@ mod tests {
             ("", None),
         ] {
             assert_eq!(cdata_end(b.as_bytes()), want, "{b:?}");
+            let cr = want.map(|e| b.as_bytes()[..e].contains(&b'\r'));
+            assert_eq!(
+                cdata_end_and_cr(b.as_bytes()),
+                want.zip(cr),
+                "{b:?} and its CR"
+            );
+        }
+        for (b, want) in [
+            ("a\rb]]>", Some((3, true))),
+            ("]\r]]>", Some((2, true))),
+            ("]]\r]]>", Some((3, true))),
+            ("ab]]>\r", Some((2, false))),
+            ("\r]]", None),
+        ] {
+            assert_eq!(cdata_end_and_cr(b.as_bytes()), want, "{b:?}");
         }
     }
 

@@ -166,8 +166,8 @@ pub(super) fn check(
         }
         _ => {}
     }
-    let bracketed_host =
-        value.contains('[') && value.find("//[").is_some_and(|i| value[i..].contains(']'));
+    let bracketed_host = memchr::memchr(b'[', value.as_bytes()).is_some()
+        && value.find("//[").is_some_and(|i| value[i..].contains(']'));
     let allowed = |c: u8| uri_char(c) || (bracketed_host && (c == b'[' || c == b']'));
     // Bytes, not characters: those of a non-ASCII character are never ASCII.
     if let Some(c) = value
@@ -199,7 +199,8 @@ pub(super) fn check(
         return false;
     }
     if matches!(lower.as_deref(), Some("http") | Some("https") | Some("ftp")) {
-        let rest = &value[value.find(':').expect("has a scheme") + 1..];
+        // The scheme ends at the first colon.
+        let rest = &value[scheme.map_or(0, str::len) + 1..];
         let ok = rest
             .strip_prefix("//")
             .is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
