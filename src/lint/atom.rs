@@ -227,32 +227,33 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
 
 /// xml:base and xml:lang on any Atom element.
 fn common_attrs(cx: &mut Ctx, node: Node) {
-    if node.attributes().next().is_none() {
-        return;
-    }
-    if let Some(a) = node.attribute_node((XML_NS, "base")) {
-        urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
-    }
-    if let Some(a) = node.attribute_node((XML_NS, "lang")) {
-        if !a.value().is_empty() && !valid_language(a.value()) {
-            cx.report_at(
-                a.range().start,
-                "InvalidLanguage",
-                format!("xml:lang {:?} is not a language tag", a.value()),
-            );
-        }
-    }
+    // One pass over the attributes: each is reported at its own place, and the
+    // findings are put in document order in the end.
+    let element = node.tag_name().name();
     for a in node.attributes() {
-        if a.namespace().is_none() && !allowed_attr(node.tag_name().name(), a.name()) {
-            cx.report_at(
-                a.range().start,
-                "UnexpectedAttribute",
-                format!(
-                    "<{}> has no attribute {:?}",
-                    node.tag_name().name(),
-                    a.name()
-                ),
-            );
+        match a.namespace() {
+            None => {
+                if !allowed_attr(element, a.name()) {
+                    cx.report_at(
+                        a.range().start,
+                        "UnexpectedAttribute",
+                        format!("<{element}> has no attribute {:?}", a.name()),
+                    );
+                }
+            }
+            Some(XML_NS) if a.name() == "base" => {
+                urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+            }
+            Some(XML_NS) if a.name() == "lang" => {
+                if !a.value().is_empty() && !valid_language(a.value()) {
+                    cx.report_at(
+                        a.range().start,
+                        "InvalidLanguage",
+                        format!("xml:lang {:?} is not a language tag", a.value()),
+                    );
+                }
+            }
+            Some(_) => {}
         }
     }
 }
