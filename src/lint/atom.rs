@@ -673,6 +673,21 @@ fn link(cx: &mut Ctx, node: Node) {
 
 /// The attributes of an atom:link, in Atom or in RSS.
 fn link_attrs(cx: &mut Ctx, node: Node) {
+    // The attributes looked at, found in one pass (an element has each name at
+    // most once).
+    let (mut rel, mut title, mut href, mut ty, mut hreflang, mut length) =
+        (None, None, None, None, None, None);
+    for a in node.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "rel" => rel = Some(a),
+            "title" => title = Some(a),
+            "href" => href = Some(a),
+            "type" => ty = Some(a),
+            "hreflang" => hreflang = Some(a),
+            "length" => length = Some(a),
+            _ => {}
+        }
+    }
     // Extension elements may go inside a link; text may not.
     if node
         .children()
@@ -680,8 +695,11 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     {
         cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
     }
-    for a in ["rel", "title"] {
-        if node.attribute(a).is_some_and(|v| v.trim().is_empty()) {
+    for (a, v) in [
+        ("rel", rel.map(|a| a.value())),
+        ("title", title.map(|a| a.value())),
+    ] {
+        if v.is_some_and(|v| v.trim().is_empty()) {
             cx.report_attr(
                 node,
                 a,
@@ -690,13 +708,13 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    match node.attribute_node("href") {
+    match href {
         None => cx.report(node, "MissingHref", "<link> needs an href attribute"),
         Some(a) => {
             urls::check(cx, a.range().start, a.value(), Uri::Any, "<link> href");
         }
     }
-    if let Some(rel) = node.attribute("rel") {
+    if let Some(rel) = rel.map(|a| a.value()) {
         let rel = rel.strip_prefix(IANA_REL).unwrap_or(rel);
         if !RELS.contains(&rel) && urls::scheme_of(rel).is_none() {
             cx.report_attr(
@@ -718,7 +736,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(t) = node.attribute("type") {
+    if let Some(t) = ty.map(|a| a.value()) {
         if !valid_mime(t) {
             cx.report_attr(
                 node,
@@ -728,7 +746,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(l) = node.attribute("hreflang") {
+    if let Some(l) = hreflang.map(|a| a.value()) {
         if !valid_language(l) {
             cx.report_attr(
                 node,
@@ -738,7 +756,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(l) = node.attribute("length") {
+    if let Some(l) = length.map(|a| a.value()) {
         if l.trim().parse::<u64>().is_err() {
             cx.report_attr(
                 node,
@@ -749,7 +767,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         }
     }
 
-    if let Some(t) = node.attribute("title") {
+    if let Some(t) = title.map(|a| a.value()) {
         let raw = t.to_string();
         if let Some(w) = html::text_contains_html(t, &raw) {
             cx.report_attr(
