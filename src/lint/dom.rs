@@ -55,6 +55,9 @@ pub(crate) struct Document<'i> {
     uris: Vec<Cow<'i, str>>,
     /// Namespace declarations, each element's in a contiguous run.
     decls: Vec<(Option<Cow<'i, str>>, u32)>,
+    /// The elements that declare namespaces, in document order (few: the checks
+    /// of declarations go through these, not through every node).
+    declaring: Vec<u32>,
     /// Whether no text of the document holds a C0 control character other than tab,
     /// line feed and CR: known when the fast reader read it (it refuses such
     /// documents and such references), not assumed of roxmltree's.
@@ -136,6 +139,7 @@ impl<'i> Document<'i> {
             attrs: Vec::new(),
             uris: vec![Cow::Borrowed(XML_NS)],
             decls: Vec::new(),
+            declaring: Vec::new(),
             c0_clean: false,
         };
         doc.nodes.push(NodeData {
@@ -155,6 +159,9 @@ impl<'i> Document<'i> {
     #[inline(always)]
     fn push(&mut self, kind: Kind<'i>, parent: u32, range: Range<usize>) -> u32 {
         let id = self.nodes.len() as u32;
+        if matches!(&kind, Kind::Element { decls, .. } if !decls.is_empty()) {
+            self.declaring.push(id);
+        }
         let prev = self.nodes[parent as usize].last;
         if prev == NONE {
             self.nodes[parent as usize].first = id;
@@ -293,7 +300,13 @@ impl<'i> Document<'i> {
             .expect("a parsed document has a root element")
     }
 
+    /// The elements that declare namespaces, in document order.
+    pub fn declaring_elements(&self) -> impl Iterator<Item = Node<'_, 'i>> + '_ {
+        self.declaring.iter().map(move |&id| Node { doc: self, id })
+    }
+
     /// Every node, in document order (the root first).
+    #[cfg(test)]
     pub fn descendants(&self) -> impl Iterator<Item = Node<'_, 'i>> + '_ {
         self.root().descendants()
     }
@@ -1367,8 +1380,16 @@ mod tests {
     use super::*;
     use std::path::{Path, PathBuf};
 
-    /// Everything the rules can see of a document, one line per node.
+    /// Everything the rules can see of a document, one line per node, and the
+    /// elements that declare namespaces (which must be those with declarations).
     fn dump(doc: &Document) -> Vec<String> {
+        let declaring: Vec<_> = doc.declaring_elements().map(|n| n.range()).collect();
+        let with_decls: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.declared_namespaces().next().is_some())
+            .map(|n| n.range())
+            .collect();
+        assert_eq!(declaring, with_decls);
         doc.descendants()
             .map(|n| {
                 let name = n.tag_name();

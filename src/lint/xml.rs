@@ -215,7 +215,7 @@ pub(super) fn parse<'t>(text: &'t str, path: &str, out: &mut Vec<Finding>) -> Op
         }
     };
     // A namespace name is a URI: white space inside it breaks namespace-aware parsers.
-    let bad = doc.descendants().find_map(|n| {
+    let bad = doc.declaring_elements().find_map(|n| {
         n.declared_namespaces()
             .find(|(_, uri)| uri.chars().any(char::is_whitespace))
             .map(|(_, uri)| (n.range().start, uri.to_string()))
