@@ -295,7 +295,11 @@ pub(super) struct Tag<'a> {
 pub(super) fn tags(html: &str) -> Tags<'_> {
     Tags {
         i: 0,
-        attrs: Attrs { html, j: 0 },
+        attrs: Attrs {
+            html,
+            j: 0,
+            head: 0,
+        },
         pending: false,
     }
 }
@@ -367,6 +371,9 @@ pub(super) struct Attrs<'a> {
     html: &'a str,
     /// The scan position: after the tag name, then after each attribute.
     j: usize,
+    /// The lookup key of the name last returned ([`Classes::find`]) when it was
+    /// read from one word (a short lower-case name), else 0.
+    head: u64,
 }
 
 impl<'a> Iterator for Attrs<'a> {
@@ -389,6 +396,7 @@ impl<'a> Iterator for Attrs<'a> {
                     && word[len + 1] == b'"'
                     && word[..len].iter().all(u8::is_ascii_lowercase)
                 {
+                    self.head = w & (u64::MAX >> (64 - 8 * len));
                     let vs = j + len + 3;
                     // Values are URLs and prose, tens of bytes: memchr's vectors.
                     let end = memchr::memchr(b'"', &b[vs.min(n)..]).map_or(n, |p| vs + p);
@@ -397,6 +405,7 @@ impl<'a> Iterator for Attrs<'a> {
                 }
             }
         }
+        self.head = 0;
         let found = loop {
             while j < n && is(b[j], SPACE) {
                 j += 1;
@@ -1150,7 +1159,11 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             }
         };
         let tag = &html[start..stop];
-        let mut attrs = Attrs { html, j: stop };
+        let mut attrs = Attrs {
+            html,
+            j: stop,
+            head: 0,
+        };
         if class & IS_HTML == 0 {
             not_html.get_or_insert_with(|| format!("<{tag}> is not an HTML element"));
         } else if end {
@@ -1171,14 +1184,12 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                 );
             }
         } else {
-            // Names are read where they stand in `html`: one load for their
-            // first eight bytes.
-            let class_of = |a: &str| {
-                let at = a.as_ptr() as usize - html.as_ptr() as usize;
-                classes.of_in(b, at, at + a.len())
-            };
             let rel = (!base_ok).then_some(&mut rel);
-            check_attrs(cx, node, tag, class, &mut attrs, rel, class_of);
+            let classed = Classed {
+                attrs: &mut attrs,
+                classes,
+            };
+            check_attrs(cx, node, tag, class, classed, rel);
         }
         // The tag ends after its attributes (a quoted `>` does not end it).
         if b.get(attrs.j) != Some(&b'>') {
@@ -1267,6 +1278,32 @@ fn plain_tags() -> &'static PlainTags {
     })
 }
 
+/// The attributes of a tag in HTML text with their classes: a name read from one
+/// word is looked up by the key that word gave, any other where it stands in the
+/// text (one load for its first eight bytes).
+struct Classed<'a, 'b> {
+    attrs: &'b mut Attrs<'a>,
+    classes: &'static Classes,
+}
+
+impl<'a> Iterator for Classed<'a, '_> {
+    type Item = (&'a str, &'a str, u16);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(&'a str, &'a str, u16)> {
+        let (a, v) = self.attrs.next()?;
+        let class = match self.attrs.head {
+            0 => {
+                let html = self.attrs.html;
+                let at = a.as_ptr() as usize - html.as_ptr() as usize;
+                self.classes.of_in(html.as_bytes(), at, at + a.len())
+            }
+            head => self.classes.find(head, a.as_bytes()),
+        };
+        Some((a, v, class))
+    }
+}
+
 /// Checks the attributes of an element a reader keeps; `tag` is its name as
 /// written (any case), `tag_class` its class. `rel` keeps the first relative
 /// reference in a link (`a href`, `img src`) where those count (no `xml:base`).
@@ -1275,12 +1312,10 @@ fn check_attrs<'v>(
     node: Node,
     tag: &str,
     tag_class: u16,
-    attrs: impl Iterator<Item = (&'v str, &'v str)>,
+    attrs: impl Iterator<Item = (&'v str, &'v str, u16)>,
     mut rel: Option<&mut Option<String>>,
-    class_of: impl Fn(&str) -> u16,
 ) {
-    for (a, v) in attrs {
-        let class = class_of(a);
+    for (a, v, class) in attrs {
         if class & IS_STYLE != 0 {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
@@ -1412,8 +1447,8 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
         let attrs = el
             .attributes()
             .filter(|a| a.namespace().is_none())
-            .map(|a| (a.name(), a.value()));
-        check_attrs(cx, report_at, n, class, attrs, None, |a| classes().of(a));
+            .map(|a| (a.name(), a.value(), classes().of(a.name())));
+        check_attrs(cx, report_at, n, class, attrs, None);
     }
 }
 
