@@ -392,10 +392,7 @@ impl<'a> Iterator for Attrs<'a> {
                 let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
                 let eq = special_bytes(w, b'=', b'=');
                 let len = (eq.trailing_zeros() / 8) as usize;
-                if (1..=6).contains(&len)
-                    && word[len + 1] == b'"'
-                    && word[..len].iter().all(u8::is_ascii_lowercase)
-                {
+                if (1..=6).contains(&len) && word[len + 1] == b'"' && all_lower(w, len) {
                     self.head = w & (u64::MAX >> (64 - 8 * len));
                     let vs = j + len + 3;
                     // Values are URLs and prose, tens of bytes: memchr's vectors.
@@ -458,6 +455,21 @@ impl<'a> Iterator for Attrs<'a> {
         self.j = j;
         found
     }
+}
+
+/// Whether the first `len` bytes of `w` (little-endian, `len` at most 8) are all
+/// ASCII lower-case letters: one test for the whole word.
+#[inline(always)]
+fn all_lower(w: u64, len: usize) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let keep = HIGHS & (u64::MAX >> (64 - 8 * len));
+    // Per byte with its high bit set, so subtracting borrows nothing from the
+    // next byte: the high bit stays where the byte is at least `a`, then `{`.
+    let x = w | HIGHS;
+    let from_a = x.wrapping_sub(ONES * u64::from(b'a'));
+    let past_z = x.wrapping_sub(ONES * u64::from(b'z' + 1));
+    w & keep == 0 && from_a & !past_z & keep == keep
 }
 
 /// What a byte is to the tag scan, as bits: see [`BYTES`].
@@ -1131,7 +1143,7 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             }
             let space = special_bytes(w, b' ', b' ');
             let len = (space.trailing_zeros() / 8) as usize;
-            if (1..8).contains(&len) && word[..len].iter().all(u8::is_ascii_lowercase) {
+            if (1..8).contains(&len) && all_lower(w, len) {
                 let head = w & (u64::MAX >> (64 - 8 * len));
                 named = Some((i, i + len, classes.find(head, &b[i..i + len])));
             }
@@ -1871,6 +1883,21 @@ mod tests {
             assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
         }
         assert_eq!(c.of("script") & IS_SAFE, 0);
+    }
+
+    #[test]
+    fn all_lower_is_every_byte_a_lower_case_letter() {
+        for c in 0..=255u8 {
+            for at in 0..8 {
+                for len in 1..=8 {
+                    let mut bytes = *b"abcdefgh";
+                    bytes[at] = c;
+                    let w = u64::from_le_bytes(bytes);
+                    let want = bytes[..len].iter().all(u8::is_ascii_lowercase);
+                    assert_eq!(all_lower(w, len), want, "{c:#x} at {at}, {len}");
+                }
+            }
+        }
     }
 
     #[test]
