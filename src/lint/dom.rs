@@ -54,7 +54,7 @@ pub(crate) struct Document<'i> {
     /// Namespace URIs; index 0 is the `xml` namespace.
     uris: Vec<Cow<'i, str>>,
     /// Namespace declarations, each element's in a contiguous run.
-    decls: Vec<(Option<Cow<'i, str>>, u32)>,
+    decls: Vec<(Option<&'i str>, u32)>,
     /// The elements that declare namespaces, in document order (few: the checks
     /// of declarations go through these, not through every node).
     declaring: Vec<u32>,
@@ -79,7 +79,8 @@ struct NodeData<'i> {
 enum Kind<'i> {
     Root,
     Element {
-        name: Cow<'i, str>,
+        /// Names are the input's (roxmltree's too): borrowed, never owned.
+        name: &'i str,
         ns: u32,
         attrs: Range<u32>,
         decls: Range<u32>,
@@ -92,7 +93,7 @@ enum Kind<'i> {
 }
 
 struct AttrData<'i> {
-    name: Cow<'i, str>,
+    name: &'i str,
     ns: u32,
     value: Cow<'i, str>,
     range: Range<usize>,
@@ -203,7 +204,7 @@ impl<'i> Document<'i> {
     }
 
     /// roxmltree's tree, copied.
-    fn copy_of(text: &'i str, r: &roxmltree::Document) -> Document<'i> {
+    fn copy_of(text: &'i str, r: &roxmltree::Document<'i>) -> Document<'i> {
         let mut doc = Document::empty(text);
         // roxmltree ids → ours (both number nodes in document order).
         let mut ids = vec![0u32; r.descendants().count() + 1];
@@ -231,7 +232,7 @@ impl<'i> Document<'i> {
                             None => NONE,
                         };
                         doc.attrs.push(AttrData {
-                            name: Cow::Owned(a.name().to_string()),
+                            name: a.name(),
                             ns,
                             value: Cow::Owned(a.value().to_string()),
                             range: a.range(),
@@ -246,12 +247,11 @@ impl<'i> Document<'i> {
                     for d in n.namespaces() {
                         if !inherited.contains(&(d.name(), d.uri())) {
                             let uri = uri_index(&mut doc, d.uri());
-                            doc.decls
-                                .push((d.name().map(|p| Cow::Owned(p.to_string())), uri));
+                            doc.decls.push((d.name(), uri));
                         }
                     }
                     Kind::Element {
-                        name: Cow::Owned(n.tag_name().name().to_string()),
+                        name: n.tag_name().name(),
                         ns,
                         attrs: a0..doc.attrs.len() as u32,
                         decls: d0..doc.decls.len() as u32,
@@ -380,7 +380,7 @@ pub(crate) struct Attribute<'a, 'i> {
 
 impl<'a> Attribute<'a, '_> {
     pub fn name(&self) -> &'a str {
-        &self.data.name
+        self.data.name
     }
     pub fn namespace(&self) -> Option<&'a str> {
         self.doc.uri(self.data.ns)
@@ -478,7 +478,7 @@ impl<'a, 'i> Node<'a, 'i> {
         let doc = self.doc;
         doc.decls[self.runs().1]
             .iter()
-            .map(move |(p, u)| (p.as_deref(), &*doc.uris[*u as usize]))
+            .map(move |(p, u)| (*p, &*doc.uris[*u as usize]))
     }
 
     /// A text node's text; an element's first child's text when that is text; a
@@ -1266,7 +1266,7 @@ impl<'i> Reader<'i> {
                 }
                 let uri = self.doc.add_uri(value);
                 self.scope.push((a_local, uri));
-                self.doc.decls.push((Some(Cow::Borrowed(a_local)), uri));
+                self.doc.decls.push((Some(a_local), uri));
             } else if a_prefix.is_empty() && a_local == "xmlns" {
                 if value == XML_NS
                     || value == XMLNS_NS
@@ -1287,7 +1287,7 @@ impl<'i> Reader<'i> {
                     }
                 };
                 self.doc.attrs.push(AttrData {
-                    name: Cow::Borrowed(a_local),
+                    name: a_local,
                     ns,
                     value,
                     range,
@@ -1323,14 +1323,14 @@ impl<'i> Reader<'i> {
                 .any(|(k, a)| attrs[..k].iter().any(|b| same(a, b)))
         } else {
             let mut seen = std::collections::HashSet::with_capacity(attrs.len());
-            !attrs.iter().all(|a| seen.insert((doc.uri(a.ns), &*a.name)))
+            !attrs.iter().all(|a| seen.insert((doc.uri(a.ns), a.name)))
         };
         if repeated {
             return Err(Refusal::Unsupported);
         }
         let parent = self.open.last().map_or(0, |o| o.id);
         let kind = Kind::Element {
-            name: Cow::Borrowed(local),
+            name: local,
             ns,
             attrs: a0 as u32..self.doc.attrs.len() as u32,
             decls: d0..self.doc.decls.len() as u32,
