@@ -924,7 +924,9 @@ impl<'i> Reader<'i> {
         }
     }
 
-    /// An ASCII name, with at most one colon: (prefix, local).
+    /// An ASCII name, with at most one colon: (prefix, local). Inlined: its pair of
+    /// slices then stays in registers.
+    #[inline(always)]
     fn qname(&mut self) -> Read<(&'i str, &'i str)> {
         let b = self.b;
         let start = self.pos;
