@@ -345,9 +345,11 @@ pub(crate) struct ExpandedName<'a> {
 }
 
 impl<'a> ExpandedName<'a> {
+    #[inline]
     pub fn namespace(&self) -> Option<&'a str> {
         self.ns
     }
+    #[inline]
     pub fn name(&self) -> &'a str {
         self.name
     }
@@ -379,44 +381,54 @@ pub(crate) struct Attribute<'a, 'i> {
 }
 
 impl<'a> Attribute<'a, '_> {
+    #[inline]
     pub fn name(&self) -> &'a str {
         self.data.name
     }
+    #[inline]
     pub fn namespace(&self) -> Option<&'a str> {
         self.doc.uri(self.data.ns)
     }
+    #[inline]
     pub fn value(&self) -> &'a str {
         &self.data.value
     }
     /// From the first character of the name to the closing quote.
+    #[inline]
     pub fn range(&self) -> Range<usize> {
         self.data.range.clone()
     }
 }
 
 impl Document<'_> {
+    #[inline]
     fn uri(&self, i: u32) -> Option<&str> {
         (i != NONE).then(|| &*self.uris[i as usize])
     }
 }
 
 impl<'a, 'i> Node<'a, 'i> {
+    #[inline]
     fn data(&self) -> &'a NodeData<'i> {
         &self.doc.nodes[self.id as usize]
     }
 
+    #[inline]
     fn at(&self, id: u32) -> Option<Node<'a, 'i>> {
         (id != NONE).then_some(Node { doc: self.doc, id })
     }
 
+    #[inline]
     pub fn is_element(&self) -> bool {
         matches!(self.data().kind, Kind::Element { .. })
     }
+    #[inline]
     pub fn is_text(&self) -> bool {
         matches!(self.data().kind, Kind::Text(_))
     }
 
     /// An element's name (empty for other nodes).
+    #[inline]
     pub fn tag_name(&self) -> ExpandedName<'a> {
         match &self.data().kind {
             Kind::Element { name, ns, .. } => ExpandedName {
@@ -428,6 +440,7 @@ impl<'a, 'i> Node<'a, 'i> {
     }
 
     /// Whether the element has this name; a bare local name matches in any namespace.
+    #[inline]
     pub fn has_tag_name<'n>(&self, name: impl NameQuery<'n>) -> bool {
         let (ns, local) = name.parts();
         let own = self.tag_name();
@@ -435,6 +448,7 @@ impl<'a, 'i> Node<'a, 'i> {
     }
 
     /// Where an element's attributes and namespace declarations sit in the document.
+    #[inline]
     fn runs(&self) -> (Range<usize>, Range<usize>) {
         match &self.data().kind {
             Kind::Element { attrs, decls, .. } => (
@@ -445,6 +459,7 @@ impl<'a, 'i> Node<'a, 'i> {
         }
     }
 
+    #[inline]
     pub fn attributes(&self) -> impl Iterator<Item = Attribute<'a, 'i>> + 'a {
         let doc = self.doc;
         doc.attrs[self.runs().0]
@@ -452,6 +467,7 @@ impl<'a, 'i> Node<'a, 'i> {
             .map(move |data| Attribute { doc, data })
     }
 
+    #[inline]
     pub fn attribute_node<'n>(&self, name: impl NameQuery<'n>) -> Option<Attribute<'a, 'i>> {
         let (ns, local) = name.parts();
         // Attribute names are short: compared inline, byte by byte (a call to
@@ -465,15 +481,18 @@ impl<'a, 'i> Node<'a, 'i> {
         })
     }
 
+    #[inline]
     pub fn attribute<'n>(&self, name: impl NameQuery<'n>) -> Option<&'a str> {
         self.attribute_node(name).map(|a| a.value())
     }
 
+    #[inline]
     pub fn has_attribute<'n>(&self, name: impl NameQuery<'n>) -> bool {
         self.attribute_node(name).is_some()
     }
 
     /// The namespaces declared on this element: prefix (none for the default) and URI.
+    #[inline]
     pub fn declared_namespaces(&self) -> impl Iterator<Item = (Option<&'a str>, &'a str)> + 'a {
         let doc = self.doc;
         doc.decls[self.runs().1]
@@ -483,6 +502,7 @@ impl<'a, 'i> Node<'a, 'i> {
 
     /// A text node's text; an element's first child's text when that is text; a
     /// comment's text.
+    #[inline]
     pub fn text(&self) -> Option<&'a str> {
         match &self.data().kind {
             Kind::Text(t) | Kind::Comment(t) => Some(t),
@@ -495,41 +515,52 @@ impl<'a, 'i> Node<'a, 'i> {
     }
 
     /// Byte range in the input: an element from `<` to the end of its end tag.
+    #[inline]
     pub fn range(&self) -> Range<usize> {
         self.data().range.clone()
     }
 
+    #[inline]
     pub fn parent(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().parent)
     }
+    #[inline]
     pub fn parent_element(&self) -> Option<Node<'a, 'i>> {
         self.ancestors().skip(1).find(|n| n.is_element())
     }
+    #[inline]
     pub fn first_child(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().first)
     }
+    #[inline]
     pub fn last_child(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().last)
     }
+    #[inline]
     pub fn next_sibling(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().next)
     }
+    #[inline]
     pub fn prev_sibling(&self) -> Option<Node<'a, 'i>> {
         self.at(self.data().prev)
     }
 
     /// This node and its ancestors, nearest first.
+    #[inline]
     pub fn ancestors(&self) -> impl Iterator<Item = Node<'a, 'i>> {
         std::iter::successors(Some(*self), |n| n.parent())
     }
     /// This node and its earlier siblings, nearest first.
+    #[inline]
     pub fn prev_siblings(&self) -> impl Iterator<Item = Node<'a, 'i>> {
         std::iter::successors(Some(*self), |n| n.prev_sibling())
     }
+    #[inline]
     pub fn children(&self) -> impl Iterator<Item = Node<'a, 'i>> {
         std::iter::successors(self.first_child(), |n| n.next_sibling())
     }
     /// This node and everything inside it, in document order.
+    #[inline]
     pub fn descendants(&self) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
         let doc = self.doc;
         (self.id..self.data().end).map(move |id| Node { doc, id })

@@ -829,6 +829,7 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
 /// indentation between elements, ASCII, is decided byte by byte.
+#[inline]
 pub(crate) fn blank(s: &str) -> bool {
     s.bytes()
         .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
@@ -853,11 +854,13 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
 }
 
 /// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.
+#[inline]
 pub(crate) fn ns<'a>(node: Node<'a, '_>) -> Option<&'a str> {
     node.tag_name().namespace().filter(|n| !n.is_empty())
 }
 
 /// Child elements of `node`.
+#[inline]
 pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children().filter(|c| c.is_element())
 }
