@@ -166,7 +166,7 @@ pub(super) fn check(
         }
         _ => {}
     }
-    let bracketed_host = memchr::memchr(b'[', value.as_bytes()).is_some()
+    let bracketed_host = super::dom::find_either(value.as_bytes(), 0, b'[', b'[').is_some()
         && value.find("//[").is_some_and(|i| value[i..].contains(']'));
     let allowed = |c: u8| uri_char(c) || (bracketed_host && (c == b'[' || c == b']'));
     // Bytes, not characters: those of a non-ASCII character are never ASCII.
