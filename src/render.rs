@@ -406,6 +406,23 @@ pub fn xml_clean(text: &str) -> Cow<'_, str> {
 /// blocks without branches (the compiler vectorizes them) and at single bytes only
 /// in a block that holds a C0 control or 0xEF, the lead byte of U+FFFE/U+FFFF.
 pub fn has_xml_forbidden(b: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { has_xml_forbidden_avx2(b) };
+    }
+    forbidden_in(b)
+}
+
+/// [`has_xml_forbidden`] compiled for AVX2: the same code, 32 bytes a step.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn has_xml_forbidden_avx2(b: &[u8]) -> bool {
+    forbidden_in(b)
+}
+
+#[inline(always)]
+fn forbidden_in(b: &[u8]) -> bool {
     let control = |c: u8| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r');
     let flag = |c: u8| {
         u8::from((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r')) | u8::from(c == 0xEF)

@@ -78,6 +78,15 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
 /// An Atom element (other than the document root) written with a prefix.
 fn prefixed(cx: &Ctx, node: Node) -> bool {
     let raw = &cx.doc.input_text()[node.range().start..];
+    // Usually `<` and the local name, then the end of the name: no prefix.
+    let local = node.tag_name().name().as_bytes();
+    if let Some(after) = raw.as_bytes().get(1 + local.len()) {
+        if matches!(after, b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/')
+            && raw.as_bytes()[1..1 + local.len()] == *local
+        {
+            return false;
+        }
+    }
     // Names are nearly always ASCII: read bytes up to the first byte that ends
     // the name or is not ASCII, and only in the latter case read characters.
     let b = raw.as_bytes();
@@ -155,8 +164,10 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         );
     }
     // Ids must be unique; the same id twice is allowed only as two revisions.
-    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::new();
-    let mut updated_seen: HashMap<&str, usize> = HashMap::new();
+    // Sized for every entry at once: no growing on the way. (SipHash stays: a
+    // feed's ids must not be able to collide on purpose.)
+    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::with_capacity(entries.len());
+    let mut updated_seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
     for (id, updated, node) in &entries {
         if let Some(u) = updated {
             let n = updated_seen.entry(u.as_str()).or_default();
@@ -216,29 +227,33 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
 
 /// xml:base and xml:lang on any Atom element.
 fn common_attrs(cx: &mut Ctx, node: Node) {
-    if let Some(a) = node.attribute_node((XML_NS, "base")) {
-        urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
-    }
-    if let Some(a) = node.attribute_node((XML_NS, "lang")) {
-        if !a.value().is_empty() && !valid_language(a.value()) {
-            cx.report_at(
-                a.range().start,
-                "InvalidLanguage",
-                format!("xml:lang {:?} is not a language tag", a.value()),
-            );
-        }
-    }
+    // One pass over the attributes: each is reported at its own place, and the
+    // findings are put in document order in the end.
+    let element = node.tag_name().name();
     for a in node.attributes() {
-        if a.namespace().is_none() && !allowed_attr(node.tag_name().name(), a.name()) {
-            cx.report_at(
-                a.range().start,
-                "UnexpectedAttribute",
-                format!(
-                    "<{}> has no attribute {:?}",
-                    node.tag_name().name(),
-                    a.name()
-                ),
-            );
+        match a.namespace() {
+            None => {
+                if !allowed_attr(element, a.name()) {
+                    cx.report_at(
+                        a.range().start,
+                        "UnexpectedAttribute",
+                        format!("<{element}> has no attribute {:?}", a.name()),
+                    );
+                }
+            }
+            Some(XML_NS) if a.name() == "base" => {
+                urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+            }
+            Some(XML_NS) if a.name() == "lang" => {
+                if !a.value().is_empty() && !valid_language(a.value()) {
+                    cx.report_at(
+                        a.range().start,
+                        "InvalidLanguage",
+                        format!("xml:lang {:?} is not a language tag", a.value()),
+                    );
+                }
+            }
+            Some(_) => {}
         }
     }
 }
@@ -448,12 +463,11 @@ fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
     let name = node.tag_name().name();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
-    let lty = ty.to_ascii_lowercase();
     let blank_matters = matches!(ty, "text" | "html" | "xhtml")
-        || (valid_mime(ty)
-            && !lty.starts_with("text/")
-            && !lty.ends_with("+xml")
-            && !lty.ends_with("/xml"));
+        || (valid_mime(ty) && {
+            let lty = ty.to_ascii_lowercase();
+            !lty.starts_with("text/") && !lty.ends_with("+xml") && !lty.ends_with("/xml")
+        });
     if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
@@ -583,7 +597,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
 
 fn person(cx: &mut Ctx, node: Node) {
     super::stray_text(cx, node);
-    let mut seen: HashSet<&str> = HashSet::new();
+    let mut seen = super::Counts::default();
     for c in elements(node) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
@@ -591,7 +605,7 @@ fn person(cx: &mut Ctx, node: Node) {
             continue;
         }
         let name = tn.name();
-        if !seen.insert(name) {
+        if seen.add(name) > 1 {
             cx.report(
                 c,
                 "DuplicateElement",
@@ -659,6 +673,21 @@ fn link(cx: &mut Ctx, node: Node) {
 
 /// The attributes of an atom:link, in Atom or in RSS.
 fn link_attrs(cx: &mut Ctx, node: Node) {
+    // The attributes looked at, found in one pass (an element has each name at
+    // most once).
+    let (mut rel, mut title, mut href, mut ty, mut hreflang, mut length) =
+        (None, None, None, None, None, None);
+    for a in node.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "rel" => rel = Some(a),
+            "title" => title = Some(a),
+            "href" => href = Some(a),
+            "type" => ty = Some(a),
+            "hreflang" => hreflang = Some(a),
+            "length" => length = Some(a),
+            _ => {}
+        }
+    }
     // Extension elements may go inside a link; text may not.
     if node
         .children()
@@ -666,8 +695,11 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     {
         cx.report(node, "AtomLinkNotEmpty", "<link> should be empty");
     }
-    for a in ["rel", "title"] {
-        if node.attribute(a).is_some_and(|v| v.trim().is_empty()) {
+    for (a, v) in [
+        ("rel", rel.map(|a| a.value())),
+        ("title", title.map(|a| a.value())),
+    ] {
+        if v.is_some_and(|v| v.trim().is_empty()) {
             cx.report_attr(
                 node,
                 a,
@@ -676,13 +708,13 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    match node.attribute_node("href") {
+    match href {
         None => cx.report(node, "MissingHref", "<link> needs an href attribute"),
         Some(a) => {
             urls::check(cx, a.range().start, a.value(), Uri::Any, "<link> href");
         }
     }
-    if let Some(rel) = node.attribute("rel") {
+    if let Some(rel) = rel.map(|a| a.value()) {
         let rel = rel.strip_prefix(IANA_REL).unwrap_or(rel);
         if !RELS.contains(&rel) && urls::scheme_of(rel).is_none() {
             cx.report_attr(
@@ -704,7 +736,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(t) = node.attribute("type") {
+    if let Some(t) = ty.map(|a| a.value()) {
         if !valid_mime(t) {
             cx.report_attr(
                 node,
@@ -714,7 +746,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(l) = node.attribute("hreflang") {
+    if let Some(l) = hreflang.map(|a| a.value()) {
         if !valid_language(l) {
             cx.report_attr(
                 node,
@@ -724,7 +756,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if let Some(l) = node.attribute("length") {
+    if let Some(l) = length.map(|a| a.value()) {
         if l.trim().parse::<u64>().is_err() {
             cx.report_attr(
                 node,
@@ -735,7 +767,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         }
     }
 
-    if let Some(t) = node.attribute("title") {
+    if let Some(t) = title.map(|a| a.value()) {
         let raw = t.to_string();
         if let Some(w) = html::text_contains_html(t, &raw) {
             cx.report_attr(
@@ -763,6 +795,18 @@ pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
 
 /// Two alternate links with the same type and language.
 fn duplicate_links(cx: &mut Ctx, parent: Node) {
+    // The name first: it rules out most children without comparing namespaces.
+    let alternates = || {
+        elements(parent).filter(|c| {
+            c.tag_name().name() == "link"
+                && super::ns(*c) == Some(ATOM_NS)
+                && rel_of(*c) == "alternate"
+        })
+    };
+    // One alternate link (the usual case) cannot repeat another.
+    if alternates().nth(1).is_none() {
+        return;
+    }
     let mut seen = HashSet::new();
     for l in
         elements(parent).filter(|c| super::ns(*c) == Some(ATOM_NS) && c.tag_name().name() == "link")

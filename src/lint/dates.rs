@@ -66,29 +66,47 @@ fn odd_zone(s: &str) -> Option<&'static str> {
 
 /// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date and the weekday named.
 fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
-    let (dow, rest) = match s.split_once(", ") {
-        Some((d, r)) if DAYS.contains(&d) => (Some(d), r),
+    // The first ", " (a comma, then a space), found from comma to comma.
+    let b = s.as_bytes();
+    let comma = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
+    let (dow, rest) = match comma.map(|i| (&s[..i], &s[i + 2..])) {
+        Some((d, r)) if three_letter_index(&DAYS, d).is_some() => (Some(d), r),
         Some(_) => return None,
         None => (None, s),
     };
-    // Exactly five fields (no Vec: every RSS date passes here).
-    let mut fields = rest.split(' ');
-    let parts = [
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-        fields.next()?,
-    ];
-    if fields.next().is_some() {
-        return None;
+    // Exactly five fields between single spaces (no Vec: every RSS date passes
+    // here), split at the space bytes.
+    let mut parts = [""; 5];
+    let mut from = 0;
+    for (k, part) in parts.iter_mut().enumerate() {
+        let to = match rest.as_bytes()[from..].iter().position(|&c| c == b' ') {
+            Some(p) if k < 4 => from + p,
+            Some(_) => return None,
+            None if k == 4 => rest.len(),
+            None => return None,
+        };
+        *part = &rest[from..to];
+        from = to + 1;
     }
     let day = digits(parts[0], 1, 2)?;
-    let month = MONTHS.iter().position(|m| *m == parts[1])? as u32 + 1;
+    let month = three_letter_index(&MONTHS, parts[1])? as u32 + 1;
     let year = digits(parts[2], 4, 4)? as i32;
     let (h, m, sec) = time(parts[3])?;
     let off = zone(parts[4])?;
     Some((build(year, month, day, h, m, sec, off)?, dow))
+}
+
+/// Where `name` is in `names` (day or month abbreviations, three ASCII letters
+/// each): compared byte by byte, no call per name.
+fn three_letter_index(names: &[&str], name: &str) -> Option<usize> {
+    let n = name.as_bytes();
+    if n.len() != 3 {
+        return None;
+    }
+    names.iter().position(|w| {
+        let w = w.as_bytes();
+        w[0] == n[0] && w[1] == n[1] && w[2] == n[2]
+    })
 }
 
 /// The same, forgiving case, commas, comments in parentheses, full month names,
@@ -150,16 +168,17 @@ fn year(s: &str) -> Option<i32> {
 }
 
 fn time(s: &str) -> Option<(u32, u32, u32)> {
-    // `HH:MM` or `HH:MM:SS`.
-    let mut fields = s.split(':');
-    let (h, m, sec) = (fields.next()?, fields.next()?, fields.next());
-    if fields.next().is_some() {
-        return None;
-    }
-    let (h, m) = (digits(h, 2, 2)?, digits(m, 2, 2)?);
-    match sec {
-        None => Some((h, m, 0)),
-        Some(sec) => Some((h, m, digits(sec, 2, 2)?)),
+    // `HH:MM` or `HH:MM:SS`: two digits in each field.
+    let b = s.as_bytes();
+    let two = |i: usize| {
+        let (x, y) = (b[i], b[i + 1]);
+        (x.is_ascii_digit() && y.is_ascii_digit())
+            .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+    };
+    match b.len() {
+        5 if b[2] == b':' => Some((two(0)?, two(3)?, 0)),
+        8 if b[2] == b':' && b[5] == b':' => Some((two(0)?, two(3)?, two(6)?)),
+        _ => None,
     }
 }
 
@@ -451,6 +470,59 @@ mod tests {
         ));
         assert_eq!(parse_rfc822("2002-12-31T14:20:20Z"), Rfc822::Invalid);
         assert_eq!(parse_rfc822("31 Feb 2002 14:20:20 GMT"), Rfc822::Invalid);
+    }
+
+    #[test]
+    fn times_read_as_their_colon_separated_fields() {
+        // The fields, split at colons: two or three, two digits each.
+        let reference = |s: &str| {
+            let f: Vec<&str> = s.split(':').collect();
+            let two = |x: &str| digits(x, 2, 2);
+            match f.len() {
+                2 => Some((two(f[0])?, two(f[1])?, 0)),
+                3 => Some((two(f[0])?, two(f[1])?, two(f[2])?)),
+                _ => None,
+            }
+        };
+        for t in [
+            "14:20",
+            "14:20:20",
+            "1:20",
+            "14:2",
+            "14:20:2",
+            "14:20:20:00",
+            "a4:20",
+            "14-20",
+            "14:20:",
+            ":14:20",
+            "",
+            "14:20:200",
+            "\u{661}4:20",
+            "00:00:00",
+            "99:99",
+            "14:2x",
+            "14::20",
+            "1420:00",
+        ] {
+            assert_eq!(time(t), reference(t), "{t:?}");
+        }
+        // The day name ends at the first comma followed by a space.
+        for (s, valid) in [
+            ("Sat, 14 Aug 2021 09:59:23 +0000", true),
+            ("Sat,, 14 Aug 2021 09:59:23 +0000", false),
+            ("Sat , 14 Aug 2021 09:59:23 +0000", false),
+            ("Sa, 14 Aug 2021 09:59:23 +0000", false),
+            ("sat, 14 Aug 2021 09:59:23 +0000", false),
+            ("14 Aug 2021 09:59:23 +0000", true),
+            ("14 aug 2021 09:59:23 +0000", false),
+            // Exactly five fields between single spaces.
+            ("Sat, 14 Aug 2021 09:59:23  +0000", false),
+            ("Sat, 14  Aug 2021 09:59:23 +0000", false),
+            ("Sat, 14 Aug 2021 09:59:23", false),
+            ("14 Aug 2021 09:59 GMT", true),
+        ] {
+            assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
+        }
     }
 
     #[test]

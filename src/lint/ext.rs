@@ -392,7 +392,7 @@ const OLD_WIKI_NS: &str = "http://www.usemod.com/cgi-bin/mb.pl?ModWiki";
 /// Namespace declarations: conventional prefixes bound elsewhere, obsolete namespaces.
 pub(super) fn declarations(cx: &mut Ctx) {
     let mut seen: Vec<(&str, &str)> = Vec::new();
-    for el in cx.doc.descendants().filter(|d| d.is_element()) {
+    for el in cx.doc.declaring_elements() {
         for decl in el.declared_namespaces() {
             let (Some(prefix), uri) = decl else {
                 continue;

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use super::dom::{find_either, Node};
+use super::dom::{find_either, special_bytes, Node};
 
 use super::{urls, Ctx};
 
@@ -295,7 +295,11 @@ pub(super) struct Tag<'a> {
 pub(super) fn tags(html: &str) -> Tags<'_> {
     Tags {
         i: 0,
-        attrs: Attrs { html, j: 0 },
+        attrs: Attrs {
+            html,
+            j: 0,
+            head: 0,
+        },
         pending: false,
     }
 }
@@ -312,6 +316,7 @@ pub(super) struct Tags<'a> {
 
 impl<'a> Tags<'a> {
     /// The attributes of the tag last returned (those not read yet).
+    #[cfg(test)]
     pub(super) fn attrs(&mut self) -> &mut Attrs<'a> {
         &mut self.attrs
     }
@@ -366,6 +371,9 @@ pub(super) struct Attrs<'a> {
     html: &'a str,
     /// The scan position: after the tag name, then after each attribute.
     j: usize,
+    /// The lookup key of the name last returned ([`Classes::find`]) when it was
+    /// read from one word (a short lower-case name), else 0.
+    head: u64,
 }
 
 impl<'a> Iterator for Attrs<'a> {
@@ -377,6 +385,24 @@ impl<'a> Iterator for Attrs<'a> {
         let b = html.as_bytes();
         let n = b.len();
         let mut j = self.j;
+        // Most attributes are written ` name="value"` with a short lower-case
+        // name: told from one word, read as the scan below would read them.
+        if b.get(j) == Some(&b' ') {
+            if let Some(word) = b.get(j + 1..j + 9) {
+                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                let eq = special_bytes(w, b'=', b'=');
+                let len = (eq.trailing_zeros() / 8) as usize;
+                if (1..=6).contains(&len) && word[len + 1] == b'"' && all_lower(w, len) {
+                    self.head = w & (u64::MAX >> (64 - 8 * len));
+                    let vs = j + len + 3;
+                    // Values are URLs and prose, tens of bytes: sixteen a step.
+                    let end = find_quote(&b[vs.min(n)..]).map_or(n, |p| vs + p);
+                    self.j = (end + 1).min(n);
+                    return Some((&html[j + 1..j + 1 + len], &html[vs..end]));
+                }
+            }
+        }
+        self.head = 0;
         let found = loop {
             while j < n && is(b[j], SPACE) {
                 j += 1;
@@ -429,6 +455,32 @@ impl<'a> Iterator for Attrs<'a> {
         self.j = j;
         found
     }
+}
+
+/// The first `"` in `b`: SSE2 (part of x86-64) called directly, without memchr's
+/// dispatch, which costs more than these short searches.
+#[inline(always)]
+fn find_quote(b: &[u8]) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(one) = memchr::arch::x86_64::sse2::memchr::One::new(b'"') {
+        return one.find(b);
+    }
+    memchr::memchr(b'"', b)
+}
+
+/// Whether the first `len` bytes of `w` (little-endian, `len` at most 8) are all
+/// ASCII lower-case letters: one test for the whole word.
+#[inline(always)]
+fn all_lower(w: u64, len: usize) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let keep = HIGHS & (u64::MAX >> (64 - 8 * len));
+    // Per byte with its high bit set, so subtracting borrows nothing from the
+    // next byte: the high bit stays where the byte is at least `a`, then `{`.
+    let x = w | HIGHS;
+    let from_a = x.wrapping_sub(ONES * u64::from(b'a'));
+    let past_z = x.wrapping_sub(ONES * u64::from(b'z' + 1));
+    w & keep == 0 && from_a & !past_z & keep == keep
 }
 
 /// What a byte is to the tag scan, as bits: see [`BYTES`].
@@ -503,10 +555,15 @@ pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
         return false;
     }
     let b = text.as_bytes();
-    b.windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
-        || b.windows(3)
-            .any(|w| w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit()))
+    // From one `<` or `&` to the next (text holds few).
+    memchr::memchr_iter(b'<', b).any(|i| {
+        b.get(i + 1)
+            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+    }) || memchr::memchr_iter(b'&', b).any(|i| {
+        b.get(i + 1) == Some(&b'#')
+            && b.get(i + 2)
+                .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
+    })
 }
 
 /// Elements a reader may display; the other HTML elements can run code, embed
@@ -870,26 +927,45 @@ fn control_chars(html: &str, c0_clean: bool) -> bool {
 }
 
 /// What an element or attribute name is, as bits: see [`classes`].
-const IS_HTML: u8 = 1;
-const IS_SAFE: u8 = 2;
+const IS_HTML: u16 = 1;
+const IS_SAFE: u16 = 2;
 /// `html`, `head`, `body`, `title`: parts of a whole document.
-const IS_DOCUMENT: u8 = 4;
-const IS_SAFE_ATTR: u8 = 8;
+const IS_DOCUMENT: u16 = 4;
+const IS_SAFE_ATTR: u16 = 8;
+/// The attribute `style`.
+const IS_STYLE: u16 = 16;
+/// The elements `a` and `img`, and the attributes `href` and `src`: the links
+/// checked for `javascript:` and relative references (`a href`, `img src`).
+const IS_A: u16 = 32;
+const IS_IMG: u16 = 64;
+const IS_HREF: u16 = 128;
+const IS_SRC: u16 = 256;
 
-/// Element and attribute names by (first letter, length), each with its class bits:
-/// one lookup per tag or attribute instead of one per word list. Each name also
-/// carries its first eight bytes as a word, so most candidates are compared in
-/// one step.
+/// Element and attribute names with their class bits, in an open-addressing table
+/// keyed by a name's first eight bytes (ASCII capitals made lower case) and its
+/// length: one multiplication and, nearly always, one comparison per tag or
+/// attribute.
 struct Classes {
-    buckets: Vec<Vec<(u64, &'static [u8], u8)>>,
+    slots: Vec<Slot>,
 }
 
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    head: u64,
+    /// 0: an empty slot.
+    len: u8,
+    bits: u16,
+    word: &'static [u8],
+}
+
+/// Longer names are none of ours.
 const MAX_NAME: usize = 16;
+/// log2 of the table's size: room for twice the names it holds.
+const SLOT_BITS: u32 = 9;
 
 impl Classes {
-    fn bucket(name: &[u8]) -> Option<usize> {
-        let first = *name.first()?;
-        (name.len() <= MAX_NAME).then(|| usize::from(first & 31) * (MAX_NAME + 1) + name.len())
+    fn slot_of(head: u64, len: usize) -> usize {
+        ((head ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - SLOT_BITS)) as usize
     }
 
     /// The first eight bytes of `name` (fewer: zeros after them) as a
@@ -902,39 +978,85 @@ impl Classes {
         lower_ascii(w)
     }
 
-    fn add(&mut self, word: &'static str, bits: u8) {
-        let Some(b) = Classes::bucket(word.as_bytes()) else {
-            return;
-        };
-        match self.buckets[b]
-            .iter_mut()
-            .find(|(_, w, _)| *w == word.as_bytes())
-        {
-            Some((_, _, c)) => *c |= bits,
-            None => self.buckets[b].push((Classes::head(word.as_bytes()), word.as_bytes(), bits)),
+    fn add(&mut self, word: &'static str, bits: u16) {
+        let w = word.as_bytes();
+        assert!(!w.is_empty() && w.len() <= MAX_NAME, "{word}: too long");
+        let head = Classes::head(w);
+        let mask = self.slots.len() - 1;
+        let mut i = Classes::slot_of(head, w.len());
+        loop {
+            let s = &mut self.slots[i];
+            if s.len == 0 {
+                *s = Slot {
+                    head,
+                    len: w.len() as u8,
+                    bits,
+                    word: w,
+                };
+                return;
+            }
+            if s.word == w {
+                s.bits |= bits;
+                return;
+            }
+            i = (i + 1) & mask;
         }
     }
 
     /// The class of a name, whatever its case.
-    fn of(&self, name: &str) -> u8 {
+    fn of(&self, name: &str) -> u16 {
         let n = name.as_bytes();
-        let Some(b) = Classes::bucket(n) else {
+        if n.is_empty() || n.len() > MAX_NAME {
             return 0;
+        }
+        self.find(Classes::head(n), n)
+    }
+
+    /// The class of `b[start..stop]`, whatever its case: its first eight bytes are
+    /// read in one load where the text goes on that far.
+    #[inline(always)]
+    fn of_in(&self, b: &[u8], start: usize, stop: usize) -> u16 {
+        let len = stop - start;
+        if len > MAX_NAME {
+            return 0;
+        }
+        let head = match b.get(start..start + 8) {
+            Some(word) => {
+                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                let keep = if len >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * len)) - 1
+                };
+                lower_ascii(w & keep)
+            }
+            None => Classes::head(&b[start..stop]),
         };
-        let head = Classes::head(n);
-        // Same length (the bucket says so) and same first eight bytes: past
-        // eight, the rest is compared too.
-        self.buckets[b]
-            .iter()
-            .find(|(h, w, _)| {
-                *h == head
-                    && (n.len() <= 8
-                        || w[8..]
-                            .iter()
-                            .zip(&n[8..])
-                            .all(|(a, b)| *a == b.to_ascii_lowercase()))
-            })
-            .map_or(0, |(_, _, c)| *c)
+        self.find(head, &b[start..stop])
+    }
+
+    #[inline(always)]
+    fn find(&self, head: u64, n: &[u8]) -> u16 {
+        let mask = self.slots.len() - 1;
+        let mut i = Classes::slot_of(head, n.len());
+        loop {
+            let s = &self.slots[i];
+            if s.len == 0 {
+                return 0;
+            }
+            // Same length and first eight bytes: past eight, the rest is compared too.
+            if s.head == head
+                && usize::from(s.len) == n.len()
+                && (n.len() <= 8
+                    || s.word[8..]
+                        .iter()
+                        .zip(&n[8..])
+                        .all(|(a, b)| *a == b.to_ascii_lowercase()))
+            {
+                return s.bits;
+            }
+            i = (i + 1) & mask;
+        }
     }
 }
 
@@ -955,7 +1077,7 @@ fn classes() -> &'static Classes {
     static CLASSES: OnceLock<Classes> = OnceLock::new();
     CLASSES.get_or_init(|| {
         let mut c = Classes {
-            buckets: vec![Vec::new(); 32 * (MAX_NAME + 1)],
+            slots: vec![Slot::default(); 1 << SLOT_BITS],
         };
         for t in HTML_TAGS {
             c.add(t, IS_HTML);
@@ -969,6 +1091,11 @@ fn classes() -> &'static Classes {
         for a in SAFE_ATTRS {
             c.add(a, IS_SAFE_ATTR);
         }
+        c.add("style", IS_STYLE);
+        c.add("a", IS_A);
+        c.add("img", IS_IMG);
+        c.add("href", IS_HREF);
+        c.add("src", IS_SRC);
         c
     })
 }
@@ -976,8 +1103,9 @@ fn classes() -> &'static Classes {
 /// Checks an HTML string (escaped in the feed) reported at `node`.
 /// `base_ok`: relative references resolve against a declared xml:base.
 pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
-    let b = html.as_bytes();
-    if memchr::memchr2(b'<', b'&', b).is_none() {
+    // Markup nearly always starts at once, and plain summaries are short: eight
+    // bytes a step (long prose goes to memchr).
+    if find_either(html.as_bytes(), 0, b'<', b'&').is_none() {
         return;
     }
     let Some(memo) = cx.html_memo else {
@@ -1004,15 +1132,68 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         not_html = Some("it holds control characters".to_string());
     }
     let classes = classes();
-    let mut scan = tags(html);
-    while let Some(t) = scan.next() {
-        let class = classes.of(t.name);
+    // The tags [`tags`] finds, in the same pass, written out here: one table lookup
+    // per name, and nothing more for a tag whose name ends it.
+    let b = html.as_bytes();
+    let plain = plain_tags();
+    let mut i = 0;
+    while let Some(lt) = find_either(b, i, b'<', b'<') {
+        i = lt + 1;
+        // `<p>`, `</em>`: a tag whose name closes it and that there is nothing to
+        // say about, known from one word of the text. `<a href`: a start tag
+        // whose lower-case name ends at a space, named from the same word.
+        let mut named = None;
+        if let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            let gt = special_bytes(w, b'>', b'>');
+            if gt != 0 {
+                let len = (gt.trailing_zeros() / 8 + 1) as usize;
+                if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
+                    i += len;
+                    continue;
+                }
+            }
+            let space = special_bytes(w, b' ', b' ');
+            let len = (space.trailing_zeros() / 8) as usize;
+            if (1..8).contains(&len) && all_lower(w, len) {
+                let head = w & (u64::MAX >> (64 - 8 * len));
+                named = Some((i, i + len, classes.find(head, &b[i..i + len])));
+            }
+        }
+        let (end, start, stop, class) = match named {
+            Some((start, stop, class)) => (false, start, stop, class),
+            None => {
+                if b.get(i) == Some(&b'!') && b.get(i..i + 3) == Some(b"!--") {
+                    match memchr::memmem::find(&b[i..], b"-->") {
+                        Some(e) => i += e + 3,
+                        None => break,
+                    }
+                    continue;
+                }
+                let end = b.get(i) == Some(&b'/');
+                let start = i + usize::from(end);
+                if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+                    continue;
+                }
+                let mut stop = start + 1;
+                while stop < b.len() && is(b[stop], NAME) {
+                    stop += 1;
+                }
+                (end, start, stop, classes.of_in(b, start, stop))
+            }
+        };
+        let tag = &html[start..stop];
+        let mut attrs = Attrs {
+            html,
+            j: stop,
+            head: 0,
+        };
         if class & IS_HTML == 0 {
-            not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
-        } else if t.end {
+            not_html.get_or_insert_with(|| format!("<{tag}> is not an HTML element"));
+        } else if end {
         } else if class & IS_DOCUMENT != 0 {
             not_html.get_or_insert_with(|| {
-                format!("<{}> belongs to a whole document, not a fragment", t.name)
+                format!("<{tag}> belongs to a whole document, not a fragment")
             });
         } else if class & IS_SAFE == 0 {
             if !risky {
@@ -1021,15 +1202,24 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                     node,
                     "SecurityRisk",
                     format!(
-                        "<{}> holds a <{}> element, which readers strip or refuse",
+                        "<{}> holds a <{tag}> element, which readers strip or refuse",
                         name(node),
-                        t.name
                     ),
                 );
             }
         } else {
-            check_attrs(cx, node, t.name, scan.attrs(), &mut rel, base_ok);
+            let rel = (!base_ok).then_some(&mut rel);
+            let classed = Classed {
+                attrs: &mut attrs,
+                classes,
+            };
+            check_attrs(cx, node, tag, class, classed, rel);
         }
+        // The tag ends after its attributes (a quoted `>` does not end it).
+        if b.get(attrs.j) != Some(&b'>') {
+            for _ in attrs.by_ref() {}
+        }
+        i = attrs.j.min(b.len());
     }
     if let Some(why) = not_html {
         cx.report(
@@ -1054,19 +1244,103 @@ fn name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
 }
 
+/// Tags that need no look at all once their name is read, written as they mostly
+/// are: `p>` (after the `<`) for a safe HTML element, `/p>` for the end of any
+/// HTML element, lower case, eight bytes at most, as little-endian words. Four
+/// times as many slots as words: probes stay short.
+struct PlainTags {
+    slots: Vec<u64>,
+}
+
+impl PlainTags {
+    const BITS: u32 = 10;
+
+    fn slot(w: u64) -> usize {
+        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
+    }
+
+    fn add(&mut self, tag: &[u8]) {
+        let Some(head) = tag.get(..8).map_or(Some(tag), |_| None) else {
+            return;
+        };
+        let w = head.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c));
+        let mut i = Self::slot(w);
+        while self.slots[i] != 0 && self.slots[i] != w {
+            i = (i + 1) % self.slots.len();
+        }
+        self.slots[i] = w;
+    }
+
+    #[inline(always)]
+    fn contains(&self, w: u64) -> bool {
+        let mut i = Self::slot(w);
+        loop {
+            match self.slots[i] {
+                0 => return false,
+                s if s == w => return true,
+                _ => i = (i + 1) & (self.slots.len() - 1),
+            }
+        }
+    }
+}
+
+fn plain_tags() -> &'static PlainTags {
+    static PLAIN: OnceLock<PlainTags> = OnceLock::new();
+    PLAIN.get_or_init(|| {
+        let mut p = PlainTags {
+            slots: vec![0; 1 << PlainTags::BITS],
+        };
+        let classes = classes();
+        for t in HTML_TAGS {
+            let class = classes.of(t);
+            if class & (IS_SAFE | IS_DOCUMENT) == IS_SAFE {
+                p.add(format!("{t}>").as_bytes());
+            }
+            p.add(format!("/{t}>").as_bytes());
+        }
+        p
+    })
+}
+
+/// The attributes of a tag in HTML text with their classes: a name read from one
+/// word is looked up by the key that word gave, any other where it stands in the
+/// text (one load for its first eight bytes).
+struct Classed<'a, 'b> {
+    attrs: &'b mut Attrs<'a>,
+    classes: &'static Classes,
+}
+
+impl<'a> Iterator for Classed<'a, '_> {
+    type Item = (&'a str, &'a str, u16);
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<(&'a str, &'a str, u16)> {
+        let (a, v) = self.attrs.next()?;
+        let class = match self.attrs.head {
+            0 => {
+                let html = self.attrs.html;
+                let at = a.as_ptr() as usize - html.as_ptr() as usize;
+                self.classes.of_in(html.as_bytes(), at, at + a.len())
+            }
+            head => self.classes.find(head, a.as_bytes()),
+        };
+        Some((a, v, class))
+    }
+}
+
 /// Checks the attributes of an element a reader keeps; `tag` is its name as
-/// written (any case).
+/// written (any case), `tag_class` its class. `rel` keeps the first relative
+/// reference in a link (`a href`, `img src`) where those count (no `xml:base`).
 fn check_attrs<'v>(
     cx: &mut Ctx,
     node: Node,
     tag: &str,
-    attrs: impl Iterator<Item = (&'v str, &'v str)>,
-    rel: &mut Option<String>,
-    base_ok: bool,
+    tag_class: u16,
+    attrs: impl Iterator<Item = (&'v str, &'v str, u16)>,
+    mut rel: Option<&mut Option<String>>,
 ) {
-    let classes = classes();
-    for (a, v) in attrs {
-        if a.eq_ignore_ascii_case("style") {
+    for (a, v, class) in attrs {
+        if class & IS_STYLE != 0 {
             if let Some(why) = dangerous_style(v) {
                 cx.report(
                     node,
@@ -1077,7 +1351,7 @@ fn check_attrs<'v>(
                     ),
                 );
             }
-        } else if classes.of(a) & IS_SAFE_ATTR == 0
+        } else if class & IS_SAFE_ATTR == 0
             && !a.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data-"))
         {
             cx.report(
@@ -1089,10 +1363,17 @@ fn check_attrs<'v>(
                     name(node)
                 ),
             );
-        } else if (tag.eq_ignore_ascii_case("a") && a.eq_ignore_ascii_case("href"))
-            || (tag.eq_ignore_ascii_case("img") && a.eq_ignore_ascii_case("src"))
+        } else if (tag_class & IS_A != 0 && class & IS_HREF != 0)
+            || (tag_class & IS_IMG != 0 && class & IS_SRC != 0)
         {
-            let v = v.trim();
+            // Trimmed (Unicode white space) unless it plainly starts and ends
+            // with something else.
+            let plain_ends = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_graphic());
+            let v = if plain_ends(v.as_bytes().first()) && plain_ends(v.as_bytes().last()) {
+                v
+            } else {
+                v.trim()
+            };
             if v.get(..11)
                 .is_some_and(|s| s.eq_ignore_ascii_case("javascript:"))
             {
@@ -1101,8 +1382,14 @@ fn check_attrs<'v>(
                     "SecurityRiskAttr",
                     format!("<{}> in <{}> links to javascript:", lower(tag), name(node)),
                 );
-            } else if !base_ok && !v.is_empty() && urls::scheme_of(v).is_none() && rel.is_none() {
-                *rel = Some(v.to_string());
+            } else if let Some(rel) = rel.as_deref_mut().filter(|r| r.is_none()) {
+                if !v.is_empty()
+                    && !v.starts_with("https:")
+                    && !v.starts_with("http:")
+                    && urls::scheme_of(v).is_none()
+                {
+                    *rel = Some(v.to_string());
+                }
             }
         }
     }
@@ -1173,19 +1460,19 @@ pub(super) fn check_xhtml(cx: &mut Ctx, report_at: Node, div: Node) {
             continue;
         }
         // XHTML names are lower case: `<P>` is no safe element there.
-        if classes().of(n) & IS_SAFE == 0 || n.bytes().any(|b| b.is_ascii_uppercase()) {
+        let class = classes().of(n);
+        if class & IS_SAFE == 0 || n.bytes().any(|b| b.is_ascii_uppercase()) {
             if !risky {
                 risky = true;
                 cx.report(el, "SecurityRisk", format!("<{n}> is not safe in a feed"));
             }
             continue;
         }
-        let mut rel = None;
         let attrs = el
             .attributes()
             .filter(|a| a.namespace().is_none())
-            .map(|a| (a.name(), a.value()));
-        check_attrs(cx, report_at, n, attrs, &mut rel, true);
+            .map(|a| (a.name(), a.value(), classes().of(a.name())));
+        check_attrs(cx, report_at, n, class, attrs, None);
     }
 }
 
@@ -1284,7 +1571,217 @@ const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
 #[cfg(test)]
 mod tests {
+    use super::super::dom::Document;
     use super::*;
+
+    /// What `check_markup` reports, worked out the plain way: every tag from
+    /// [`tags`], every name looked up in the word lists.
+    fn reference(html: &str, base_ok: bool) -> Vec<(&'static str, String)> {
+        let lc = |s: &str| s.to_ascii_lowercase();
+        let html_tag = |t: &str| HTML_TAGS.contains(&lc(t).as_str());
+        let mut out = Vec::new();
+        let mut risky = false;
+        let mut not_html = None;
+        let mut rel = None;
+        if unterminated_tag(html) {
+            not_html = Some("a tag is not closed".to_string());
+        } else if control_chars(html, true) {
+            not_html = Some("it holds control characters".to_string());
+        }
+        let mut scan = tags(html);
+        while let Some(t) = scan.next() {
+            let n = lc(t.name);
+            if !html_tag(t.name) {
+                not_html.get_or_insert_with(|| format!("<{}> is not an HTML element", t.name));
+            } else if t.end {
+            } else if ["html", "head", "body", "title"].contains(&n.as_str()) {
+                not_html.get_or_insert_with(|| {
+                    format!("<{}> belongs to a whole document, not a fragment", t.name)
+                });
+            } else if !SAFE_TAGS.contains(&n.as_str()) {
+                if !risky {
+                    risky = true;
+                    out.push((
+                        "SecurityRisk",
+                        format!(
+                            "<r> holds a <{}> element, which readers strip or refuse",
+                            t.name
+                        ),
+                    ));
+                }
+            } else {
+                for (a, v) in scan.attrs() {
+                    let an = lc(a);
+                    if an == "style" {
+                        if let Some(why) = dangerous_style(v) {
+                            out.push((
+                                "DangerousStyleAttr",
+                                format!(
+                                    "a style attribute in <r> could disturb the reader's page: {why:?}"
+                                ),
+                            ));
+                        }
+                    } else if !SAFE_ATTRS.contains(&an.as_str()) && !an.starts_with("data-") {
+                        out.push((
+                            "SecurityRiskAttr",
+                            format!("<{n}> in <r> has the attribute {a:?}, which readers strip"),
+                        ));
+                    } else if (n == "a" && an == "href") || (n == "img" && an == "src") {
+                        let v = v.trim();
+                        if lc(v).starts_with("javascript:") {
+                            out.push((
+                                "SecurityRiskAttr",
+                                format!("<{n}> in <r> links to javascript:"),
+                            ));
+                        } else if !base_ok
+                            && !v.is_empty()
+                            && urls::scheme_of(v).is_none()
+                            && rel.is_none()
+                        {
+                            rel = Some(v.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(why) = not_html {
+            out.push(("NotHtml", format!("<r> should hold HTML, but {why}")));
+        }
+        if let Some(r) = rel {
+            out.push((
+                "ContainsRelRef",
+                format!(
+                    "<r> holds the relative reference {r:?}, which readers resolve unpredictably"
+                ),
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn markup_checks_agree_with_the_plain_reading() {
+        let pieces = [
+            "<p>",
+            "</p>",
+            "<P>",
+            "</P >",
+            "<em>",
+            "</em>",
+            "<a href=\"https://e.org/x\">",
+            "</a>",
+            "<a href='/rel'>",
+            "<A HREF=rel/x>",
+            "<a href=\" javascript:alert(1)\">",
+            "<img src=\"https://e.org/i.png\" alt=\"x\">",
+            "<img src=pic.png>",
+            "<IMG SRC='x.png'/>",
+            "<script>",
+            "</script>",
+            "<body>",
+            "<title>",
+            "<foo>",
+            "</foo>",
+            "<data>",
+            "<br/>",
+            "<br>",
+            "<hr />",
+            "<!-- c -->",
+            "<!--",
+            "-->",
+            "<",
+            ">",
+            "=",
+            "'",
+            "\"",
+            "/",
+            " ",
+            "\n",
+            "text",
+            "\u{e9}",
+            "\u{201c}",
+            "&amp;",
+            "<em",
+            "<p style=\"color: red\">",
+            "<p style='position:absolute'>",
+            "<p onclick=x>",
+            "<div data-x=1 ONLOAD='y'>",
+            "<a title=\"q>\" href=x>",
+            "<p ='a'>",
+            "<p a=>",
+            "<span\tclass=c>",
+            "<:x>",
+            "</>",
+            "<1>",
+            "<blockquote>",
+            "</blockquote>",
+            "<figcaption>",
+            "<abcdefghijk>",
+            "<ul><li>",
+            "<td colspan=2>",
+            "<a href=''>",
+            "<img src>",
+            "<zz>",
+            "<xmp title=x>",
+            "<abcdefg x=1>",
+            "<q cite=x>",
+            "<em >",
+            "<zz q>",
+            "<script src=x>",
+            "<iframe src='x'>",
+            "<body onload=x>",
+            "<object data=x>",
+            " href=\"",
+            "<a abcdef=\"1\" abcdefg=\"2\" hRef=\"rel\">",
+            "<img src=\"",
+            "<a href=\"x\"href=\"y\">",
+            "<a href='http:rel'>",
+            "<a href=\"httpx/y\">",
+            "<img src='https'>",
+            "<a href=' HTTPS://x '>",
+            "</zz>",
+            "<b>",
+            "<xmp>",
+            "</Tt>",
+            "<s/>",
+            "\u{7f}",
+        ];
+        let doc = Document::parse("<r/>").expect("well-formed");
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..4000 {
+            let n = 1 + next() as usize % 24;
+            let html: String = (0..n)
+                .map(|_| pieces[next() as usize % pieces.len()])
+                .collect();
+            let base_ok = round % 3 == 0;
+            let mut cx = Ctx {
+                path: "t.xml",
+                location: None,
+                doc: &doc,
+                findings: Vec::new(),
+                iri: false,
+                rss2: true,
+                seen_ns: Default::default(),
+                lines: Default::default(),
+                html_memo: None,
+                plausible_until: chrono::Utc::now(),
+            };
+            check_markup(&mut cx, doc.root_element(), &html, base_ok);
+            let got: Vec<(&str, String)> = cx
+                .findings
+                .iter()
+                .map(|f| (f.class.as_deref().unwrap_or(""), f.message.clone()))
+                .collect();
+            let want = reference(&html, base_ok);
+            let want: Vec<(&str, String)> = want.iter().map(|(c, m)| (*c, m.clone())).collect();
+            assert_eq!(got, want, "{html:?} base_ok={base_ok}");
+        }
+    }
 
     #[test]
     fn tags_and_attributes_read_in_one_pass() {
@@ -1316,6 +1813,38 @@ mod tests {
         let names: Vec<_> = all(false).into_iter().map(|(n, e, _)| (n, e)).collect();
         let expected: Vec<_> = read.into_iter().map(|(n, e, _)| (n, e)).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn bare_markup_is_a_letter_or_slash_after_lt_or_a_character_reference() {
+        let reference = |t: &str| {
+            let b = t.as_bytes();
+            b.windows(2)
+                .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+                || b.windows(3).any(|w| {
+                    w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit())
+                })
+        };
+        for t in [
+            "a<b",
+            "a <",
+            "<",
+            "</",
+            "<<a",
+            "< a",
+            "&#x",
+            "&#1",
+            "&#",
+            "&#y",
+            "x&",
+            "&&#9",
+            "a&#",
+            "&\u{e9}<",
+            "",
+            "1 < 2 && 3 > 2",
+        ] {
+            assert_eq!(bare_markup_char(t, ""), reference(t), "{t:?}");
+        }
     }
 
     #[test]
@@ -1366,6 +1895,21 @@ mod tests {
             assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
         }
         assert_eq!(c.of("script") & IS_SAFE, 0);
+    }
+
+    #[test]
+    fn all_lower_is_every_byte_a_lower_case_letter() {
+        for c in 0..=255u8 {
+            for at in 0..8 {
+                for len in 1..=8 {
+                    let mut bytes = *b"abcdefgh";
+                    bytes[at] = c;
+                    let w = u64::from_le_bytes(bytes);
+                    let want = bytes[..len].iter().all(u8::is_ascii_lowercase);
+                    assert_eq!(all_lower(w, len), want, "{c:#x} at {at}, {len}");
+                }
+            }
+        }
     }
 
     #[test]

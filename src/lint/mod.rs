@@ -751,6 +751,12 @@ pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<Strin
 /// The text content of an element: all its text and CDATA, children's included.
 /// Borrowed from the document when a single text node holds it all (the usual case).
 pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    // The usual element: a single text node and nothing else inside.
+    if let Some(only) = node.first_child().filter(|c| c.next_sibling().is_none()) {
+        if only.is_text() {
+            return Cow::Borrowed(only.text().unwrap_or(""));
+        }
+    }
     let mut texts = node.descendants().filter(|d| d.is_text());
     let Some(first) = texts.next() else {
         return Cow::Borrowed("");
@@ -790,7 +796,7 @@ impl<'a> Counts<'a> {
 
     /// Counts one more `name`; returns how many there have been.
     pub(crate) fn add(&mut self, name: &'a str) -> usize {
-        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| *s == name) {
+        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| same_name(s, name)) {
             *n += 1;
             *n
         } else if self.few.len() < Self::FEW {
@@ -804,7 +810,7 @@ impl<'a> Counts<'a> {
     }
 
     pub(crate) fn get(&self, name: &str) -> usize {
-        match self.few.iter().find(|(s, _)| *s == name) {
+        match self.few.iter().find(|(s, _)| same_name(s, name)) {
             Some((_, n)) => *n,
             None => self.many.get(name).copied().unwrap_or(0),
         }
@@ -815,8 +821,15 @@ impl<'a> Counts<'a> {
     }
 }
 
+/// Whether two element names are equal: length and first byte first, which tell
+/// most names apart without a call to memcmp.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
 /// indentation between elements, ASCII, is decided byte by byte.
+#[inline]
 pub(crate) fn blank(s: &str) -> bool {
     s.bytes()
         .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
@@ -841,11 +854,13 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
 }
 
 /// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.
+#[inline]
 pub(crate) fn ns<'a>(node: Node<'a, '_>) -> Option<&'a str> {
     node.tag_name().namespace().filter(|n| !n.is_empty())
 }
 
 /// Child elements of `node`.
+#[inline]
 pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children().filter(|c| c.is_element())
 }

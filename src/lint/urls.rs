@@ -166,8 +166,8 @@ pub(super) fn check(
         }
         _ => {}
     }
-    let bracketed_host =
-        value.contains('[') && value.find("//[").is_some_and(|i| value[i..].contains(']'));
+    let bracketed_host = super::dom::find_either(value.as_bytes(), 0, b'[', b'[').is_some()
+        && value.find("//[").is_some_and(|i| value[i..].contains(']'));
     let allowed = |c: u8| uri_char(c) || (bracketed_host && (c == b'[' || c == b']'));
     // Bytes, not characters: those of a non-ASCII character are never ASCII.
     if let Some(c) = value
@@ -199,7 +199,8 @@ pub(super) fn check(
         return false;
     }
     if matches!(lower.as_deref(), Some("http") | Some("https") | Some("ftp")) {
-        let rest = &value[value.find(':').expect("has a scheme") + 1..];
+        // The scheme ends at the first colon.
+        let rest = &value[scheme.map_or(0, str::len) + 1..];
         let ok = rest
             .strip_prefix("//")
             .is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
@@ -319,9 +320,11 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     let lower = scheme;
     let rest = &value[scheme.len() + 1..];
     let b = value.as_bytes();
+    // From one `%` to the next (most ids have none).
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
+    while let Some(p) = memchr::memchr(b'%', &b[i..]) {
+        i += p;
+        if i + 2 < b.len() && b[i + 1..i + 3].is_ascii() {
             let hex = &value[i + 1..i + 3];
             if hex.bytes().any(|c| c.is_ascii_lowercase()) {
                 return Some("percent-encoding uses lower-case hex digits");
@@ -337,7 +340,11 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
         i += 1;
     }
     let hier = rest.strip_prefix("//")?;
-    let end = hier.find(['/', '?', '#']).unwrap_or(hier.len());
+    // Bytes: the delimiters are ASCII, so a byte offset is a character boundary.
+    let end = hier
+        .bytes()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(hier.len());
     let (authority, path) = hier.split_at(end);
     let (userinfo, hostport) = match authority.rsplit_once('@') {
         Some((u, h)) => (Some(u), h),
@@ -367,8 +374,14 @@ pub(super) fn non_canonical(value: &str) -> Option<&'static str> {
     if matches!(lower, "http" | "https") && path.is_empty() {
         return Some("the path is empty (write a trailing \"/\")");
     }
-    let path_only = &path[..path.find(['?', '#']).unwrap_or(path.len())];
-    if path_only.split('/').any(|seg| seg == "." || seg == "..") {
+    let path_only = &path[..path
+        .bytes()
+        .position(|c| c == b'?' || c == b'#')
+        .unwrap_or(path.len())];
+    // The path starts with `/` (or is empty): a dot segment follows a `/`.
+    if memchr::memmem::find(path_only.as_bytes(), b"/.").is_some()
+        && path_only.split('/').any(|seg| seg == "." || seg == "..")
+    {
         return Some("the path has dot segments");
     }
     None
