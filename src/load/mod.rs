@@ -136,12 +136,13 @@ pub struct Loaded {
     pub skipped: usize,
 }
 
-/// The posts folder itself could not be read (exit 2).
+/// The posts folder itself could not be read (exit 2). The reason is part of the
+/// message, not a separate cause, so a report of the whole chain says it once.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: cannot read posts folder: {source}")]
+#[error("{path}: cannot read posts folder: {error}")]
 pub struct LoadError {
     pub path: String,
-    pub source: std::io::Error,
+    pub error: std::io::Error,
 }
 
 /// What one file turned out to be.
@@ -172,14 +173,14 @@ enum Parsed {
 /// symlinks are followed and a symlink loop is reported, not walked. Files are read
 /// and parsed on every core; the result is in walk order whatever the scheduling.
 pub fn load_dir(dir: &Path, opts: LoadOptions) -> Result<Loaded, LoadError> {
-    let meta = std::fs::metadata(dir).map_err(|source| LoadError {
+    let meta = std::fs::metadata(dir).map_err(|error| LoadError {
         path: dir.display().to_string(),
-        source,
+        error,
     })?;
     if !meta.is_dir() {
         return Err(LoadError {
             path: dir.display().to_string(),
-            source: std::io::Error::other("not a directory"),
+            error: std::io::Error::other("not a directory"),
         });
     }
     let (mut files, mut findings) = walk::walk(dir);
