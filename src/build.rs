@@ -1,6 +1,6 @@
-//! The whole `build` job, in memory: config → posts → site → entries → files. The
-//! server calls [`build`] too and serves the files from memory; the CLI writes them
-//! with [`crate::output::write_all`].
+//! The whole `build` job: config → posts → site → entries → files. The server calls
+//! [`build`] and serves the files from memory; the CLI calls [`build_to_disk`], which
+//! writes each file as soon as it is made.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::config::{Config, Content, Format};
 use crate::feed::{self, FeedLink, FeedMeta};
 use crate::load::{self, LoadOptions};
+use crate::output::WriteStats;
 use crate::render::{self, Entry};
 use crate::report::Finding;
 use crate::site::{self, FeedKind, FeedSpec, Site};
@@ -59,10 +60,20 @@ pub enum BuildError {
     NoBaseUrl,
     #[error(transparent)]
     Load(#[from] load::LoadError),
+    /// Only from [`build_to_disk`].
+    #[error("cannot write the output folder {out}")]
+    Write { out: String, source: std::io::Error },
 }
 
 /// Builds every file of the output in memory.
 pub fn build(cfg: &Config) -> Result<Built, BuildError> {
+    let (built, _) = build_with(cfg, None)?;
+    Ok(built)
+}
+
+/// [`build`], writing each file to `disk` as soon as it is made when that is given
+/// (see [`build_to_disk`]).
+fn build_with(cfg: &Config, disk: Option<&Path>) -> Result<(Built, WriteStats), BuildError> {
     let base = cfg.base_url.clone().ok_or(BuildError::NoBaseUrl)?;
     let loaded = load::load_dir(
         &cfg.posts,
@@ -72,21 +83,42 @@ pub fn build(cfg: &Config) -> Result<Built, BuildError> {
         },
     )?;
     let (site, site_findings) = site::plan(loaded.posts, cfg, &base);
-    let mut built = from_site(cfg, &base, site);
+    let (mut built, stats) =
+        files_of(cfg, &base, site, disk).map_err(|source| BuildError::Write {
+            out: cfg.out.display().to_string(),
+            source,
+        })?;
     built.read = loaded.read;
     built.skipped = loaded.skipped;
     let mut findings = loaded.findings;
     findings.extend(site_findings);
     findings.append(&mut built.findings);
     built.findings = findings;
-    Ok(built)
+    Ok((built, stats))
 }
 
 /// The files of a planned site (`base` is the `base_url` it was planned with):
 /// entries rendered, feeds written and linted, OPML and index. `read` and `skipped`
 /// are left to the caller, who loaded the posts; `findings` holds only what
 /// rendering and linting found. `check` calls this on the site it already loaded.
-pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
+pub fn from_site(cfg: &Config, base: &Url, site: Site) -> Built {
+    let (built, _) = files_of(cfg, base, site, None).expect("nothing is written, so nothing fails");
+    built
+}
+
+/// [`from_site`]; with `disk`, each file is also written there (only when its bytes
+/// changed) as soon as it is made and linted, and its bytes are let go: a site's feeds
+/// are not all held in memory at once. The files' bytes in the result are then empty.
+fn files_of(
+    cfg: &Config,
+    base: &Url,
+    mut site: Site,
+    disk: Option<&Path>,
+) -> std::io::Result<(Built, WriteStats)> {
+    let mut stats = WriteStats::default();
+    if let Some(out) = disk {
+        std::fs::create_dir_all(out)?;
+    }
     let feeds_base = cfg.feeds_url().cloned().unwrap_or_else(|| base.clone());
     let mut built = Built {
         published: site.posts.len(),
@@ -151,19 +183,28 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
     // One lint batch for all of them: an entry's HTML, in up to eight feeds, is
     // checked once when clean.
     let lints = crate::lint::Batch::default();
-    let written: Vec<(Written, Vec<Finding>)> = jobs
+    let written: Vec<(Written, Vec<Finding>, Option<std::io::Result<bool>>)> = jobs
         .into_par_iter()
         .map(|(spec, format)| {
-            let w = write_feed(cfg, base, &url_of, &entries, spec, format);
+            let mut w = write_feed(cfg, base, &url_of, &entries, spec, format);
             let path = cfg.out.join(&w.rel).display().to_string();
             let findings =
                 lints.lint_published(&w.file.bytes, &path, &w.link.url, w.file.media_type);
-            (w, findings)
+            let on_disk = disk.map(|out| {
+                let result = crate::output::write_file(out, &w.rel, &w.file.bytes);
+                w.file.bytes = Vec::new();
+                result
+            });
+            (w, findings, on_disk)
         })
         .collect();
     let mut links = Vec::with_capacity(written.len());
     let mut newest_overall: Option<DateTime<FixedOffset>> = None;
-    for (w, findings) in written {
+    for (w, findings, on_disk) in written {
+        if let Some(result) = on_disk {
+            // In spec order: an error names the first feed that failed.
+            stats.count(result?);
+        }
         newest_overall = newest_overall.max(w.file.modified);
         links.push(w.link);
         built.files.insert(w.rel, w.file);
@@ -191,7 +232,15 @@ pub fn from_site(cfg: &Config, base: &Url, mut site: Site) -> Built {
             media_type: HTML_TYPE,
         },
     );
-    built
+    if let Some(out) = disk {
+        for name in ["feeds.opml", "index.html"] {
+            let file = built.files.get_mut(name).expect("inserted just above");
+            stats.count(crate::output::write_file(out, name, &file.bytes)?);
+            file.bytes = Vec::new();
+        }
+        stats.removed = crate::output::remove_stale_feeds(out, &built.files)?;
+    }
+    Ok((built, stats))
 }
 
 /// One feed file as written, with what the index and the linter need about it.
@@ -259,9 +308,11 @@ fn write_feed(
     }
 }
 
-/// Builds and writes to `cfg.out`. Returns the build and what the write did.
-pub fn build_to_disk(cfg: &Config) -> anyhow::Result<(Built, crate::output::WriteStats)> {
-    let built = build(cfg)?;
-    let stats = crate::output::write_all(Path::new(&cfg.out), &built.files)?;
-    Ok((built, stats))
+/// Builds and writes the files of [`build`] to `cfg.out`: only those whose bytes
+/// changed, each through a temporary file and a rename; the feeds of categories that
+/// are gone are removed. Each file is written as soon as it is made and linted, so
+/// the files' bytes in the returned build are empty. Returns the build and what the
+/// write did.
+pub fn build_to_disk(cfg: &Config) -> anyhow::Result<(Built, WriteStats)> {
+    Ok(build_with(cfg, Some(Path::new(&cfg.out)))?)
 }

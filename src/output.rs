@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
-use rayon::prelude::*;
-
 /// What a write did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct WriteStats {
@@ -15,46 +13,41 @@ pub struct WriteStats {
     pub removed: usize,
 }
 
-/// Writes `files` (paths relative to `out`, `/`-separated) under `out`. Feed files
-/// under `out` that are not in `files` are removed when they sit in feedwright's own
-/// folders (`categories/`, `tags/`), so a deleted category's feeds go away.
-pub fn write_all<B: AsRef<[u8]> + Sync>(
-    out: &Path,
-    files: &BTreeMap<String, B>,
-) -> std::io::Result<WriteStats> {
-    let mut stats = WriteStats::default();
-    std::fs::create_dir_all(out)?;
-    // Each file is compared with what is on disk and, when it differs, written: on
-    // every core, since most of the cost is the file system's. The results come back
-    // in path order, so an error names the first file that failed.
-    let results: Vec<std::io::Result<bool>> = files
-        .par_iter()
-        .map(|(rel, bytes)| {
-            let path = join_safe(out, rel).ok_or_else(|| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("refusing to write outside the output folder: {rel}"),
-                )
-            })?;
-            let bytes = bytes.as_ref();
-            if std::fs::read(&path).is_ok_and(|old| old == bytes) {
-                return Ok(false);
-            }
-            write_atomic(&path, bytes)?;
-            Ok(true)
-        })
-        .collect();
-    for result in results {
-        if result? {
-            stats.written += 1;
+impl WriteStats {
+    /// Counts a file [`write_file`] wrote (`true`) or found unchanged.
+    pub fn count(&mut self, written: bool) {
+        if written {
+            self.written += 1;
         } else {
-            stats.unchanged += 1;
+            self.unchanged += 1;
         }
     }
-    for folder in ["categories", "tags"] {
-        stats.removed += remove_stale(out, &out.join(folder), files)?;
+}
+
+/// Writes one file under `out` (`rel` is `/`-separated), unless the same bytes are
+/// already there. `true` when it was written.
+pub fn write_file(out: &Path, rel: &str, bytes: &[u8]) -> std::io::Result<bool> {
+    let path = join_safe(out, rel).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("refusing to write outside the output folder: {rel}"),
+        )
+    })?;
+    if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
     }
-    Ok(stats)
+    write_atomic(&path, bytes)?;
+    Ok(true)
+}
+
+/// Removes the feed files in feedwright's own folders under `out` (`categories/`,
+/// `tags/`) that are not in `keep`; returns how many.
+pub fn remove_stale_feeds<B>(out: &Path, keep: &BTreeMap<String, B>) -> std::io::Result<usize> {
+    let mut removed = 0;
+    for folder in ["categories", "tags"] {
+        removed += remove_stale(out, &out.join(folder), keep)?;
+    }
+    Ok(removed)
 }
 
 /// `out` + `rel`, or `None` if `rel` could leave `out` (absolute, `..`, a drive).

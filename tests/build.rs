@@ -181,9 +181,10 @@ fn two_builds_are_byte_identical_and_the_second_writes_nothing() {
     )
     .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"));
     let cfg = site.config();
-    let (first, stats1) = feedwright::build::build_to_disk(&cfg).unwrap();
-    let (second, stats2) = feedwright::build::build_to_disk(&cfg).unwrap();
-    assert_eq!(first.files, second.files);
+    let (_, stats1) = feedwright::build::build_to_disk(&cfg).unwrap();
+    let first = files_under(&site.out());
+    let (_, stats2) = feedwright::build::build_to_disk(&cfg).unwrap();
+    assert_eq!(first, files_under(&site.out()));
     assert!(stats1.written > 0);
     assert_eq!(stats2.written, 0, "nothing changed, nothing rewritten");
     assert_eq!(stats2.unchanged, stats1.written);
@@ -191,6 +192,68 @@ fn two_builds_are_byte_identical_and_the_second_writes_nothing() {
         .out()
         .join("categories/金融/新浪财经/rss.xml")
         .is_file());
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// The command writes each file as soon as it is made; what lands on disk is exactly
+/// what the in-memory build (the server's) holds, file for file.
+#[test]
+fn the_files_written_are_the_files_built() {
+    let site = Site::new();
+    site.add(
+        "a.md",
+        &post("Alpha", "2021-01-01T10:00:00Z", "[金融, 新浪财经]"),
+    )
+    .add("b.md", &post("Beta", "2021-03-01T10:00:00Z", "[Tech]"))
+    .add(
+        "c.md",
+        &post("Gamma", "2021-02-01T10:00:00Z", "[Tech, Rust]"),
+    );
+    let cfg = site.config();
+    let in_memory = feedwright::build::build(&cfg).unwrap();
+    let (on_disk, stats) = feedwright::build::build_to_disk(&cfg).unwrap();
+    let expected: BTreeMap<String, Vec<u8>> = in_memory
+        .files
+        .iter()
+        .map(|(rel, f)| (rel.clone(), f.bytes.clone()))
+        .collect();
+    assert_eq!(files_under(&site.out()), expected);
+    assert_eq!(stats.written, expected.len());
+    assert_eq!(on_disk.feeds, in_memory.feeds);
+    assert_eq!(on_disk.findings, in_memory.findings);
+    let names: Vec<&String> = on_disk.files.keys().collect();
+    assert_eq!(names, in_memory.files.keys().collect::<Vec<_>>());
+}
+
+#[test]
+fn an_output_folder_that_cannot_be_written_is_named_once_with_its_reason() {
+    let site = Site::new();
+    site.add("a.md", &post("Alpha", "2021-01-01T10:00:00Z", "[Tech]"));
+    let mut cfg = site.config();
+    cfg.out = site.dir.path().join("a-file");
+    std::fs::write(&cfg.out, b"not a folder").unwrap();
+    let err = feedwright::build::build_to_disk(&cfg).unwrap_err();
+    let shown = format!("{err:#}");
+    assert!(
+        shown.contains("cannot write the output folder") && shown.contains("a-file"),
+        "{shown}"
+    );
+    // The reason once: not repeated by the error's cause chain.
+    assert_eq!(shown.matches("os error").count(), 1, "{shown}");
 }
 
 #[test]
@@ -235,7 +298,8 @@ fn no_category_slug_or_permalink_can_escape_the_output_folder() {
             );
         }
     }
-    let b = parse(&built, "rss.xml");
+    let written = std::fs::read(site.out().join("rss.xml")).unwrap();
+    let b = feed_rs::parser::parse(&written[..]).unwrap();
     assert!(b
         .entries
         .iter()
