@@ -349,15 +349,9 @@ impl<'a> Iterator for Tags<'a> {
                 }
                 continue;
             }
-            let end = b.get(i) == Some(&b'/');
-            let start = i + usize::from(end);
-            if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+            let Some((end, start, stop)) = tag_name(b, i) else {
                 continue;
-            }
-            let mut stop = start + 1;
-            while stop < b.len() && is(b[stop], NAME) {
-                stop += 1;
-            }
+            };
             self.attrs.j = stop;
             self.pending = true;
             let name = &html[start..stop];
@@ -516,6 +510,22 @@ static BYTES: [u8; 256] = {
     }
     t
 };
+
+/// The name of a tag whose `<` is at `i - 1`: whether it is an end tag, and where
+/// its name starts and stops. `None` when no letter starts a name (not a tag).
+#[inline(always)]
+fn tag_name(b: &[u8], i: usize) -> Option<(bool, usize, usize)> {
+    let end = b.get(i) == Some(&b'/');
+    let start = i + usize::from(end);
+    if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    let mut stop = start + 1;
+    while stop < b.len() && is(b[stop], NAME) {
+        stop += 1;
+    }
+    Some((end, start, stop))
+}
 
 fn is(b: u8, class: u8) -> bool {
     BYTES[usize::from(b)] & class != 0
@@ -1170,15 +1180,9 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
                     }
                     continue;
                 }
-                let end = b.get(i) == Some(&b'/');
-                let start = i + usize::from(end);
-                if !b.get(start).is_some_and(u8::is_ascii_alphabetic) {
+                let Some((end, start, stop)) = tag_name(b, i) else {
                     continue;
-                }
-                let mut stop = start + 1;
-                while stop < b.len() && is(b[stop], NAME) {
-                    stop += 1;
-                }
+                };
                 (end, start, stop, classes.of_in(b, start, stop))
             }
         };
