@@ -255,12 +255,7 @@ fn load_files(
 
 /// A post file that could not be read.
 fn unreadable(path: &Path, e: &std::io::Error) -> (Parsed, Vec<Finding>) {
-    let finding = Finding::error(
-        "post.read",
-        path.display().to_string(),
-        None,
-        format!("cannot read: {e}"),
-    );
+    let finding = walk::cannot_read(path.display().to_string(), e);
     (Parsed::Rejected, vec![finding])
 }
 

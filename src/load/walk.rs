@@ -146,7 +146,8 @@ fn walk_dir(path: &Path, rel: &str, ancestors: &[(DirId, PathBuf)]) -> Walked {
     (files, findings)
 }
 
-fn cannot_read(place: String, e: &std::io::Error) -> Finding {
+/// The finding for a file or folder that could not be read.
+pub(super) fn cannot_read(place: String, e: &std::io::Error) -> Finding {
     Finding::error("post.read", place, None, format!("cannot read: {e}"))
 }
 
