@@ -1681,13 +1681,7 @@ mod tests {
             "\u{1}",
             "\r",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::lint::xorshift(0x9e37_79b9_7f4a_7c15);
         for base in &seeds {
             for round in 0..300 {
                 let mut text = base.clone();

@@ -1750,13 +1750,7 @@ mod tests {
             "\u{7f}",
         ];
         let doc = Document::parse("<r/>").expect("well-formed");
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::lint::xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..4000 {
             let n = 1 + next() as usize % 24;
             let html: String = (0..n)

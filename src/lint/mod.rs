@@ -867,6 +867,18 @@ pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<
 
 pub(crate) use dom::XML_NS;
 
+/// A xorshift generator for the randomized tests of the reader and the HTML scan:
+/// the same numbers from the same seed, every run.
+#[cfg(test)]
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
