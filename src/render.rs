@@ -6,11 +6,13 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset};
-use pulldown_cmark::{html, Options, Parser};
+use pulldown_cmark::{html, Event, Options, Parser};
 use url::Url;
 
 use crate::load::{BodyFormat, Post};
 use crate::report::Finding;
+
+mod markdown;
 
 /// Plain-text summaries are cut near this many characters.
 pub const SUMMARY_CHARS: usize = 300;
@@ -58,12 +60,17 @@ pub fn to_html(body: &str, format: BodyFormat, base: Option<&Url>) -> String {
 /// keeps one per worker thread.
 pub struct Renderer {
     sanitizer: ammonia::Builder<'static>,
+    /// What the sanitizer keeps of pulldown-cmark's markup, when Markdown without
+    /// raw HTML can skip it (see [`markdown`]).
+    markdown: Option<markdown::Policy>,
 }
 
 impl Default for Renderer {
     fn default() -> Renderer {
+        let sanitizer = sanitizer();
         Renderer {
-            sanitizer: sanitizer(),
+            markdown: markdown::Policy::of(&sanitizer),
+            sanitizer,
         }
     }
 }
@@ -126,11 +133,34 @@ impl Renderer {
 
     /// See [`to_html`].
     pub fn to_html(&mut self, body: &str, format: BodyFormat, base: Option<&Url>) -> String {
-        let raw: Cow<str> = match format {
+        let raw = match format {
             BodyFormat::Html => Cow::Borrowed(body),
-            BodyFormat::Markdown => Cow::Owned(markdown_to_html(body)),
+            BodyFormat::Markdown => {
+                let events: Vec<Event> = Parser::new_ext(body, markdown_options()).collect();
+                if let Some(clean) = self.markdown_direct(&events, base) {
+                    return clean;
+                }
+                let mut raw = String::with_capacity(body.len() * 3 / 2);
+                html::push_html(&mut raw, events.into_iter());
+                Cow::Owned(raw)
+            }
         };
-        let raw = xml_clean(&raw);
+        self.sanitize(&raw, base)
+    }
+
+    /// Markdown without raw HTML, written sanitized straight from its events; `None`
+    /// when the body needs the sanitizer (see [`markdown`]).
+    fn markdown_direct(&self, events: &[Event<'_>], base: Option<&Url>) -> Option<String> {
+        let clean = markdown::write(events, base, self.markdown.as_ref()?)?;
+        Some(match xml_clean(&clean) {
+            Cow::Borrowed(_) => clean,
+            Cow::Owned(fixed) => fixed,
+        })
+    }
+
+    /// HTML → sanitized HTML with absolute URLs: ammonia's whole work.
+    fn sanitize(&mut self, raw: &str, base: Option<&Url>) -> String {
+        let raw = xml_clean(raw);
         self.sanitizer.url_relative(match base {
             Some(u) => ammonia::UrlRelative::RewriteWithBase(u.clone()),
             None => ammonia::UrlRelative::PassThrough,
@@ -181,14 +211,20 @@ pub fn raw_html(body: &str, format: BodyFormat) -> Cow<'_, str> {
 
 /// Markdown → HTML with tables, footnotes, strikethrough and task lists.
 fn markdown_to_html(body: &str) -> String {
+    let mut out = String::with_capacity(body.len() * 3 / 2);
+    html::push_html(&mut out, Parser::new_ext(body, markdown_options()));
+    out
+}
+
+/// The Markdown extensions bodies may use: tables, footnotes, strikethrough and
+/// task lists.
+fn markdown_options() -> Options {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_FOOTNOTES);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     opts.insert(Options::ENABLE_TASKLISTS);
-    let mut out = String::with_capacity(body.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(body, opts));
-    out
+    opts
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {

@@ -867,10 +867,11 @@ pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<
 
 pub(crate) use dom::XML_NS;
 
-/// A xorshift generator for the randomized tests of the reader and the HTML scan:
+/// A xorshift generator for the randomized tests (the XML reader, the HTML scan,
+/// the Markdown writer):
 /// the same numbers from the same seed, every run.
 #[cfg(test)]
-fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
     move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
