@@ -2,11 +2,13 @@
 //! both are sanitized by ammonia (no script, style, event handlers or `javascript:`),
 //! relative URLs are made absolute against the post's own URL (many readers ignore
 //! `xml:base`), and a summary is cut. The result is an [`Entry`], all a feed needs.
+//! Markdown without raw HTML skips ammonia's parse: [`markdown`] writes from its
+//! events the very bytes ammonia would have written.
 
 use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset};
-use pulldown_cmark::{html, Event, Options, Parser};
+use pulldown_cmark::{html, Options, Parser};
 use url::Url;
 
 use crate::load::{BodyFormat, Post};
@@ -135,23 +137,22 @@ impl Renderer {
     pub fn to_html(&mut self, body: &str, format: BodyFormat, base: Option<&Url>) -> String {
         let raw = match format {
             BodyFormat::Html => Cow::Borrowed(body),
-            BodyFormat::Markdown => {
-                let events: Vec<Event> = Parser::new_ext(body, markdown_options()).collect();
-                if let Some(clean) = self.markdown_direct(&events, base) {
-                    return clean;
-                }
-                let mut raw = String::with_capacity(body.len() * 3 / 2);
-                html::push_html(&mut raw, events.into_iter());
-                Cow::Owned(raw)
-            }
+            BodyFormat::Markdown => match self.markdown_direct(body, base) {
+                Some(clean) => return clean,
+                None => Cow::Owned(markdown_to_html(body)),
+            },
         };
         self.sanitize(&raw, base)
     }
 
     /// Markdown without raw HTML, written sanitized straight from its events; `None`
     /// when the body needs the sanitizer (see [`markdown`]).
-    fn markdown_direct(&self, events: &[Event<'_>], base: Option<&Url>) -> Option<String> {
-        let clean = markdown::write(events, base, self.markdown.as_ref()?)?;
+    /// A body it declines is parsed again by the full path: buffering the events
+    /// instead would cost far more memory than the text on pathological posts.
+    fn markdown_direct(&self, body: &str, base: Option<&Url>) -> Option<String> {
+        let policy = self.markdown.as_ref()?;
+        let events = Parser::new_ext(body, markdown_options());
+        let clean = markdown::write(events, body.len(), base, policy)?;
         Some(match xml_clean(&clean) {
             Cow::Borrowed(_) => clean,
             Cow::Owned(fixed) => fixed,

@@ -124,10 +124,16 @@ impl Policy {
 /// (the full path removes them before html5ever reads the markup, which for text
 /// and plain attributes comes to the same). URLs never hold one: pulldown-cmark
 /// percent-encodes controls, and footnote names are cleaned before they become one.
-pub(super) fn write(events: &[Event<'_>], base: Option<&Url>, policy: &Policy) -> Option<String> {
-    let size: usize = events.iter().map(|e| text_of(e).map_or(8, str::len)).sum();
+///
+/// `source_len` (the Markdown's length) sizes the output.
+pub(super) fn write<'a>(
+    events: impl Iterator<Item = Event<'a>>,
+    source_len: usize,
+    base: Option<&Url>,
+    policy: &Policy,
+) -> Option<String> {
     let mut w = Writer {
-        out: String::with_capacity(size + size / 4 + 64),
+        out: String::with_capacity(source_len + source_len / 2 + 64),
         end_newline: true,
         base,
         policy,
@@ -135,25 +141,18 @@ pub(super) fn write(events: &[Event<'_>], base: Option<&Url>, policy: &Policy) -
         in_link: false,
         html_block: None,
         footnotes: HashMap::new(),
+        events,
     };
-    let mut events = events.iter();
-    while let Some(event) = events.next() {
-        w.event(event, &mut events)?;
+    while let Some(event) = w.events.next() {
+        w.event(event)?;
     }
     Some(w.out)
-}
-
-fn text_of<'e>(event: &'e Event<'_>) -> Option<&'e str> {
-    match event {
-        Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => Some(t),
-        _ => None,
-    }
 }
 
 /// The writer's state. `end_newline` mirrors pulldown-cmark's: whether its own HTML
 /// would end in a line feed at this point, which decides where it puts the line
 /// feeds between blocks.
-struct Writer<'p, 'e> {
+struct Writer<'p, 'a, I> {
     out: String,
     end_newline: bool,
     base: Option<&'p Url>,
@@ -164,10 +163,12 @@ struct Writer<'p, 'e> {
     /// The lines of the HTML block being read.
     html_block: Option<String>,
     /// Footnote numbers, in order of first mention.
-    footnotes: HashMap<&'e str, usize>,
+    footnotes: HashMap<CowStr<'a>, usize>,
+    /// The events still to write.
+    events: I,
 }
 
-impl<'p, 'e> Writer<'p, 'e> {
+impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
     /// Markup as pulldown-cmark writes it, tracking its line ends.
     fn raw(&mut self, s: &str) {
         if let Some(last) = s.as_bytes().last() {
@@ -184,30 +185,26 @@ impl<'p, 'e> Writer<'p, 'e> {
         self.raw(s);
     }
 
-    fn event(
-        &mut self,
-        event: &'e Event<'e>,
-        rest: &mut std::slice::Iter<'e, Event<'e>>,
-    ) -> Option<()> {
+    fn event(&mut self, event: Event<'a>) -> Option<()> {
         match event {
-            Event::Start(tag) => self.start(tag, rest)?,
-            Event::End(tag) => self.end(*tag)?,
+            Event::Start(tag) => self.start(tag)?,
+            Event::End(tag) => self.end(tag)?,
             Event::Text(text) => {
                 if let Some(lines) = &mut self.html_block {
-                    lines.push_str(text);
+                    lines.push_str(&text);
                 } else {
-                    push_escaped(&mut self.out, text, false);
+                    push_escaped(&mut self.out, &text, false);
                     self.end_newline = text.ends_with('\n');
                 }
             }
             Event::Code(text) => {
                 self.out.push_str("<code>");
-                push_escaped(&mut self.out, text, false);
+                push_escaped(&mut self.out, &text, false);
                 self.raw("</code>");
             }
-            Event::Html(html) => self.html_block.as_mut()?.push_str(html),
+            Event::Html(html) => self.html_block.as_mut()?.push_str(&html),
             Event::InlineHtml(html) => {
-                let (before, after) = comment_only(html)?;
+                let (before, after) = comment_only(&html)?;
                 push_escaped(&mut self.out, before, false);
                 push_escaped(&mut self.out, after, false);
                 self.end_newline = html.ends_with('\n');
@@ -216,9 +213,9 @@ impl<'p, 'e> Writer<'p, 'e> {
             Event::HardBreak => self.raw("<br>\n"),
             Event::Rule => self.block("<hr>\n"),
             Event::FootnoteReference(name) => {
+                let href = format!("#{}", xml_clean(&name));
                 let number = self.footnote(name);
                 self.out.push_str("<sup>");
-                let href = format!("#{}", xml_clean(name));
                 self.open_link(&href, "");
                 self.out.push_str(&number.to_string());
                 self.raw("</a></sup>");
@@ -231,11 +228,7 @@ impl<'p, 'e> Writer<'p, 'e> {
         Some(())
     }
 
-    fn start(
-        &mut self,
-        tag: &'e Tag<'e>,
-        rest: &mut std::slice::Iter<'e, Event<'e>>,
-    ) -> Option<()> {
+    fn start(&mut self, tag: Tag<'a>) -> Option<()> {
         match tag {
             Tag::HtmlBlock => self.html_block = Some(String::new()),
             Tag::Paragraph => self.block("<p>"),
@@ -279,20 +272,20 @@ impl<'p, 'e> Writer<'p, 'e> {
                 if self.in_link {
                     return None;
                 }
-                let prefix = if *link_type == LinkType::Email {
+                let prefix = if link_type == LinkType::Email {
                     "mailto:"
                 } else {
                     ""
                 };
-                let href = href_value(prefix, dest_url);
-                self.open_link(&href, title);
+                let href = href_value(prefix, &dest_url);
+                self.open_link(&href, &title);
                 self.in_link = true;
             }
             Tag::Image {
                 dest_url, title, ..
             } => {
-                let src = href_value("", dest_url);
-                let alt = self.alt_text(rest);
+                let src = href_value("", &dest_url);
+                let alt = self.alt_text();
                 let mut attrs = Vec::with_capacity(3);
                 if self.policy.img_src {
                     attrs.push(Attr::url("src", src));
@@ -367,9 +360,9 @@ impl<'p, 'e> Writer<'p, 'e> {
     }
 
     /// The number of footnote `name`: the next one on its first mention.
-    fn footnote(&mut self, name: &'e CowStr<'e>) -> usize {
+    fn footnote(&mut self, name: CowStr<'a>) -> usize {
         let next = self.footnotes.len() + 1;
-        *self.footnotes.entry(name.as_ref()).or_insert(next)
+        *self.footnotes.entry(name).or_insert(next)
     }
 
     /// `<a …>` with the sanitizer's attributes: `href` if allowed and safe, `title`,
@@ -439,24 +432,24 @@ impl<'p, 'e> Writer<'p, 'e> {
     /// An image's text, as pulldown-cmark writes it into `alt`: the text of the
     /// events up to the image's end, a space for a line break or rule, `[n]` for a
     /// footnote mention, `[x]`/`[ ]` for a task marker; raw HTML left out.
-    fn alt_text(&mut self, rest: &mut std::slice::Iter<'e, Event<'e>>) -> String {
+    fn alt_text(&mut self) -> String {
         let mut alt = String::new();
         let mut depth = 0usize;
-        for event in rest.by_ref() {
+        while let Some(event) = self.events.next() {
             match event {
                 Event::Start(_) => depth += 1,
                 Event::End(_) if depth == 0 => break,
                 Event::End(_) => depth -= 1,
                 Event::Html(_) => {}
-                Event::InlineHtml(t) | Event::Code(t) | Event::Text(t) => alt.push_str(t),
+                Event::InlineHtml(t) | Event::Code(t) | Event::Text(t) => alt.push_str(&t),
                 Event::InlineMath(t) => {
                     alt.push('$');
-                    alt.push_str(t);
+                    alt.push_str(&t);
                     alt.push('$');
                 }
                 Event::DisplayMath(t) => {
                     alt.push_str("$$");
-                    alt.push_str(t);
+                    alt.push_str(&t);
                     alt.push_str("$$");
                 }
                 Event::SoftBreak | Event::HardBreak | Event::Rule => alt.push(' '),
@@ -581,14 +574,12 @@ fn push_escaped(out: &mut String, text: &str, attribute: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{markdown_options, markdown_to_html, Renderer};
-    use pulldown_cmark::Parser;
+    use crate::render::{markdown_to_html, Renderer};
 
     /// The fast path's HTML, if it takes the body, and the full path's.
     fn both(renderer: &mut Renderer, md: &str, base: Option<&Url>) -> (Option<String>, String) {
         assert!(renderer.markdown.is_some(), "the fast path is on");
-        let events: Vec<Event> = Parser::new_ext(md, markdown_options()).collect();
-        let fast = renderer.markdown_direct(&events, base);
+        let fast = renderer.markdown_direct(md, base);
         (fast, renderer.sanitize(&markdown_to_html(md), base))
     }
 
