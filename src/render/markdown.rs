@@ -748,6 +748,41 @@ mod tests {
     }
 
     #[test]
+    fn escapes_as_html5ever_serializes() {
+        // The plain reading of html5ever's rules, one character at a time.
+        fn reference(text: &str, attribute: bool) -> String {
+            let text = text.replace("\r\n", "\n").replace('\r', "\n");
+            let mut out = String::new();
+            for c in text.chars() {
+                match c {
+                    '&' => out.push_str("&amp;"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '"' if attribute => out.push_str("&quot;"),
+                    '\u{a0}' => out.push_str("&nbsp;"),
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        let alphabet = [
+            "a", "bc ", "&", "<", ">", "\"", "\r", "\n", "\u{a0}", "\u{a9}", "中", "\r\n",
+        ];
+        let mut next = crate::lint::xorshift(0x00e5_ca9e);
+        for _ in 0..4000 {
+            let len = next() as usize % 60;
+            let text: String = (0..len)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            for attribute in [false, true] {
+                let mut out = String::new();
+                push_escaped(&mut out, &text, attribute);
+                assert_eq!(out, reference(&text, attribute), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn raw_html_takes_the_full_path() {
         let mut renderer = Renderer::default();
         for md in [
