@@ -115,10 +115,14 @@ fn remove_stale<B>(out: &Path, dir: &Path, keep: &BTreeMap<String, B>) -> std::i
             removed += 1;
         }
     }
-    // Deepest first, so parents empty out after their children.
-    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    for d in dirs {
-        let _ = std::fs::remove_dir(&d); // fails, harmlessly, when not empty
+    // Only a removal can have left a folder empty (a build that removes nothing
+    // spends no system call on folders that still hold feeds).
+    if removed > 0 {
+        // Deepest first, so parents empty out after their children.
+        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+        for d in dirs {
+            let _ = std::fs::remove_dir(&d); // fails, harmlessly, when not empty
+        }
     }
     Ok(removed)
 }
