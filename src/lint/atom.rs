@@ -768,8 +768,9 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     }
 
     if let Some(t) = title.map(|a| a.value()) {
-        let raw = t.to_string();
-        if let Some(w) = html::text_contains_html(t, &raw) {
+        // An attribute value is its own source here (a reference in it is
+        // already replaced).
+        if let Some(w) = html::text_contains_html(t, t) {
             cx.report_attr(
                 node,
                 "title",
@@ -841,8 +842,7 @@ fn category(cx: &mut Ctx, node: Node) {
     }
     rss::url_attr(cx, node, "scheme", Uri::Any);
     if let Some(l) = node.attribute("label") {
-        let raw = l.to_string();
-        if let Some(w) = html::text_contains_html(l, &raw) {
+        if let Some(w) = html::text_contains_html(l, l) {
             cx.report_attr(
                 node,
                 "label",

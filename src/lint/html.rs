@@ -535,6 +535,9 @@ fn is(b: u8, class: u8) -> bool {
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
+    // Both need a `<` or an `&`, which most text has neither of (eight bytes a
+    // step for short text).
+    find_either(text.as_bytes(), 0, b'<', b'&')?;
     if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
         return Some(format!("</{}>", t.name));
     }
