@@ -62,6 +62,10 @@ pub(crate) struct Document<'i> {
     /// line feed and CR: known when the fast reader read it (it refuses such
     /// documents and such references), not assumed of roxmltree's.
     c0_clean: bool,
+    /// Whether the text holds no byte 0x7F, 0xC2 or 0xC3: no DEL, no C1 control
+    /// character, nothing that looks like UTF-8 read as Latin-1. Known when the
+    /// fast reader read it (from its one pass over the bytes).
+    c1_clean: bool,
 }
 
 struct NodeData<'i> {
@@ -142,6 +146,7 @@ impl<'i> Document<'i> {
             decls: Vec::new(),
             declaring: Vec::new(),
             c0_clean: false,
+            c1_clean: false,
         };
         doc.nodes.push(NodeData {
             kind: Kind::Root,
@@ -282,6 +287,12 @@ impl<'i> Document<'i> {
     /// than tab, line feed and CR (so checks of its text need not look for them).
     pub fn c0_clean(&self) -> bool {
         self.c0_clean
+    }
+
+    /// Whether the document's text is known to hold no byte 0x7F, 0xC2 or 0xC3 (no
+    /// DEL, no C1 control character, no `Ã` of mis-decoded UTF-8).
+    pub fn c1_clean(&self) -> bool {
+        self.c1_clean
     }
 
     pub fn input_text(&self) -> &'i str {
@@ -666,6 +677,9 @@ struct Reader<'i> {
     /// Attributes of the start tag being read that have a prefix: where they are
     /// in the document's attributes, and the prefix.
     prefixed: Vec<(usize, &'i str)>,
+    /// Whether a reference gave a text or value a byte 0x7F, 0xC2 or 0xC3 its
+    /// source does not hold (see [`Document::c1_clean`]).
+    c1_from_reference: bool,
 }
 
 fn is_space(c: u8) -> bool {
@@ -895,6 +909,84 @@ fn cdata_end_and_cr(b: &[u8]) -> Option<(usize, bool)> {
     }
 }
 
+/// What one pass over a document's bytes tells: whether it may hold a character
+/// XML forbids (a C0 control other than tab, line feed and CR, or 0xEF, the lead
+/// byte of U+FFFE and U+FFFF), and whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
+/// [`Document::c1_clean`]). The checks that need either look no further when
+/// they are false.
+struct ByteScan {
+    maybe_forbidden: bool,
+    c1: bool,
+}
+
+impl ByteScan {
+    fn of(b: &[u8]) -> ByteScan {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { byte_scan_avx2(b) };
+        }
+        ByteScan::plain(b)
+    }
+
+    /// [`ByteScan::of`] a byte at a time.
+    fn plain(b: &[u8]) -> ByteScan {
+        let forbidden = |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF;
+        ByteScan {
+            maybe_forbidden: b.iter().any(|&c| forbidden(c)),
+            c1: memchr::memchr3(0x7F, 0xC2, 0xC3, b).is_some(),
+        }
+    }
+}
+
+/// [`ByteScan::of`] with AVX2: 32 bytes compared at a time, the rest a byte at a
+/// time. No branch per block: the flags are gathered over the whole text.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn byte_scan_avx2(b: &[u8]) -> ByteScan {
+    use std::arch::x86_64::{
+        _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_min_epu8,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_set_epi64x,
+        _mm256_setzero_si256,
+    };
+    let word =
+        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
+    let splat = |c: u8| _mm256_set1_epi8(c as i8);
+    let mut forbidden = _mm256_setzero_si256();
+    let mut c1 = _mm256_setzero_si256();
+    let mut blocks = b.chunks_exact(32);
+    for c in &mut blocks {
+        let x = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
+        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, splat(0x1F)), x);
+        let allowed = _mm256_or_si256(
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(x, splat(b'\t')),
+                _mm256_cmpeq_epi8(x, splat(b'\n')),
+            ),
+            _mm256_cmpeq_epi8(x, splat(b'\r')),
+        );
+        forbidden = _mm256_or_si256(
+            forbidden,
+            _mm256_or_si256(
+                _mm256_andnot_si256(allowed, control),
+                _mm256_cmpeq_epi8(x, splat(0xEF)),
+            ),
+        );
+        c1 = _mm256_or_si256(
+            c1,
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(_mm256_and_si256(x, splat(0xFE)), splat(0xC2)),
+                _mm256_cmpeq_epi8(x, splat(0x7F)),
+            ),
+        );
+    }
+    let rest = ByteScan::plain(blocks.remainder());
+    ByteScan {
+        maybe_forbidden: _mm256_movemask_epi8(forbidden) != 0 || rest.maybe_forbidden,
+        c1: _mm256_movemask_epi8(c1) != 0 || rest.c1,
+    }
+}
+
 /// The first `x` or `y` in `b` at or after `from`, eight bytes a step: in markup
 /// they come every few bytes, where memchr's setup costs more than the search;
 /// past 64 bytes (prose), memchr takes over.
@@ -927,7 +1019,14 @@ impl<'i> Reader<'i> {
             scope: Vec::new(),
             after_text: false,
             prefixed: Vec::new(),
+            c1_from_reference: false,
         }
+    }
+
+    /// Notes a byte 0x7F, 0xC2 or 0xC3 in a text or value whose references were
+    /// replaced in a copy (what a reference put there is not in the source).
+    fn note_references(&mut self, copy: &str) {
+        self.c1_from_reference |= memchr::memchr3(0x7F, 0xC2, 0xC3, copy.as_bytes()).is_some();
     }
 
     fn peek(&self) -> Option<u8> {
@@ -1043,7 +1142,10 @@ impl<'i> Reader<'i> {
     }
 
     fn read(mut self) -> Read<Document<'i>> {
-        if crate::render::has_xml_forbidden(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
+        let bytes = ByteScan::of(self.b);
+        if (bytes.maybe_forbidden && crate::render::has_xml_forbidden(self.b))
+            || self.b.starts_with("\u{feff}".as_bytes())
+        {
             return Err(Refusal::Unsupported);
         }
         if self.starts_with(b"<?xml") {
@@ -1064,6 +1166,9 @@ impl<'i> Reader<'i> {
         }
         // has_xml_forbidden refused the others, and `reference` refuses them.
         self.doc.c0_clean = true;
+        // References to them are refused too (C1 controls are not in `reference`'s
+        // reach: a reference names any character, so look at its result).
+        self.doc.c1_clean = !bytes.c1 && !self.c1_from_reference;
         Ok(self.doc.finish())
     }
 
@@ -1176,6 +1281,9 @@ impl<'i> Reader<'i> {
                         return Err(Refusal::Unsupported);
                     }
                     let text = unescape_text(raw)?;
+                    if let Cow::Owned(copy) = &text {
+                        self.note_references(copy);
+                    }
                     self.text_node(text, parent, start..self.pos);
                 }
             }
@@ -1280,7 +1388,11 @@ impl<'i> Reader<'i> {
             let (raw, special) = self.quoted_value()?;
             let raw = &self.text[raw];
             let value = if special {
-                unescape_attribute(raw)?
+                let value = unescape_attribute(raw)?;
+                if let Cow::Owned(copy) = &value {
+                    self.note_references(copy);
+                }
+                value
             } else {
                 Cow::Borrowed(raw)
             };
@@ -1525,6 +1637,35 @@ mod tests {
                 .expect("our feeds are UTF-8")
                 .replace('\n', "\r\n");
             assert!(agrees(&crlf, &format!("{} with CRLF", f.display())));
+        }
+    }
+
+    /// The byte scan says "maybe forbidden" wherever a forbidden character is (and
+    /// nowhere without a C0 control or 0xEF), and finds every 0x7F, 0xC2 and 0xC3,
+    /// with AVX2 and byte by byte alike, whatever the length.
+    #[test]
+    fn byte_scan_finds_what_a_byte_loop_finds() {
+        let alphabet = [
+            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80,
+        ];
+        let mut next = crate::lint::xorshift(0x05ee_d0fb_17e5);
+        for round in 0..3000 {
+            let n = next() as usize % 150;
+            // Mostly plain bytes, with a rare other one somewhere.
+            let b: Vec<u8> = (0..n)
+                .map(|_| match next() % 64 {
+                    0 => alphabet[next() as usize % alphabet.len()],
+                    _ => b'a',
+                })
+                .collect();
+            let forbidden_byte = b
+                .iter()
+                .any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF);
+            let c1 = b.iter().any(|&c| matches!(c, 0x7F | 0xC2 | 0xC3));
+            for scan in [ByteScan::of(&b), ByteScan::plain(&b)] {
+                assert_eq!(scan.maybe_forbidden, forbidden_byte, "round {round}: {b:?}");
+                assert_eq!(scan.c1, c1, "round {round}: {b:?}");
+            }
         }
     }
 

@@ -1130,7 +1130,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         return;
     }
     let Some(memo) = cx.html_memo else {
-        if !certainly_clean(html, base_ok, cx.doc.c0_clean()) {
+        if !certainly_clean(html, base_ok, cx.doc.c0_clean(), cx.doc.c1_clean()) {
             check_markup(cx, node, html, base_ok);
         }
         return;
@@ -1138,7 +1138,7 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     if memo.is_clean(html, base_ok) {
         return;
     }
-    if certainly_clean(html, base_ok, cx.doc.c0_clean()) {
+    if certainly_clean(html, base_ok, cx.doc.c0_clean(), cx.doc.c1_clean()) {
         memo.mark_clean(html, base_ok);
         return;
     }
@@ -1267,9 +1267,11 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
 /// links. It follows the same scan as [`check_markup`] but stops at the first thing
 /// that check would report, or that it would take a closer look at (a style, an
 /// unclosed quote, a `<` inside a tag): `false` means "not known to be clean", and
-/// the full check then decides. `c0_clean`: as for [`control_chars`].
-fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool) -> bool {
-    if unterminated_tag(html) || control_chars(html, c0_clean) {
+/// the full check then decides. `c0_clean`: as for [`control_chars`]; `c1_clean`:
+/// the text is known to hold no byte 0x7F or 0xC2 either (then it holds no control
+/// character at all).
+fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) -> bool {
+    if unterminated_tag(html) || (!(c0_clean && c1_clean) && control_chars(html, c0_clean)) {
         return false;
     }
     let classes = classes();
@@ -2097,9 +2099,9 @@ mod tests {
                 .collect();
             let base_ok = round % 3 == 0;
             if round % 2 == 0 {
-                assert!(certainly_clean(&html, base_ok, true), "{html:?}");
+                assert!(certainly_clean(&html, base_ok, true, false), "{html:?}");
             }
-            if !certainly_clean(&html, base_ok, true) {
+            if !certainly_clean(&html, base_ok, true, false) {
                 continue;
             }
             said_clean += 1;

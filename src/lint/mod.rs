@@ -898,6 +898,43 @@ mod tests {
         }
     }
 
+    /// A control character in HTML is found whether the document holds its bytes
+    /// or a reference puts it there (the reader's byte scan sees only the first).
+    #[test]
+    fn control_characters_in_html_from_bytes_or_references() {
+        let feed = |description: &str| {
+            format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+                 <link>https://e.com/</link><description>d</description><item>\
+                 <title>i</title><description>{description}</description></item>\
+                 </channel></rss>"
+            )
+        };
+        for description in [
+            "&lt;p&gt;a&#x85;b&lt;/p&gt;",
+            "&lt;p&gt;a&#127;b&lt;/p&gt;",
+            "<![CDATA[<p>a\u{85}b</p>]]>",
+            "<![CDATA[<p>a\u{7f}b</p>]]>",
+        ] {
+            let findings = lint_bytes(feed(description).as_bytes(), "f.xml", None);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.message.contains("holds control characters")),
+                "{description}: {findings:?}"
+            );
+        }
+        let clean = lint_bytes(
+            feed("&lt;p&gt;a&#xe9;b&lt;/p&gt;").as_bytes(),
+            "f.xml",
+            None,
+        );
+        assert!(
+            !clean.iter().any(|f| f.message.contains("control")),
+            "{clean:?}"
+        );
+    }
+
     #[test]
     fn counts_are_exact_past_the_short_list() {
         let names: Vec<String> = (0..40).map(|i| format!("e{i}")).collect();
