@@ -66,6 +66,10 @@ pub(crate) struct Document<'i> {
     /// character, nothing that looks like UTF-8 read as Latin-1. Known when the
     /// fast reader read it (from its one pass over the bytes).
     c1_clean: bool,
+    /// The white space between tags that is no node ([`Document::is_gap`]), in
+    /// document order: indentation nearly every rule would step over. What text it
+    /// adds to an element's content, [`Document::gaps_within`] gives back.
+    gaps: Vec<Range<usize>>,
 }
 
 struct NodeData<'i> {
@@ -147,6 +151,8 @@ impl<'i> Document<'i> {
             declaring: Vec::new(),
             c0_clean: false,
             c1_clean: false,
+            // Feeds run a gap every 80 to 200 bytes.
+            gaps: Vec::with_capacity(text.len() / 128 + 4),
         };
         doc.nodes.push(NodeData {
             kind: Kind::Root,
@@ -208,8 +214,33 @@ impl<'i> Document<'i> {
         self.uris.len() as u32 - 1
     }
 
+    /// Whether white space between tags is left out of the tree (kept in
+    /// [`Document::gaps`]): `raw` is its source, spaces, tabs and line feeds only;
+    /// `after` the source after it; `after_element` whether the node before it
+    /// among its siblings is an element. That is white space before a start tag,
+    /// or between an element and the end tag or start tag after it: never an
+    /// element's whole content, never joined to a CDATA section.
+    #[inline(always)]
+    fn is_gap(raw: &[u8], after: &[u8], after_element: impl FnOnce() -> bool) -> bool {
+        let white = !raw.is_empty() && raw.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n'));
+        white
+            && match after {
+                [b'<', b'/', ..] => after_element(),
+                [b'<', c, ..] => !matches!(c, b'!' | b'?'),
+                _ => false,
+            }
+    }
+
+    /// The gaps inside `range` ([`Document::gaps`]), in document order.
+    pub fn gaps_within(&self, range: Range<usize>) -> &[Range<usize>] {
+        let from = self.gaps.partition_point(|g| g.start < range.start);
+        let to = self.gaps.partition_point(|g| g.start < range.end);
+        &self.gaps[from..to.max(from)]
+    }
+
     /// roxmltree's tree, copied.
     fn copy_of(text: &'i str, r: &roxmltree::Document<'i>) -> Document<'i> {
+        let source = text.as_bytes();
         let mut doc = Document::empty(text);
         // roxmltree ids → ours (both number nodes in document order).
         let mut ids = vec![0u32; r.descendants().count() + 1];
@@ -263,7 +294,17 @@ impl<'i> Document<'i> {
                     }
                 }
                 roxmltree::NodeType::Text => {
-                    Kind::Text(Cow::Owned(n.text().unwrap_or("").to_string()))
+                    let text = n.text().unwrap_or("");
+                    let raw = &source[n.range()];
+                    let after_element = || n.prev_sibling().is_some_and(|p| p.is_element());
+                    // The fast reader's gaps: white space as written, alone.
+                    if text.as_bytes() == raw
+                        && Document::is_gap(raw, &source[n.range().end..], after_element)
+                    {
+                        doc.gaps.push(n.range());
+                        continue;
+                    }
+                    Kind::Text(Cow::Owned(text.to_string()))
                 }
                 roxmltree::NodeType::Comment => {
                     Kind::Comment(Cow::Owned(n.text().unwrap_or("").to_string()))
@@ -422,6 +463,12 @@ impl<'a, 'i> Node<'a, 'i> {
     #[inline]
     fn data(&self) -> &'a NodeData<'i> {
         &self.doc.nodes[self.id as usize]
+    }
+
+    /// The document the node belongs to.
+    #[inline]
+    pub fn document(&self) -> &'a Document<'i> {
+        self.doc
     }
 
     #[inline]
@@ -1273,7 +1320,16 @@ impl<'i> Reader<'i> {
                         let keep = u64::MAX >> (8 * (8 - lt));
                         (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep == 0
                     });
-                if plain {
+                let nodes = &self.doc.nodes;
+                let after_element = || {
+                    let last = nodes[parent as usize].last;
+                    last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
+                };
+                if !self.after_text
+                    && Document::is_gap(raw.as_bytes(), &self.b[self.pos..], after_element)
+                {
+                    self.doc.gaps.push(start..self.pos);
+                } else if plain {
                     // Built where it is stored, from the slice in registers.
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
@@ -1565,15 +1621,48 @@ mod tests {
             .collect()
     }
 
+    /// Every element's text content ([`super::super::text_of`]) is roxmltree's: all
+    /// the text inside it, the white space the tree leaves out included.
+    fn texts_agree(doc: &Document, text: &str, what: &str) {
+        let opts = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        };
+        let r = roxmltree::Document::parse_with_options(text, opts).expect("parsed before");
+        let expected: std::collections::HashMap<_, String> = r
+            .descendants()
+            .filter(|n| n.is_element())
+            .map(|n| {
+                let all = n
+                    .descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text());
+                (n.range(), all.collect())
+            })
+            .collect();
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            assert_eq!(
+                super::super::text_of(n),
+                expected[&n.range()],
+                "{what}: {n:?} at {:?}",
+                n.range()
+            );
+        }
+    }
+
     /// The fast reader accepts `text` only when roxmltree does, building the same tree.
     /// Returns whether it read the document itself.
     fn agrees(text: &str, what: &str) -> bool {
         let reference = Document::parse_with_roxmltree(text);
+        if let Ok(copy) = &reference {
+            texts_agree(copy, text, what);
+        }
         match Reader::new(text).read() {
             Ok(fast) => {
                 let reference =
                     reference.unwrap_or_else(|e| panic!("{what}: read, but roxmltree says {e:?}"));
                 assert_eq!(dump(&fast), dump(&reference), "{what}");
+                texts_agree(&fast, text, what);
                 true
             }
             Err(Refusal::Malformed(e)) => {

@@ -757,6 +757,10 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
             return Cow::Borrowed(only.text().unwrap_or(""));
         }
     }
+    let gaps = node.document().gaps_within(node.range());
+    if !gaps.is_empty() {
+        return Cow::Owned(text_with_gaps(node, gaps));
+    }
     let mut texts = node.descendants().filter(|d| d.is_text());
     let Some(first) = texts.next() else {
         return Cow::Borrowed("");
@@ -771,6 +775,25 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
         s.push_str(d.text().unwrap_or(""));
     }
     Cow::Owned(s)
+}
+
+/// [`text_of`] an element whose content has white space the tree leaves out
+/// (`gaps`, in document order): its text nodes and those gaps, in the order they
+/// stand in the document.
+fn text_with_gaps(node: Node, gaps: &[std::ops::Range<usize>]) -> String {
+    let input = node.document().input_text();
+    let mut s = String::new();
+    let mut gaps = gaps.iter().peekable();
+    for t in node.descendants().filter(|d| d.is_text()) {
+        while let Some(g) = gaps.next_if(|g| g.start < t.range().start) {
+            s.push_str(&input[g.clone()]);
+        }
+        s.push_str(t.text().unwrap_or(""));
+    }
+    for g in gaps {
+        s.push_str(&input[g.clone()]);
+    }
+    s
 }
 
 /// How often each child element name has appeared. An element has a handful of
