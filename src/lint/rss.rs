@@ -203,7 +203,8 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    let mut guids: HashMap<Cow<str>, usize> = HashMap::new();
+    // Room for a guid per child (items are nearly all of them): never rehashed.
+    let mut guids: HashMap<Cow<str>, usize> = HashMap::with_capacity(elements(ch).count());
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
