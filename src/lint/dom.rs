@@ -92,6 +92,8 @@ enum Kind<'i> {
         ns: u32,
         attrs: Range<u32>,
         decls: Range<u32>,
+        /// Whether the start tag names it with a prefix (`<atom:title>`).
+        prefixed: bool,
     },
     Text(Cow<'i, str>),
     Comment(Cow<'i, str>),
@@ -291,6 +293,7 @@ impl<'i> Document<'i> {
                         ns,
                         attrs: a0..doc.attrs.len() as u32,
                         decls: d0..doc.decls.len() as u32,
+                        prefixed: written_with_prefix(text, n.range().start),
                     }
                 }
                 roxmltree::NodeType::Text => {
@@ -497,6 +500,12 @@ impl<'a, 'i> Node<'a, 'i> {
         }
     }
 
+    /// Whether an element's start tag names it with a prefix (`<atom:title>`).
+    #[inline]
+    pub fn is_prefixed(&self) -> bool {
+        matches!(self.data().kind, Kind::Element { prefixed: true, .. })
+    }
+
     /// Whether the element has this name; a bare local name matches in any namespace.
     #[inline]
     pub fn has_tag_name<'n>(&self, name: impl NameQuery<'n>) -> bool {
@@ -623,6 +632,29 @@ impl<'a, 'i> Node<'a, 'i> {
         let doc = self.doc;
         (self.id..self.data().end).map(move |id| Node { doc, id })
     }
+}
+
+/// Whether the start tag at `start` in `text` names its element with a prefix:
+/// its name (up to white space, `>` or `/`) holds a colon. For roxmltree's trees;
+/// the fast reader knows it from the name it reads.
+fn written_with_prefix(text: &str, start: usize) -> bool {
+    let raw = &text[start..];
+    // Names are nearly always ASCII: read bytes up to the first byte that ends
+    // the name or is not ASCII, and only in the latter case read characters.
+    let b = raw.as_bytes();
+    let stop = b[1..]
+        .iter()
+        .position(|&c| {
+            matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'>' | b'/') || !c.is_ascii()
+        })
+        .map(|i| i + 1);
+    let name_end = match stop {
+        Some(i) if b[i].is_ascii() => i,
+        _ => raw[1..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(raw.len(), |i| i + 1),
+    };
+    raw[1..name_end].contains(':')
 }
 
 fn too_deep(at: usize) -> ParseError {
@@ -1535,6 +1567,7 @@ impl<'i> Reader<'i> {
             ns,
             attrs: a0 as u32..self.doc.attrs.len() as u32,
             decls: d0..self.doc.decls.len() as u32,
+            prefixed: !prefix.is_empty(),
         };
         let id = self.doc.push(kind, parent, start..self.pos);
         self.after_text = false;
@@ -1609,10 +1642,11 @@ mod tests {
                 let mut decls: Vec<(Option<&str>, &str)> = n.declared_namespaces().collect();
                 decls.sort();
                 format!(
-                    "{n:?} {:?} {:?}:{} text={:?} attrs={attrs:?} decls={decls:?} parent={:?} children={}",
+                    "{n:?} {:?} {:?}:{} prefixed={} text={:?} attrs={attrs:?} decls={decls:?} parent={:?} children={}",
                     n.range(),
                     name.namespace(),
                     name.name(),
+                    n.is_prefixed(),
                     n.text(),
                     n.parent().map(|p| p.range()),
                     n.children().count(),
