@@ -835,6 +835,8 @@ impl<'a> Counts<'a> {
     pub(crate) fn get(&self, name: &str) -> usize {
         match self.few.iter().find(|(s, _)| same_name(s, name)) {
             Some((_, n)) => *n,
+            // The map is nearly always empty: no hashing then.
+            None if self.many.is_empty() => 0,
             None => self.many.get(name).copied().unwrap_or(0),
         }
     }
@@ -844,10 +846,10 @@ impl<'a> Counts<'a> {
     }
 }
 
-/// Whether two element names are equal: length and first byte first, which tell
-/// most names apart without a call to memcmp.
+/// Whether two element names are equal: length first, then byte by byte inline
+/// (names are short: a call to memcmp costs more).
 fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
