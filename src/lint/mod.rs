@@ -848,7 +848,7 @@ impl<'a> Counts<'a> {
 
 /// Whether two element names are equal: length first, then byte by byte inline
 /// (names are short: a call to memcmp costs more).
-fn same_name(a: &str, b: &str) -> bool {
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
