@@ -1385,24 +1385,27 @@ impl<'i> Reader<'i> {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                // Most texts are the indentation between tags: one word tells
-                // there is no `>`, `&` or CR in them.
-                let plain = lt <= 8
-                    && rest.get(..8).is_some_and(|word| {
-                        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                        let keep = u64::MAX >> (8 * (8 - lt));
-                        (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep == 0
-                    });
                 let nodes = &self.doc.nodes;
                 let after_element = || {
                     let last = nodes[parent as usize].last;
                     last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
                 };
+                // Short texts: one word tells there is no `>`, `&` or CR in them.
+                let plain = || {
+                    lt <= 8
+                        && rest.get(..8).is_some_and(|word| {
+                            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                            let keep = u64::MAX >> (8 * (8 - lt));
+                            (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep
+                                == 0
+                        })
+                };
+                // Most texts are the indentation between tags.
                 if !self.after_text
                     && Document::is_gap(raw.as_bytes(), &self.b[self.pos..], after_element)
                 {
                     self.doc.gaps.push(start..self.pos);
-                } else if plain {
+                } else if plain() {
                     // Built where it is stored, from the slice in registers.
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
