@@ -1283,7 +1283,9 @@ fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) ->
     let mut i = 0;
     while let Some(lt) = marks.next(LT, i) {
         i = lt + 1;
-        // `<p>`, `</em>`: known from one word, as in [`check_markup`].
+        // `<p>`, `</em>`: known from one word, as in [`check_markup`]; `<a href`:
+        // a start tag whose lower-case name ends at a space, named from it.
+        let mut named = None;
         if let Some(word) = b.get(i..i + 8) {
             let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             let gt = special_bytes(w, b'>', b'>');
@@ -1294,6 +1296,21 @@ fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) ->
                     continue;
                 }
             }
+            let len = (special_bytes(w, b' ', b' ').trailing_zeros() / 8) as usize;
+            if (1..8).contains(&len) && all_lower(w, len) {
+                let head = w & (u64::MAX >> (64 - 8 * len));
+                named = Some((i + len, classes.find(head, &word[..len])));
+            }
+        }
+        if let Some((stop, class)) = named {
+            if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
+                return false;
+            }
+            match clean_attrs(b, &marks, stop, class, base_ok, classes) {
+                Some(j) => i = j,
+                None => return false,
+            }
+            continue;
         }
         let Some((end, start, stop)) = tag_name(b, i) else {
             if b.get(i..i + 3) == Some(b"!--") {
