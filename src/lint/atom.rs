@@ -75,39 +75,9 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
     }
 }
 
-/// An Atom element (other than the document root) written with a prefix.
-fn prefixed(cx: &Ctx, node: Node) -> bool {
-    let raw = &cx.doc.input_text()[node.range().start..];
-    // Usually `<` and the local name, then the end of the name: no prefix.
-    let local = node.tag_name().name().as_bytes();
-    if let Some(after) = raw.as_bytes().get(1 + local.len()) {
-        if matches!(after, b' ' | b'\t' | b'\n' | b'\r' | b'>' | b'/')
-            && raw.as_bytes()[1..1 + local.len()] == *local
-        {
-            return false;
-        }
-    }
-    // Names are nearly always ASCII: read bytes up to the first byte that ends
-    // the name or is not ASCII, and only in the latter case read characters.
-    let b = raw.as_bytes();
-    let stop = b[1..]
-        .iter()
-        .position(|&c| {
-            matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'>' | b'/') || !c.is_ascii()
-        })
-        .map(|i| i + 1);
-    let name_end = match stop {
-        Some(i) if b[i].is_ascii() => i,
-        _ => raw[1..]
-            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .map_or(raw.len(), |i| i + 1),
-    };
-    raw[1..name_end].contains(':')
-}
-
 /// Lints an Atom feed document.
 pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
-    if prefixed(cx, feed) {
+    if feed.is_prefixed() {
         cx.report(
             feed,
             "AvoidNamespacePrefix",
@@ -215,7 +185,7 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
 
 /// Lints an Atom entry document (an `<entry>` at the root).
 pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
-    if prefixed(cx, e) {
+    if e.is_prefixed() {
         cx.report(
             e,
             "AvoidNamespacePrefix",
@@ -346,7 +316,7 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
             format!("<{parent}> has more than one <{name}>"),
         );
     }
-    if prefixed(cx, c) {
+    if c.is_prefixed() {
         cx.report(
             c,
             "AvoidNamespacePrefix",
@@ -555,7 +525,7 @@ fn xhtml(cx: &mut Ctx, node: Node) {
         .any(|c| c.is_text() && !super::blank(c.text().unwrap_or("")));
     match div {
         Some(d) if !stray_text => {
-            if prefixed(cx, *d) {
+            if d.is_prefixed() {
                 cx.report(
                     *d,
                     "AvoidNamespacePrefix",
@@ -768,8 +738,9 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
     }
 
     if let Some(t) = title.map(|a| a.value()) {
-        let raw = t.to_string();
-        if let Some(w) = html::text_contains_html(t, &raw) {
+        // An attribute value is its own source here (a reference in it is
+        // already replaced).
+        if let Some(w) = html::text_contains_html(t, t) {
             cx.report_attr(
                 node,
                 "title",
@@ -841,8 +812,7 @@ fn category(cx: &mut Ctx, node: Node) {
     }
     rss::url_attr(cx, node, "scheme", Uri::Any);
     if let Some(l) = node.attribute("label") {
-        let raw = l.to_string();
-        if let Some(w) = html::text_contains_html(l, &raw) {
+        if let Some(w) = html::text_contains_html(l, l) {
             cx.report_attr(
                 node,
                 "label",
@@ -855,7 +825,7 @@ fn category(cx: &mut Ctx, node: Node) {
 
 /// Checks an entry; returns its id and updated values.
 fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Option<String>) {
-    if prefixed(cx, e) && e.parent_element().is_some() {
+    if e.is_prefixed() && e.parent_element().is_some() {
         cx.report(
             e,
             "AvoidNamespacePrefix",

@@ -62,6 +62,14 @@ pub(crate) struct Document<'i> {
     /// line feed and CR: known when the fast reader read it (it refuses such
     /// documents and such references), not assumed of roxmltree's.
     c0_clean: bool,
+    /// Whether the text holds no byte 0x7F, 0xC2 or 0xC3: no DEL, no C1 control
+    /// character, nothing that looks like UTF-8 read as Latin-1. Known when the
+    /// fast reader read it (from its one pass over the bytes).
+    c1_clean: bool,
+    /// The white space between tags that is no node ([`Document::is_gap`]), in
+    /// document order: indentation nearly every rule would step over. What text it
+    /// adds to an element's content, [`Document::gaps_within`] gives back.
+    gaps: Vec<Range<usize>>,
 }
 
 struct NodeData<'i> {
@@ -84,6 +92,8 @@ enum Kind<'i> {
         ns: u32,
         attrs: Range<u32>,
         decls: Range<u32>,
+        /// Whether the start tag names it with a prefix (`<atom:title>`).
+        prefixed: bool,
     },
     Text(Cow<'i, str>),
     Comment(Cow<'i, str>),
@@ -142,6 +152,9 @@ impl<'i> Document<'i> {
             decls: Vec::new(),
             declaring: Vec::new(),
             c0_clean: false,
+            c1_clean: false,
+            // Feeds run a gap every 80 to 200 bytes.
+            gaps: Vec::with_capacity(text.len() / 128 + 4),
         };
         doc.nodes.push(NodeData {
             kind: Kind::Root,
@@ -203,8 +216,33 @@ impl<'i> Document<'i> {
         self.uris.len() as u32 - 1
     }
 
+    /// Whether white space between tags is left out of the tree (kept in
+    /// [`Document::gaps`]): `raw` is its source, spaces, tabs and line feeds only;
+    /// `after` the source after it; `after_element` whether the node before it
+    /// among its siblings is an element. That is white space before a start tag,
+    /// or between an element and the end tag or start tag after it: never an
+    /// element's whole content, never joined to a CDATA section.
+    #[inline(always)]
+    fn is_gap(raw: &[u8], after: &[u8], after_element: impl FnOnce() -> bool) -> bool {
+        let white = !raw.is_empty() && raw.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n'));
+        white
+            && match after {
+                [b'<', b'/', ..] => after_element(),
+                [b'<', c, ..] => !matches!(c, b'!' | b'?'),
+                _ => false,
+            }
+    }
+
+    /// The gaps inside `range` ([`Document::gaps`]), in document order.
+    pub fn gaps_within(&self, range: Range<usize>) -> &[Range<usize>] {
+        let from = self.gaps.partition_point(|g| g.start < range.start);
+        let to = self.gaps.partition_point(|g| g.start < range.end);
+        &self.gaps[from..to.max(from)]
+    }
+
     /// roxmltree's tree, copied.
     fn copy_of(text: &'i str, r: &roxmltree::Document<'i>) -> Document<'i> {
+        let source = text.as_bytes();
         let mut doc = Document::empty(text);
         // roxmltree ids → ours (both number nodes in document order).
         let mut ids = vec![0u32; r.descendants().count() + 1];
@@ -255,10 +293,21 @@ impl<'i> Document<'i> {
                         ns,
                         attrs: a0..doc.attrs.len() as u32,
                         decls: d0..doc.decls.len() as u32,
+                        prefixed: written_with_prefix(text, n.range().start),
                     }
                 }
                 roxmltree::NodeType::Text => {
-                    Kind::Text(Cow::Owned(n.text().unwrap_or("").to_string()))
+                    let text = n.text().unwrap_or("");
+                    let raw = &source[n.range()];
+                    let after_element = || n.prev_sibling().is_some_and(|p| p.is_element());
+                    // The fast reader's gaps: white space as written, alone.
+                    if text.as_bytes() == raw
+                        && Document::is_gap(raw, &source[n.range().end..], after_element)
+                    {
+                        doc.gaps.push(n.range());
+                        continue;
+                    }
+                    Kind::Text(Cow::Owned(text.to_string()))
                 }
                 roxmltree::NodeType::Comment => {
                     Kind::Comment(Cow::Owned(n.text().unwrap_or("").to_string()))
@@ -282,6 +331,12 @@ impl<'i> Document<'i> {
     /// than tab, line feed and CR (so checks of its text need not look for them).
     pub fn c0_clean(&self) -> bool {
         self.c0_clean
+    }
+
+    /// Whether the document's text is known to hold no byte 0x7F, 0xC2 or 0xC3 (no
+    /// DEL, no C1 control character, no `Ã` of mis-decoded UTF-8).
+    pub fn c1_clean(&self) -> bool {
+        self.c1_clean
     }
 
     pub fn input_text(&self) -> &'i str {
@@ -413,6 +468,12 @@ impl<'a, 'i> Node<'a, 'i> {
         &self.doc.nodes[self.id as usize]
     }
 
+    /// The document the node belongs to.
+    #[inline]
+    pub fn document(&self) -> &'a Document<'i> {
+        self.doc
+    }
+
     #[inline]
     fn at(&self, id: u32) -> Option<Node<'a, 'i>> {
         (id != NONE).then_some(Node { doc: self.doc, id })
@@ -437,6 +498,12 @@ impl<'a, 'i> Node<'a, 'i> {
             },
             _ => ExpandedName { ns: None, name: "" },
         }
+    }
+
+    /// Whether an element's start tag names it with a prefix (`<atom:title>`).
+    #[inline]
+    pub fn is_prefixed(&self) -> bool {
+        matches!(self.data().kind, Kind::Element { prefixed: true, .. })
     }
 
     /// Whether the element has this name; a bare local name matches in any namespace.
@@ -567,6 +634,29 @@ impl<'a, 'i> Node<'a, 'i> {
     }
 }
 
+/// Whether the start tag at `start` in `text` names its element with a prefix:
+/// its name (up to white space, `>` or `/`) holds a colon. For roxmltree's trees;
+/// the fast reader knows it from the name it reads.
+fn written_with_prefix(text: &str, start: usize) -> bool {
+    let raw = &text[start..];
+    // Names are nearly always ASCII: read bytes up to the first byte that ends
+    // the name or is not ASCII, and only in the latter case read characters.
+    let b = raw.as_bytes();
+    let stop = b[1..]
+        .iter()
+        .position(|&c| {
+            matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b'>' | b'/') || !c.is_ascii()
+        })
+        .map(|i| i + 1);
+    let name_end = match stop {
+        Some(i) if b[i].is_ascii() => i,
+        _ => raw[1..]
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .map_or(raw.len(), |i| i + 1),
+    };
+    raw[1..name_end].contains(':')
+}
+
 fn too_deep(at: usize) -> ParseError {
     ParseError {
         message: format!("elements are nested more than {MAX_DEPTH} deep"),
@@ -666,6 +756,9 @@ struct Reader<'i> {
     /// Attributes of the start tag being read that have a prefix: where they are
     /// in the document's attributes, and the prefix.
     prefixed: Vec<(usize, &'i str)>,
+    /// Whether a reference gave a text or value a byte 0x7F, 0xC2 or 0xC3 its
+    /// source does not hold (see [`Document::c1_clean`]).
+    c1_from_reference: bool,
 }
 
 fn is_space(c: u8) -> bool {
@@ -895,6 +988,119 @@ fn cdata_end_and_cr(b: &[u8]) -> Option<(usize, bool)> {
     }
 }
 
+/// The start of [`Reader::quoted_value`]'s search in `b` (a value's bytes on, `q`
+/// its quote), sixteen bytes a step while sixteen are left: where it stopped, the
+/// value's end when the first byte found is `q` or `<`, and whether it is a byte to
+/// replace (`&`, tab, line feed, CR: the search goes on from where it stopped).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+fn value_scan_sse2(b: &[u8], q: u8) -> (usize, Option<usize>, bool) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x,
+    };
+    let word =
+        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 16) {
+        let x = _mm_set_epi64x(word(chunk, 8), word(chunk, 0));
+        let end = _mm_or_si128(_mm_cmpeq_epi8(x, splat(q)), _mm_cmpeq_epi8(x, splat(b'<')));
+        // Below 0x0E: tab, line feed and CR are all a document read here holds.
+        let below = _mm_cmpeq_epi8(_mm_min_epu8(x, splat(0x0D)), x);
+        let special = _mm_or_si128(_mm_cmpeq_epi8(x, splat(b'&')), below);
+        let hits = _mm_movemask_epi8(_mm_or_si128(end, special)) as u32;
+        if hits != 0 {
+            let k = i + hits.trailing_zeros() as usize;
+            return if b[k] == q || b[k] == b'<' {
+                (i, Some(k), false)
+            } else {
+                (i, None, true)
+            };
+        }
+        i += 16;
+    }
+    (i, None, false)
+}
+
+/// What one pass over a document's bytes tells: whether it may hold a character
+/// XML forbids (a C0 control other than tab, line feed and CR, or 0xEF, the lead
+/// byte of U+FFFE and U+FFFF), and whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
+/// [`Document::c1_clean`]). The checks that need either look no further when
+/// they are false.
+struct ByteScan {
+    maybe_forbidden: bool,
+    c1: bool,
+}
+
+impl ByteScan {
+    fn of(b: &[u8]) -> ByteScan {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { byte_scan_avx2(b) };
+        }
+        ByteScan::plain(b)
+    }
+
+    /// [`ByteScan::of`] a byte at a time.
+    fn plain(b: &[u8]) -> ByteScan {
+        let forbidden = |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF;
+        ByteScan {
+            maybe_forbidden: b.iter().any(|&c| forbidden(c)),
+            c1: memchr::memchr3(0x7F, 0xC2, 0xC3, b).is_some(),
+        }
+    }
+}
+
+/// [`ByteScan::of`] with AVX2: 32 bytes compared at a time, the rest a byte at a
+/// time. No branch per block: the flags are gathered over the whole text.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn byte_scan_avx2(b: &[u8]) -> ByteScan {
+    use std::arch::x86_64::{
+        _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_min_epu8,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_set_epi64x,
+        _mm256_setzero_si256,
+    };
+    let word =
+        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
+    let splat = |c: u8| _mm256_set1_epi8(c as i8);
+    let mut forbidden = _mm256_setzero_si256();
+    let mut c1 = _mm256_setzero_si256();
+    let mut blocks = b.chunks_exact(32);
+    for c in &mut blocks {
+        let x = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
+        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, splat(0x1F)), x);
+        let allowed = _mm256_or_si256(
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(x, splat(b'\t')),
+                _mm256_cmpeq_epi8(x, splat(b'\n')),
+            ),
+            _mm256_cmpeq_epi8(x, splat(b'\r')),
+        );
+        forbidden = _mm256_or_si256(
+            forbidden,
+            _mm256_or_si256(
+                _mm256_andnot_si256(allowed, control),
+                _mm256_cmpeq_epi8(x, splat(0xEF)),
+            ),
+        );
+        c1 = _mm256_or_si256(
+            c1,
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(_mm256_and_si256(x, splat(0xFE)), splat(0xC2)),
+                _mm256_cmpeq_epi8(x, splat(0x7F)),
+            ),
+        );
+    }
+    let rest = ByteScan::plain(blocks.remainder());
+    ByteScan {
+        maybe_forbidden: _mm256_movemask_epi8(forbidden) != 0 || rest.maybe_forbidden,
+        c1: _mm256_movemask_epi8(c1) != 0 || rest.c1,
+    }
+}
+
 /// The first `x` or `y` in `b` at or after `from`, eight bytes a step: in markup
 /// they come every few bytes, where memchr's setup costs more than the search;
 /// past 64 bytes (prose), memchr takes over.
@@ -927,7 +1133,14 @@ impl<'i> Reader<'i> {
             scope: Vec::new(),
             after_text: false,
             prefixed: Vec::new(),
+            c1_from_reference: false,
         }
+    }
+
+    /// Notes a byte 0x7F, 0xC2 or 0xC3 in a text or value whose references were
+    /// replaced in a copy (what a reference put there is not in the source).
+    fn note_references(&mut self, copy: &str) {
+        self.c1_from_reference |= memchr::memchr3(0x7F, 0xC2, 0xC3, copy.as_bytes()).is_some();
     }
 
     fn peek(&self) -> Option<u8> {
@@ -1008,7 +1221,13 @@ impl<'i> Reader<'i> {
         let mut i = 0;
         let mut special = false;
         let mut end = None;
-        while let Some(word) = b.get(i..i + 8) {
+        // Sixteen bytes a step first (URLs run tens of bytes), then eight.
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("sse2") {
+            // SAFETY: the processor has SSE2 (part of x86-64), checked just above.
+            (i, end, special) = unsafe { value_scan_sse2(b, q) };
+        }
+        while let Some(word) = b.get(i..i + 8).filter(|_| end.is_none() && !special) {
             let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
             const ONES: u64 = 0x0101_0101_0101_0101;
             const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -1043,7 +1262,10 @@ impl<'i> Reader<'i> {
     }
 
     fn read(mut self) -> Read<Document<'i>> {
-        if crate::render::has_xml_forbidden(self.b) || self.b.starts_with("\u{feff}".as_bytes()) {
+        let bytes = ByteScan::of(self.b);
+        if (bytes.maybe_forbidden && crate::render::has_xml_forbidden(self.b))
+            || self.b.starts_with("\u{feff}".as_bytes())
+        {
             return Err(Refusal::Unsupported);
         }
         if self.starts_with(b"<?xml") {
@@ -1064,6 +1286,9 @@ impl<'i> Reader<'i> {
         }
         // has_xml_forbidden refused the others, and `reference` refuses them.
         self.doc.c0_clean = true;
+        // References to them are refused too (C1 controls are not in `reference`'s
+        // reach: a reference names any character, so look at its result).
+        self.doc.c1_clean = !bytes.c1 && !self.c1_from_reference;
         Ok(self.doc.finish())
     }
 
@@ -1160,15 +1385,27 @@ impl<'i> Reader<'i> {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                // Most texts are the indentation between tags: one word tells
-                // there is no `>`, `&` or CR in them.
-                let plain = lt <= 8
-                    && rest.get(..8).is_some_and(|word| {
-                        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                        let keep = u64::MAX >> (8 * (8 - lt));
-                        (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep == 0
-                    });
-                if plain {
+                let nodes = &self.doc.nodes;
+                let after_element = || {
+                    let last = nodes[parent as usize].last;
+                    last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
+                };
+                // Short texts: one word tells there is no `>`, `&` or CR in them.
+                let plain = || {
+                    lt <= 8
+                        && rest.get(..8).is_some_and(|word| {
+                            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                            let keep = u64::MAX >> (8 * (8 - lt));
+                            (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep
+                                == 0
+                        })
+                };
+                // Most texts are the indentation between tags.
+                if !self.after_text
+                    && Document::is_gap(raw.as_bytes(), &self.b[self.pos..], after_element)
+                {
+                    self.doc.gaps.push(start..self.pos);
+                } else if plain() {
                     // Built where it is stored, from the slice in registers.
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
@@ -1176,6 +1413,9 @@ impl<'i> Reader<'i> {
                         return Err(Refusal::Unsupported);
                     }
                     let text = unescape_text(raw)?;
+                    if let Cow::Owned(copy) = &text {
+                        self.note_references(copy);
+                    }
                     self.text_node(text, parent, start..self.pos);
                 }
             }
@@ -1280,7 +1520,11 @@ impl<'i> Reader<'i> {
             let (raw, special) = self.quoted_value()?;
             let raw = &self.text[raw];
             let value = if special {
-                unescape_attribute(raw)?
+                let value = unescape_attribute(raw)?;
+                if let Cow::Owned(copy) = &value {
+                    self.note_references(copy);
+                }
+                value
             } else {
                 Cow::Borrowed(raw)
             };
@@ -1367,6 +1611,7 @@ impl<'i> Reader<'i> {
             ns,
             attrs: a0 as u32..self.doc.attrs.len() as u32,
             decls: d0..self.doc.decls.len() as u32,
+            prefixed: !prefix.is_empty(),
         };
         let id = self.doc.push(kind, parent, start..self.pos);
         self.after_text = false;
@@ -1441,10 +1686,11 @@ mod tests {
                 let mut decls: Vec<(Option<&str>, &str)> = n.declared_namespaces().collect();
                 decls.sort();
                 format!(
-                    "{n:?} {:?} {:?}:{} text={:?} attrs={attrs:?} decls={decls:?} parent={:?} children={}",
+                    "{n:?} {:?} {:?}:{} prefixed={} text={:?} attrs={attrs:?} decls={decls:?} parent={:?} children={}",
                     n.range(),
                     name.namespace(),
                     name.name(),
+                    n.is_prefixed(),
                     n.text(),
                     n.parent().map(|p| p.range()),
                     n.children().count(),
@@ -1453,15 +1699,48 @@ mod tests {
             .collect()
     }
 
+    /// Every element's text content ([`super::super::text_of`]) is roxmltree's: all
+    /// the text inside it, the white space the tree leaves out included.
+    fn texts_agree(doc: &Document, text: &str, what: &str) {
+        let opts = roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..roxmltree::ParsingOptions::default()
+        };
+        let r = roxmltree::Document::parse_with_options(text, opts).expect("parsed before");
+        let expected: std::collections::HashMap<_, String> = r
+            .descendants()
+            .filter(|n| n.is_element())
+            .map(|n| {
+                let all = n
+                    .descendants()
+                    .filter(|d| d.is_text())
+                    .filter_map(|d| d.text());
+                (n.range(), all.collect())
+            })
+            .collect();
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            assert_eq!(
+                super::super::text_of(n),
+                expected[&n.range()],
+                "{what}: {n:?} at {:?}",
+                n.range()
+            );
+        }
+    }
+
     /// The fast reader accepts `text` only when roxmltree does, building the same tree.
     /// Returns whether it read the document itself.
     fn agrees(text: &str, what: &str) -> bool {
         let reference = Document::parse_with_roxmltree(text);
+        if let Ok(copy) = &reference {
+            texts_agree(copy, text, what);
+        }
         match Reader::new(text).read() {
             Ok(fast) => {
                 let reference =
                     reference.unwrap_or_else(|e| panic!("{what}: read, but roxmltree says {e:?}"));
                 assert_eq!(dump(&fast), dump(&reference), "{what}");
+                texts_agree(&fast, text, what);
                 true
             }
             Err(Refusal::Malformed(e)) => {
@@ -1525,6 +1804,63 @@ mod tests {
                 .expect("our feeds are UTF-8")
                 .replace('\n', "\r\n");
             assert!(agrees(&crlf, &format!("{} with CRLF", f.display())));
+        }
+    }
+
+    /// The byte scan says "maybe forbidden" wherever a forbidden character is (and
+    /// nowhere without a C0 control or 0xEF), and finds every 0x7F, 0xC2 and 0xC3,
+    /// with AVX2 and byte by byte alike, whatever the length.
+    #[test]
+    fn byte_scan_finds_what_a_byte_loop_finds() {
+        let alphabet = [
+            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80,
+        ];
+        let mut next = crate::lint::xorshift(0x05ee_d0fb_17e5);
+        for round in 0..3000 {
+            let n = next() as usize % 150;
+            // Mostly plain bytes, with a rare other one somewhere.
+            let b: Vec<u8> = (0..n)
+                .map(|_| match next() % 64 {
+                    0 => alphabet[next() as usize % alphabet.len()],
+                    _ => b'a',
+                })
+                .collect();
+            let forbidden_byte = b
+                .iter()
+                .any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF);
+            let c1 = b.iter().any(|&c| matches!(c, 0x7F | 0xC2 | 0xC3));
+            for scan in [ByteScan::of(&b), ByteScan::plain(&b)] {
+                assert_eq!(scan.maybe_forbidden, forbidden_byte, "round {round}: {b:?}");
+                assert_eq!(scan.c1, c1, "round {round}: {b:?}");
+            }
+        }
+    }
+
+    /// The sixteen-byte search of attribute values stops at the first quote, `<`,
+    /// `&`, tab, line feed or CR in the whole blocks it reads, and tells which.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn value_scan_stops_at_the_first_byte_of_note() {
+        let alphabet = b"aaaaaaaaaaaaaaaa\"'<&\t\n\r";
+        let mut next = crate::lint::xorshift(0x7a1e_5ca7_0000_0001);
+        for round in 0..3000 {
+            let n = next() as usize % 70;
+            let b: Vec<u8> = (0..n)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            let q = if round % 2 == 0 { b'"' } else { b'\'' };
+            let whole = n / 16 * 16;
+            let first = b[..whole]
+                .iter()
+                .position(|&c| c == q || matches!(c, b'<' | b'&' | b'\t' | b'\n' | b'\r'));
+            let want = match first {
+                None => (whole, None, false),
+                Some(k) if b[k] == q || b[k] == b'<' => (k / 16 * 16, Some(k), false),
+                Some(k) => (k / 16 * 16, None, true),
+            };
+            // SAFETY: x86-64 processors have SSE2.
+            let got = unsafe { value_scan_sse2(&b, q) };
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&b));
         }
     }
 

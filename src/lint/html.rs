@@ -535,10 +535,13 @@ fn is(b: u8, class: u8) -> bool {
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
+    // Both need a `<` or an `&`, which most text has neither of (eight bytes a
+    // step for short text).
+    find_either(text.as_bytes(), 0, b'<', b'&')?;
     if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
         return Some(format!("</{}>", t.name));
     }
-    if raw.contains("&#x") {
+    if hex_reference(raw) {
         return None;
     }
     let mut rest = text;
@@ -557,11 +560,19 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
     None
 }
 
+/// Whether `raw` holds `&#x` (a hexadecimal character reference): from one `&` to
+/// the next, as text has few (a substring search costs more to set up than this
+/// costs to run on an element's source).
+fn hex_reference(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    memchr::memchr_iter(b'&', b).any(|i| b.get(i + 1..i + 3) == Some(b"#x"))
+}
+
 /// Whether RSS 2.0 plain text holds what an HTML reader would take for markup —
 /// `<` before a letter or `/`, or a character reference — while its source did
 /// not escape it with a hexadecimal reference (the RSS Best Practices Profile).
 pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
-    if raw.contains("&#x") {
+    if hex_reference(raw) {
         return false;
     }
     let b = text.as_bytes();
@@ -1119,9 +1130,16 @@ pub(super) fn check_html(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         return;
     }
     let Some(memo) = cx.html_memo else {
-        return check_markup(cx, node, html, base_ok);
+        if !certainly_clean(html, base_ok, cx.doc.c0_clean(), cx.doc.c1_clean()) {
+            check_markup(cx, node, html, base_ok);
+        }
+        return;
     };
     if memo.is_clean(html, base_ok) {
+        return;
+    }
+    if certainly_clean(html, base_ok, cx.doc.c0_clean(), cx.doc.c1_clean()) {
+        memo.mark_clean(html, base_ok);
         return;
     }
     let before = cx.findings.len();
@@ -1242,6 +1260,283 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
             ),
         );
     }
+}
+
+/// Whether [`check_markup`] would find nothing in `html`, told by a lean pass over
+/// markup of the usual shape: safe HTML elements with safe attributes, absolute
+/// links. It follows the same scan as [`check_markup`] but stops at the first thing
+/// that check would report, or that it would take a closer look at (a style, an
+/// unclosed quote, a `<` inside a tag): `false` means "not known to be clean", and
+/// the full check then decides. `c0_clean`: as for [`control_chars`]; `c1_clean`:
+/// the text is known to hold no byte 0x7F or 0xC2 either (then it holds no control
+/// character at all).
+fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) -> bool {
+    if unterminated_tag(html) || (!(c0_clean && c1_clean) && control_chars(html, c0_clean)) {
+        return false;
+    }
+    let classes = classes();
+    let plain = plain_tags();
+    let b = html.as_bytes();
+    // Where every `<` and `"` is, found for the whole text at once: the scan then
+    // goes from tag to tag, and over attribute values, without a search each.
+    let marks = Marks::of(b);
+    let mut i = 0;
+    while let Some(lt) = marks.next(LT, i) {
+        i = lt + 1;
+        // `<p>`, `</em>`: known from one word, as in [`check_markup`]; `<a href`:
+        // a start tag whose lower-case name ends at a space, named from it.
+        let mut named = None;
+        if let Some(word) = b.get(i..i + 8) {
+            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+            let gt = special_bytes(w, b'>', b'>');
+            if gt != 0 {
+                let len = (gt.trailing_zeros() / 8 + 1) as usize;
+                if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
+                    i += len;
+                    continue;
+                }
+            }
+            let len = (special_bytes(w, b' ', b' ').trailing_zeros() / 8) as usize;
+            if (1..8).contains(&len) && all_lower(w, len) {
+                let head = w & (u64::MAX >> (64 - 8 * len));
+                named = Some((i + len, classes.find(head, &word[..len])));
+            }
+        }
+        if let Some((stop, class)) = named {
+            if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
+                return false;
+            }
+            match clean_attrs(b, &marks, stop, class, base_ok, classes) {
+                Some(j) => i = j,
+                None => return false,
+            }
+            continue;
+        }
+        let Some((end, start, stop)) = tag_name(b, i) else {
+            if b.get(i..i + 3) == Some(b"!--") {
+                match memchr::memmem::find(&b[i..], b"-->") {
+                    Some(e) => i += e + 3,
+                    None => return false,
+                }
+            }
+            continue;
+        };
+        let class = classes.of_in(b, start, stop);
+        if end {
+            // An end tag says nothing unless it is no HTML element; one with
+            // attributes is left to the full check.
+            if class & IS_HTML == 0 || b.get(stop) != Some(&b'>') {
+                return false;
+            }
+            i = stop;
+            continue;
+        }
+        if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
+            return false;
+        }
+        match clean_attrs(b, &marks, stop, class, base_ok, classes) {
+            Some(j) => i = j,
+            None => return false,
+        }
+    }
+    true
+}
+
+/// The attributes of a safe start tag whose name ends at `j`, read as [`Attrs`]
+/// reads them: where the tag ends (its `>`) when none of them is anything
+/// [`check_attrs`] reports, else `None` (also for what [`certainly_clean`] leaves
+/// to the full check: a style, a quote that is not closed, a `<` inside the tag,
+/// a link that is not plainly absolute).
+#[inline(always)]
+fn clean_attrs(
+    b: &[u8],
+    marks: &Marks,
+    mut j: usize,
+    tag_class: u16,
+    base_ok: bool,
+    classes: &Classes,
+) -> Option<usize> {
+    let n = b.len();
+    loop {
+        let c = *b.get(j)?;
+        if c == b'>' {
+            return Some(j);
+        }
+        // ` name="value"` with a short lower-case name, told from one word as
+        // [`Attrs`] tells it, and its value's end from the marks.
+        if c == b' ' {
+            if let Some(word) = b.get(j + 1..j + 9) {
+                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+                let len = (special_bytes(w, b'=', b'=').trailing_zeros() / 8) as usize;
+                if (1..=6).contains(&len) && word[len + 1] == b'"' && all_lower(w, len) {
+                    let head = w & (u64::MAX >> (64 - 8 * len));
+                    let vs = j + len + 3;
+                    let ve = marks.next(QUOTE, vs)?;
+                    let class = classes.find(head, &word[..len]);
+                    if !clean_attr(
+                        class,
+                        tag_class,
+                        &b[j + 1..j + 1 + len],
+                        &b[vs..ve],
+                        base_ok,
+                    ) {
+                        return None;
+                    }
+                    j = ve + 1;
+                    continue;
+                }
+            }
+        }
+        if is(c, SPACE) || c == b'/' {
+            j += 1;
+            continue;
+        }
+        if c == b'<' || c == b'=' {
+            return None;
+        }
+        let an = j;
+        while j < n && !is(b[j], NAME_END) {
+            j += 1;
+        }
+        let name_end = j;
+        while j < n && is(b[j], SPACE) {
+            j += 1;
+        }
+        let (vs, ve) = if b.get(j) == Some(&b'=') {
+            j += 1;
+            while j < n && is(b[j], SPACE) {
+                j += 1;
+            }
+            match b.get(j) {
+                Some(&q) if q == b'"' || q == b'\'' => {
+                    let vs = j + 1;
+                    let ve = if q == b'"' {
+                        marks.next(QUOTE, vs)?
+                    } else {
+                        find_either(b, vs, q, q)?
+                    };
+                    j = ve + 1;
+                    (vs, ve)
+                }
+                _ => {
+                    let vs = j;
+                    while j < n && !is(b[j], VALUE_END) {
+                        j += 1;
+                    }
+                    (vs, j)
+                }
+            }
+        } else {
+            (j, j)
+        };
+        let class = classes.of_in(b, an, name_end);
+        if !clean_attr(class, tag_class, &b[an..name_end], &b[vs..ve], base_ok) {
+            return None;
+        }
+    }
+}
+
+/// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
+/// (`class` its class) of a tag of class `tag_class`; `false` also where it would
+/// take a closer look (a style, a link that is not plainly absolute).
+#[inline(always)]
+fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) -> bool {
+    if class & IS_STYLE != 0 {
+        return false;
+    }
+    if class & IS_SAFE_ATTR == 0 {
+        return name
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"data-"));
+    }
+    if (tag_class & IS_A != 0 && class & IS_HREF != 0)
+        || (tag_class & IS_IMG != 0 && class & IS_SRC != 0)
+    {
+        // The usual absolute link, told from its first bytes; with a base,
+        // anything that starts plainly but `javascript:`. The rest is left to the
+        // full check.
+        let absolute = v.starts_with(b"https://") || v.starts_with(b"http://");
+        return absolute
+            || (base_ok
+                && v.first().is_some_and(u8::is_ascii_alphanumeric)
+                && !v
+                    .get(..11)
+                    .is_some_and(|s| s.eq_ignore_ascii_case(b"javascript:")));
+    }
+    true
+}
+
+/// Which byte a [`Marks`] bit stands for.
+const LT: usize = 0;
+const QUOTE: usize = 1;
+
+/// Where the `<` and `"` bytes of a text are: for each 64 bytes, a word per byte
+/// looked for, one bit per byte (the lowest for the first).
+struct Marks {
+    words: Vec<[u64; 2]>,
+}
+
+impl Marks {
+    fn of(b: &[u8]) -> Marks {
+        let mut words = Vec::with_capacity(b.len() / 64 + 1);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            unsafe { marks_avx2(b, &mut words) };
+            return Marks { words };
+        }
+        marks_in(b, &mut words, 0);
+        Marks { words }
+    }
+
+    /// The first byte of kind `k` ([`LT`], [`QUOTE`]) at or after `from`.
+    #[inline(always)]
+    fn next(&self, k: usize, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = self.words.get(w)?[k] & (u64::MAX << (from % 64));
+        while bits == 0 {
+            w += 1;
+            bits = self.words.get(w)?[k];
+        }
+        Some(w * 64 + bits.trailing_zeros() as usize)
+    }
+}
+
+/// [`Marks`] of `b` from byte `from` (a multiple of 64) on, a byte at a time.
+fn marks_in(b: &[u8], words: &mut Vec<[u64; 2]>, from: usize) {
+    for (k, chunk) in b[from..].chunks(64).enumerate() {
+        let mut word = [0u64; 2];
+        for (j, &c) in chunk.iter().enumerate() {
+            word[LT] |= u64::from(c == b'<') << j;
+            word[QUOTE] |= u64::from(c == b'"') << j;
+        }
+        debug_assert_eq!(words.len(), from / 64 + k);
+        words.push(word);
+    }
+}
+
+/// [`Marks::of`] with AVX2: 64 bytes compared at a time, the rest byte by byte.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn marks_avx2(b: &[u8], words: &mut Vec<[u64; 2]>) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_set_epi64x,
+    };
+    let word =
+        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
+    let lt = _mm256_set1_epi8(b'<' as i8);
+    let quote = _mm256_set1_epi8(b'"' as i8);
+    let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
+    let mut blocks = b.chunks_exact(64);
+    for c in &mut blocks {
+        let lo = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
+        let hi = _mm256_set_epi64x(word(c, 56), word(c, 48), word(c, 40), word(c, 32));
+        words.push([
+            bits(_mm256_cmpeq_epi8(lo, lt)) | bits(_mm256_cmpeq_epi8(hi, lt)) << 32,
+            bits(_mm256_cmpeq_epi8(lo, quote)) | bits(_mm256_cmpeq_epi8(hi, quote)) << 32,
+        ]);
+    }
+    marks_in(b, words, b.len() - blocks.remainder().len());
 }
 
 fn name<'a>(node: Node<'a, '_>) -> &'a str {
@@ -1662,93 +1957,96 @@ mod tests {
         out
     }
 
+    /// Pieces of markup, good and bad, that the randomized tests join.
+    const MARKUP_PIECES: &[&str] = &[
+        "<p>",
+        "</p>",
+        "<P>",
+        "</P >",
+        "<em>",
+        "</em>",
+        "<a href=\"https://e.org/x\">",
+        "</a>",
+        "<a href='/rel'>",
+        "<A HREF=rel/x>",
+        "<a href=\" javascript:alert(1)\">",
+        "<img src=\"https://e.org/i.png\" alt=\"x\">",
+        "<img src=pic.png>",
+        "<IMG SRC='x.png'/>",
+        "<script>",
+        "</script>",
+        "<body>",
+        "<title>",
+        "<foo>",
+        "</foo>",
+        "<data>",
+        "<br/>",
+        "<br>",
+        "<hr />",
+        "<!-- c -->",
+        "<!--",
+        "-->",
+        "<",
+        ">",
+        "=",
+        "'",
+        "\"",
+        "/",
+        " ",
+        "\n",
+        "text",
+        "\u{e9}",
+        "\u{201c}",
+        "&amp;",
+        "<em",
+        "<p style=\"color: red\">",
+        "<p style='position:absolute'>",
+        "<p onclick=x>",
+        "<div data-x=1 ONLOAD='y'>",
+        "<a title=\"q>\" href=x>",
+        "<p ='a'>",
+        "<p a=>",
+        "<span\tclass=c>",
+        "<:x>",
+        "</>",
+        "<1>",
+        "<blockquote>",
+        "</blockquote>",
+        "<figcaption>",
+        "<abcdefghijk>",
+        "<ul><li>",
+        "<td colspan=2>",
+        "<a href=''>",
+        "<img src>",
+        "<zz>",
+        "<xmp title=x>",
+        "<abcdefg x=1>",
+        "<q cite=x>",
+        "<em >",
+        "<zz q>",
+        "<script src=x>",
+        "<iframe src='x'>",
+        "<body onload=x>",
+        "<object data=x>",
+        " href=\"",
+        "<a abcdef=\"1\" abcdefg=\"2\" hRef=\"rel\">",
+        "<img src=\"",
+        "<a href=\"x\"href=\"y\">",
+        "<a href='http:rel'>",
+        "<a href=\"httpx/y\">",
+        "<img src='https'>",
+        "<a href=' HTTPS://x '>",
+        "</zz>",
+        "<b>",
+        "<xmp>",
+        "</Tt>",
+        "<s/>",
+        "\u{7f}",
+    ];
+
     #[test]
     fn markup_checks_agree_with_the_plain_reading() {
-        let pieces = [
-            "<p>",
-            "</p>",
-            "<P>",
-            "</P >",
-            "<em>",
-            "</em>",
-            "<a href=\"https://e.org/x\">",
-            "</a>",
-            "<a href='/rel'>",
-            "<A HREF=rel/x>",
-            "<a href=\" javascript:alert(1)\">",
-            "<img src=\"https://e.org/i.png\" alt=\"x\">",
-            "<img src=pic.png>",
-            "<IMG SRC='x.png'/>",
-            "<script>",
-            "</script>",
-            "<body>",
-            "<title>",
-            "<foo>",
-            "</foo>",
-            "<data>",
-            "<br/>",
-            "<br>",
-            "<hr />",
-            "<!-- c -->",
-            "<!--",
-            "-->",
-            "<",
-            ">",
-            "=",
-            "'",
-            "\"",
-            "/",
-            " ",
-            "\n",
-            "text",
-            "\u{e9}",
-            "\u{201c}",
-            "&amp;",
-            "<em",
-            "<p style=\"color: red\">",
-            "<p style='position:absolute'>",
-            "<p onclick=x>",
-            "<div data-x=1 ONLOAD='y'>",
-            "<a title=\"q>\" href=x>",
-            "<p ='a'>",
-            "<p a=>",
-            "<span\tclass=c>",
-            "<:x>",
-            "</>",
-            "<1>",
-            "<blockquote>",
-            "</blockquote>",
-            "<figcaption>",
-            "<abcdefghijk>",
-            "<ul><li>",
-            "<td colspan=2>",
-            "<a href=''>",
-            "<img src>",
-            "<zz>",
-            "<xmp title=x>",
-            "<abcdefg x=1>",
-            "<q cite=x>",
-            "<em >",
-            "<zz q>",
-            "<script src=x>",
-            "<iframe src='x'>",
-            "<body onload=x>",
-            "<object data=x>",
-            " href=\"",
-            "<a abcdef=\"1\" abcdefg=\"2\" hRef=\"rel\">",
-            "<img src=\"",
-            "<a href=\"x\"href=\"y\">",
-            "<a href='http:rel'>",
-            "<a href=\"httpx/y\">",
-            "<img src='https'>",
-            "<a href=' HTTPS://x '>",
-            "</zz>",
-            "<b>",
-            "<xmp>",
-            "</Tt>",
-            "<s/>",
-            "\u{7f}",
-        ];
+        let pieces = MARKUP_PIECES;
         let doc = Document::parse("<r/>").expect("well-formed");
         let mut next = crate::lint::xorshift(0x2545_f491_4f6c_dd1d);
         for round in 0..4000 {
@@ -1778,6 +2076,96 @@ mod tests {
             let want = reference(&html, base_ok);
             let want: Vec<(&str, String)> = want.iter().map(|(c, m)| (*c, m.clone())).collect();
             assert_eq!(got, want, "{html:?} base_ok={base_ok}");
+        }
+    }
+
+    /// [`certainly_clean`] on random markup: whenever it says clean, the full check
+    /// finds nothing; and it says so of the usual clean markup.
+    #[test]
+    fn certainly_clean_is_never_wrong() {
+        let clean_pieces = [
+            "<p>",
+            "</p>",
+            "<a href=\"https://e.org/x\">",
+            "</a>",
+            "<img src=\"http://e.org/i.png\" alt=\"a picture\">",
+            "<br/>",
+            "<hr />",
+            "<em>",
+            "</em>",
+            "<td colspan=2 data-x='y'>",
+            "<!-- c -->",
+            "text and \u{201c}quotes\u{201d}",
+            "\n",
+            " 1 < 2 ",
+        ];
+        let doc = Document::parse("<r/>").expect("well-formed");
+        let mut next = crate::lint::xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut said_clean = 0;
+        for round in 0..20000 {
+            let n = 1 + next() as usize % 16;
+            let html: String = (0..n)
+                .map(|_| {
+                    let r = next() as usize;
+                    if round % 2 == 0 {
+                        clean_pieces[r % clean_pieces.len()]
+                    } else {
+                        MARKUP_PIECES[r % MARKUP_PIECES.len()]
+                    }
+                })
+                .collect();
+            let base_ok = round % 3 == 0;
+            if round % 2 == 0 {
+                assert!(certainly_clean(&html, base_ok, true, false), "{html:?}");
+            }
+            if !certainly_clean(&html, base_ok, true, false) {
+                continue;
+            }
+            said_clean += 1;
+            let mut cx = Ctx {
+                path: "t.xml",
+                location: None,
+                doc: &doc,
+                findings: Vec::new(),
+                iri: false,
+                rss2: true,
+                seen_ns: Default::default(),
+                lines: Default::default(),
+                html_memo: None,
+                plausible_until: chrono::Utc::now(),
+            };
+            check_markup(&mut cx, doc.root_element(), &html, base_ok);
+            let found: Vec<&str> = cx.findings.iter().map(|f| f.message.as_str()).collect();
+            assert!(found.is_empty(), "{html:?} base_ok={base_ok}: {found:?}");
+        }
+        assert!(said_clean > 10000, "{said_clean}");
+    }
+
+    /// The marks find every `<` and `"` from any place, on either side of a 64-byte
+    /// boundary, as a search byte by byte does (AVX2 and the plain loop alike).
+    #[test]
+    fn marks_find_what_a_byte_search_finds() {
+        let alphabet = b"<\"a >\xc3\xa9=";
+        let mut next = crate::lint::xorshift(0x1234_5678_9abc_def1);
+        for round in 0..300 {
+            let n = next() as usize % 300;
+            let b: Vec<u8> = (0..n)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            let mut plain = Vec::new();
+            marks_in(&b, &mut plain, 0);
+            for marks in [Marks::of(&b), Marks { words: plain }] {
+                for (k, byte) in [(LT, b'<'), (QUOTE, b'"')] {
+                    for from in 0..=n + 1 {
+                        let want = b
+                            .iter()
+                            .skip(from)
+                            .position(|&c| c == byte)
+                            .map(|p| from + p);
+                        assert_eq!(marks.next(k, from), want, "round {round}, {from}");
+                    }
+                }
+            }
         }
     }
 
@@ -1842,6 +2230,23 @@ mod tests {
             "1 < 2 && 3 > 2",
         ] {
             assert_eq!(bare_markup_char(t, ""), reference(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn hex_reference_is_a_search_for_amp_hash_x() {
+        for raw in [
+            "",
+            "&",
+            "&#",
+            "&#x",
+            "a&amp;&#x26;",
+            "&#X26;",
+            "&&#x",
+            "#x&",
+            "\u{e9}&#x",
+        ] {
+            assert_eq!(hex_reference(raw), raw.contains("&#x"), "{raw:?}");
         }
     }
 

@@ -757,6 +757,10 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
             return Cow::Borrowed(only.text().unwrap_or(""));
         }
     }
+    let gaps = node.document().gaps_within(node.range());
+    if !gaps.is_empty() {
+        return Cow::Owned(text_with_gaps(node, gaps));
+    }
     let mut texts = node.descendants().filter(|d| d.is_text());
     let Some(first) = texts.next() else {
         return Cow::Borrowed("");
@@ -771,6 +775,25 @@ pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
         s.push_str(d.text().unwrap_or(""));
     }
     Cow::Owned(s)
+}
+
+/// [`text_of`] an element whose content has white space the tree leaves out
+/// (`gaps`, in document order): its text nodes and those gaps, in the order they
+/// stand in the document.
+fn text_with_gaps(node: Node, gaps: &[std::ops::Range<usize>]) -> String {
+    let input = node.document().input_text();
+    let mut s = String::new();
+    let mut gaps = gaps.iter().peekable();
+    for t in node.descendants().filter(|d| d.is_text()) {
+        while let Some(g) = gaps.next_if(|g| g.start < t.range().start) {
+            s.push_str(&input[g.clone()]);
+        }
+        s.push_str(t.text().unwrap_or(""));
+    }
+    for g in gaps {
+        s.push_str(&input[g.clone()]);
+    }
+    s
 }
 
 /// How often each child element name has appeared. An element has a handful of
@@ -812,6 +835,8 @@ impl<'a> Counts<'a> {
     pub(crate) fn get(&self, name: &str) -> usize {
         match self.few.iter().find(|(s, _)| same_name(s, name)) {
             Some((_, n)) => *n,
+            // The map is nearly always empty: no hashing then.
+            None if self.many.is_empty() => 0,
             None => self.many.get(name).copied().unwrap_or(0),
         }
     }
@@ -821,10 +846,10 @@ impl<'a> Counts<'a> {
     }
 }
 
-/// Whether two element names are equal: length and first byte first, which tell
-/// most names apart without a call to memcmp.
-fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+/// Whether two element names are equal: length first, then byte by byte inline
+/// (names are short: a call to memcmp costs more).
+pub(crate) fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
@@ -897,6 +922,43 @@ mod tests {
         ] {
             assert_eq!(blank(s), s.trim().is_empty(), "{s:?}");
         }
+    }
+
+    /// A control character in HTML is found whether the document holds its bytes
+    /// or a reference puts it there (the reader's byte scan sees only the first).
+    #[test]
+    fn control_characters_in_html_from_bytes_or_references() {
+        let feed = |description: &str| {
+            format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+                 <link>https://e.com/</link><description>d</description><item>\
+                 <title>i</title><description>{description}</description></item>\
+                 </channel></rss>"
+            )
+        };
+        for description in [
+            "&lt;p&gt;a&#x85;b&lt;/p&gt;",
+            "&lt;p&gt;a&#127;b&lt;/p&gt;",
+            "<![CDATA[<p>a\u{85}b</p>]]>",
+            "<![CDATA[<p>a\u{7f}b</p>]]>",
+        ] {
+            let findings = lint_bytes(feed(description).as_bytes(), "f.xml", None);
+            assert!(
+                findings
+                    .iter()
+                    .any(|f| f.message.contains("holds control characters")),
+                "{description}: {findings:?}"
+            );
+        }
+        let clean = lint_bytes(
+            feed("&lt;p&gt;a&#xe9;b&lt;/p&gt;").as_bytes(),
+            "f.xml",
+            None,
+        );
+        assert!(
+            !clean.iter().any(|f| f.message.contains("control")),
+            "{clean:?}"
+        );
     }
 
     #[test]

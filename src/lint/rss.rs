@@ -203,7 +203,8 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    let mut guids: HashMap<Cow<str>, usize> = HashMap::new();
+    // Room for a guid per child (items are nearly all of them): never rehashed.
+    let mut guids: HashMap<Cow<str>, usize> = HashMap::with_capacity(elements(ch).count());
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
@@ -458,6 +459,7 @@ const DC: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM: &str = super::atom::ATOM_NS;
 
 /// Pairs of elements (namespace, name) that say the same thing; `None` is RSS's own.
+/// At most 32 (a bit each in [`semantics`]).
 const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     (None, "pubDate", Some(DC), "date"),
     (None, "pubDate", Some(ATOM), "published"),
@@ -492,6 +494,7 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
         "license",
     ),
 ];
+const _: () = assert!(SAME_MEANING.len() <= 32);
 
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
@@ -509,7 +512,22 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             .find(|(n, l, _)| *l == name && *n == ns)
             .map(|(_, _, e)| *e)
     };
-    for (ns_a, a, ns_b, b) in SAME_MEANING {
+    // The pairs whose extension side is named among the namespaced children
+    // (a bit each, in list order): only those are looked at further.
+    let named: u32 = namespaced
+        .iter()
+        .flat_map(|k| {
+            SAME_MEANING
+                .iter()
+                .enumerate()
+                .filter(move |(_, p)| super::same_name(p.3, k.1))
+        })
+        .fold(0, |m, (i, _)| m | 1 << i);
+    let pairs = SAME_MEANING
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| named & 1 << i != 0);
+    for (_, (ns_a, a, ns_b, b)) in pairs {
         // The extension side first: it is the one usually missing.
         let Some(e) = find(*ns_b, b) else {
             continue;

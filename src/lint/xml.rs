@@ -293,7 +293,8 @@ fn xml_version(text: &str) -> Option<&str> {
 /// C1 control characters, or a UTF-8 sequence read as Latin-1 ("Ã©"), in text.
 fn bad_characters(cx: &mut Ctx) {
     let text = cx.doc.input_text();
-    if text.is_ascii() {
+    // Both start with a byte 0xC2 or 0xC3, which one pass of the reader looked for.
+    if cx.doc.c1_clean() || text.is_ascii() {
         return;
     }
     // In UTF-8: U+0080–U+009F is C2 80–9F; U+00C2–U+00DF is C3 82–9F and
