@@ -119,6 +119,7 @@ pub(super) fn write<'a>(
         html_block: None,
         footnotes: HashMap::new(),
         events,
+        after_cr: false,
     };
     while let Some(event) = w.events.next() {
         w.event(event)?;
@@ -143,6 +144,9 @@ struct Writer<'p, 'a, I> {
     footnotes: HashMap<CowStr<'a>, usize>,
     /// The events still to write.
     events: I,
+    /// Whether pulldown-cmark's HTML ends in a CR of text: html5ever reads CR LF as
+    /// one line feed, so a line feed written next is not written again.
+    after_cr: bool,
 }
 
 impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
@@ -151,13 +155,46 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
         if let Some(last) = s.as_bytes().last() {
             self.end_newline = *last == b'\n';
         }
+        self.put(s);
+    }
+
+    /// Markup, minus the line feed that ends a CR LF pair (see `after_cr`).
+    fn put(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        let s = match std::mem::take(&mut self.after_cr) {
+            true => s.strip_prefix('\n').unwrap_or(s),
+            false => s,
+        };
         self.out.push_str(s);
+    }
+
+    /// A text node, escaped, its line ends as html5ever reads them.
+    fn text(&mut self, s: &str) {
+        if s.is_empty() {
+            return;
+        }
+        let s = match std::mem::take(&mut self.after_cr) {
+            true => s.strip_prefix('\n').unwrap_or(s),
+            false => s,
+        };
+        push_escaped(&mut self.out, s, false);
+        self.after_cr = s.ends_with('\r');
+    }
+
+    /// The whitespace around a comment the sanitizer drops: the comment parts it,
+    /// so a CR before it and a line feed after it are two line ends.
+    fn around_comment(&mut self, before: &str, after: &str) {
+        self.text(before);
+        self.after_cr = false;
+        self.text(after);
     }
 
     /// A line feed unless pulldown-cmark's HTML already ends in one, then `s`.
     fn block(&mut self, s: &str) {
         if !self.end_newline {
-            self.out.push('\n');
+            self.raw("\n");
         }
         self.raw(s);
     }
@@ -170,20 +207,19 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
                 if let Some(lines) = &mut self.html_block {
                     lines.push_str(&text);
                 } else {
-                    push_escaped(&mut self.out, &text, false);
+                    self.text(&text);
                     self.end_newline = text.ends_with('\n');
                 }
             }
             Event::Code(text) => {
-                self.out.push_str("<code>");
+                self.put("<code>");
                 push_escaped(&mut self.out, &text, false);
                 self.raw("</code>");
             }
             Event::Html(html) => self.html_block.as_mut()?.push_str(&html),
             Event::InlineHtml(html) => {
                 let (before, after) = comment_only(&html)?;
-                push_escaped(&mut self.out, before, false);
-                push_escaped(&mut self.out, after, false);
+                self.around_comment(before, after);
                 self.end_newline = html.ends_with('\n');
             }
             Event::SoftBreak => self.raw("\n"),
@@ -192,14 +228,17 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
             Event::FootnoteReference(name) => {
                 let href = format!("#{}", xml_clean(&name));
                 let number = self.footnote(name);
-                self.out.push_str("<sup>");
+                self.put("<sup>");
                 self.open_link(&href, "");
-                self.out.push_str(&number.to_string());
+                self.put(&number.to_string());
                 self.raw("</a></sup>");
             }
             // pulldown-cmark's `<input type="checkbox">`, which the sanitizer drops,
-            // and the line feed after it, which stays.
-            Event::TaskListMarker(_) => self.raw("\n"),
+            // and the line feed after it, which stays (the tag parts it from any CR).
+            Event::TaskListMarker(_) => {
+                self.after_cr = false;
+                self.raw("\n");
+            }
             Event::InlineMath(_) | Event::DisplayMath(_) => return None,
         }
         Some(())
@@ -296,8 +335,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
             TagEnd::HtmlBlock => {
                 let lines = self.html_block.take()?;
                 let (before, after) = comment_only(&lines)?;
-                push_escaped(&mut self.out, before, false);
-                push_escaped(&mut self.out, after, false);
+                self.around_comment(before, after);
                 if let Some(last) = lines.as_bytes().last() {
                     self.end_newline = *last == b'\n';
                 }
@@ -394,6 +432,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
         for i in gone.into_iter().rev() {
             attrs.swap_remove(i);
         }
+        self.after_cr = false;
         self.out.push('<');
         self.out.push_str(name);
         for attr in &attrs {
@@ -573,6 +612,8 @@ mod tests {
         "soft\nbreak",
         "line\r\nwith CRLF\r\n\r\nnext",
         "old\rmac\r",
+        "\t(&\r\r\n)/-^",
+        "    a\r\n    b\r",
         "- a\n- b\n  - nested\n- c",
         "1. one\n2. two",
         "3. three\n4. four",
@@ -695,6 +736,31 @@ mod tests {
             taken * 2 > total,
             "{taken} of {total} taken by the fast path"
         );
+    }
+
+    #[test]
+    fn writes_what_the_sanitizer_writes_for_markdown_punctuation_soup() {
+        // Random strings of the characters Markdown gives meaning to: odd links,
+        // unclosed brackets, stray fences and markers in every arrangement.
+        let alphabet: Vec<char> = "[]()!<>*_`~|#-+=.:;/\"' \n\n\t\r&\\a1é中\u{a0}^@%?{}"
+            .chars()
+            .collect();
+        let mut renderer = Renderer::default();
+        let base = Url::parse("https://blog.example/p/").unwrap();
+        let mut next = crate::lint::xorshift(0x0050_0f17);
+        let mut taken = 0;
+        for _ in 0..4000 {
+            let len = next() as usize % 90;
+            let md: String = (0..len)
+                .map(|_| alphabet[next() as usize % alphabet.len()])
+                .collect();
+            let (fast, full) = both(&mut renderer, &md, Some(&base));
+            if let Some(fast) = fast {
+                taken += 1;
+                assert_eq!(fast, full, "Markdown {md:?}");
+            }
+        }
+        assert!(taken > 2000, "{taken} of 4000 taken");
     }
 
     #[test]
