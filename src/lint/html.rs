@@ -1170,24 +1170,14 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
         // `<p>`, `</em>`: a tag whose name closes it and that there is nothing to
         // say about, known from one word of the text. `<a href`: a start tag
         // whose lower-case name ends at a space, named from the same word.
-        let mut named = None;
-        if let Some(word) = b.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            let gt = special_bytes(w, b'>', b'>');
-            if gt != 0 {
-                let len = (gt.trailing_zeros() / 8 + 1) as usize;
-                if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
-                    i += len;
-                    continue;
-                }
+        let named = match word_tag(b, i, plain, classes) {
+            WordTag::Plain(len) => {
+                i += len;
+                continue;
             }
-            let space = special_bytes(w, b' ', b' ');
-            let len = (space.trailing_zeros() / 8) as usize;
-            if (1..8).contains(&len) && all_lower(w, len) {
-                let head = w & (u64::MAX >> (64 - 8 * len));
-                named = Some((i, i + len, classes.find(head, &b[i..i + len])));
-            }
-        }
+            WordTag::Named(len, class) => Some((i, i + len, class)),
+            WordTag::Unknown => None,
+        };
         let (end, start, stop, class) = match named {
             Some((start, stop, class)) => (false, start, stop, class),
             None => {
@@ -1285,23 +1275,14 @@ fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) ->
         i = lt + 1;
         // `<p>`, `</em>`: known from one word, as in [`check_markup`]; `<a href`:
         // a start tag whose lower-case name ends at a space, named from it.
-        let mut named = None;
-        if let Some(word) = b.get(i..i + 8) {
-            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-            let gt = special_bytes(w, b'>', b'>');
-            if gt != 0 {
-                let len = (gt.trailing_zeros() / 8 + 1) as usize;
-                if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
-                    i += len;
-                    continue;
-                }
+        let named = match word_tag(b, i, plain, classes) {
+            WordTag::Plain(len) => {
+                i += len;
+                continue;
             }
-            let len = (special_bytes(w, b' ', b' ').trailing_zeros() / 8) as usize;
-            if (1..8).contains(&len) && all_lower(w, len) {
-                let head = w & (u64::MAX >> (64 - 8 * len));
-                named = Some((i + len, classes.find(head, &word[..len])));
-            }
-        }
+            WordTag::Named(len, class) => Some((i + len, class)),
+            WordTag::Unknown => None,
+        };
         if let Some((stop, class)) = named {
             if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
                 return false;
@@ -1581,6 +1562,41 @@ impl PlainTags {
             }
         }
     }
+}
+
+/// What the eight bytes after a `<` (at `i`) tell of the tag there, when they tell it.
+enum WordTag {
+    /// A tag whose name closes it and that there is nothing to say about (`p>`,
+    /// `/em>`): its length with the `>`.
+    Plain(usize),
+    /// A start tag whose lower-case name ends at a space (`a href`): the name's
+    /// length and class.
+    Named(usize, u16),
+    /// Anything else, or fewer than eight bytes left: the tag is read byte by byte.
+    Unknown,
+}
+
+/// Reads the tag at `i` from one word of `b`: see [`WordTag`]. Inlined: it runs
+/// for every tag of every linted text.
+#[inline(always)]
+fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag {
+    let Some(word) = b.get(i..i + 8) else {
+        return WordTag::Unknown;
+    };
+    let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+    let gt = special_bytes(w, b'>', b'>');
+    if gt != 0 {
+        let len = (gt.trailing_zeros() / 8 + 1) as usize;
+        if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
+            return WordTag::Plain(len);
+        }
+    }
+    let len = (special_bytes(w, b' ', b' ').trailing_zeros() / 8) as usize;
+    if (1..8).contains(&len) && all_lower(w, len) {
+        let head = w & (u64::MAX >> (64 - 8 * len));
+        return WordTag::Named(len, classes.find(head, &word[..len]));
+    }
+    WordTag::Unknown
 }
 
 fn plain_tags() -> &'static PlainTags {
@@ -2044,6 +2060,22 @@ mod tests {
         "\u{7f}",
     ];
 
+    /// A context for checking markup on its own: an RSS 2.0 document, nothing seen yet.
+    fn bare_ctx<'d, 'i>(doc: &'d Document<'i>) -> Ctx<'d, 'i> {
+        Ctx {
+            path: "t.xml",
+            location: None,
+            doc,
+            findings: Vec::new(),
+            iri: false,
+            rss2: true,
+            seen_ns: Default::default(),
+            lines: Default::default(),
+            html_memo: None,
+            plausible_until: chrono::Utc::now(),
+        }
+    }
+
     #[test]
     fn markup_checks_agree_with_the_plain_reading() {
         let pieces = MARKUP_PIECES;
@@ -2055,18 +2087,7 @@ mod tests {
                 .map(|_| pieces[next() as usize % pieces.len()])
                 .collect();
             let base_ok = round % 3 == 0;
-            let mut cx = Ctx {
-                path: "t.xml",
-                location: None,
-                doc: &doc,
-                findings: Vec::new(),
-                iri: false,
-                rss2: true,
-                seen_ns: Default::default(),
-                lines: Default::default(),
-                html_memo: None,
-                plausible_until: chrono::Utc::now(),
-            };
+            let mut cx = bare_ctx(&doc);
             check_markup(&mut cx, doc.root_element(), &html, base_ok);
             let got: Vec<(&str, String)> = cx
                 .findings
@@ -2122,18 +2143,7 @@ mod tests {
                 continue;
             }
             said_clean += 1;
-            let mut cx = Ctx {
-                path: "t.xml",
-                location: None,
-                doc: &doc,
-                findings: Vec::new(),
-                iri: false,
-                rss2: true,
-                seen_ns: Default::default(),
-                lines: Default::default(),
-                html_memo: None,
-                plausible_until: chrono::Utc::now(),
-            };
+            let mut cx = bare_ctx(&doc);
             check_markup(&mut cx, doc.root_element(), &html, base_ok);
             let found: Vec<&str> = cx.findings.iter().map(|f| f.message.as_str()).collect();
             assert!(found.is_empty(), "{html:?} base_ok={base_ok}: {found:?}");
