@@ -158,15 +158,18 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
         self.put(s);
     }
 
-    /// Markup, minus the line feed that ends a CR LF pair (see `after_cr`).
-    fn put(&mut self, s: &str) {
-        if s.is_empty() {
-            return;
-        }
-        let s = match std::mem::take(&mut self.after_cr) {
+    /// `s` without the line feed that ends a CR LF pair (see `after_cr`), which a
+    /// nonempty write settles.
+    fn past_cr<'s>(&mut self, s: &'s str) -> &'s str {
+        match !s.is_empty() && std::mem::take(&mut self.after_cr) {
             true => s.strip_prefix('\n').unwrap_or(s),
             false => s,
-        };
+        }
+    }
+
+    /// Markup, minus the line feed that ends a CR LF pair.
+    fn put(&mut self, s: &str) {
+        let s = self.past_cr(s);
         self.out.push_str(s);
     }
 
@@ -175,10 +178,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
         if s.is_empty() {
             return;
         }
-        let s = match std::mem::take(&mut self.after_cr) {
-            true => s.strip_prefix('\n').unwrap_or(s),
-            false => s,
-        };
+        let s = self.past_cr(s);
         push_escaped(&mut self.out, s, false);
         self.after_cr = s.ends_with('\r');
     }
