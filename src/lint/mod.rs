@@ -893,8 +893,7 @@ pub(crate) fn elements<'a, 'i>(node: Node<'a, 'i>) -> impl Iterator<Item = Node<
 pub(crate) use dom::XML_NS;
 
 /// A xorshift generator for the randomized tests (the XML reader, the HTML scan,
-/// the Markdown writer):
-/// the same numbers from the same seed, every run.
+/// the Markdown writer): the same numbers from the same seed, every run.
 #[cfg(test)]
 pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
     move || {

@@ -229,7 +229,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
                 let href = format!("#{}", xml_clean(&name));
                 let number = self.footnote(name);
                 self.put("<sup>");
-                self.open_link(&href, "");
+                self.open_link(href, "");
                 self.put(&number.to_string());
                 self.raw("</a></sup>");
             }
@@ -293,8 +293,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
                 } else {
                     ""
                 };
-                let href = href_value(prefix, &dest_url);
-                self.open_link(&href, &title);
+                self.open_link(href_value(prefix, &dest_url), &title);
                 self.in_link = true;
             }
             Tag::Image {
@@ -313,7 +312,6 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
                     attrs.push(Attr::text("title", title.to_string()));
                 }
                 self.element("img", attrs);
-                self.end_newline = false;
             }
             Tag::FootnoteDefinition(name) => {
                 let number = self.footnote(name);
@@ -382,22 +380,22 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
 
     /// `<a …>` with the sanitizer's attributes: `href` if allowed and safe, `title`,
     /// then `rel`.
-    fn open_link(&mut self, href: &str, title: &str) {
+    fn open_link(&mut self, href: String, title: &str) {
         let mut attrs = Vec::with_capacity(3);
         if self.policy.a_href {
-            attrs.push(Attr::url("href", href.to_string()));
+            attrs.push(Attr::url("href", href));
         }
         if !title.is_empty() && self.policy.a_title {
             attrs.push(Attr::text("title", title.to_string()));
         }
         self.element("a", attrs);
-        self.end_newline = false;
     }
 
     /// Writes a start tag the way the sanitizer leaves it. In its order of work:
     /// a URL whose scheme is not allowed (or which does not parse) goes; an `a` gets
     /// `rel` at the end; a relative URL is made absolute, and one that cannot be goes
-    /// by a swap with the last attribute.
+    /// by a swap with the last attribute. The tag ends in `>`, so pulldown-cmark's
+    /// HTML no longer ends in a line feed.
     fn element(&mut self, name: &str, mut attrs: Vec<Attr>) {
         attrs.retain_mut(|attr| {
             if !attr.is_url {
@@ -443,6 +441,7 @@ impl<'a, I: Iterator<Item = Event<'a>>> Writer<'_, 'a, I> {
             self.out.push('"');
         }
         self.out.push('>');
+        self.end_newline = false;
     }
 
     /// An image's text, as pulldown-cmark writes it into `alt`: the text of the
