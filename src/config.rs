@@ -111,11 +111,11 @@ impl Default for Config {
             },
             check: CheckConfig {
                 timeout: Duration::from_secs(10),
-                concurrency: 64,
-                per_host: 8,
+                concurrency: 32,
+                per_host: 4,
                 retries: 2,
                 exclude: Vec::new(),
-                cache: PathBuf::from("check.cache"),
+                cache: PathBuf::from(".feedwright-cache.json"),
                 cache_ttl: Duration::from_secs(86_400),
             },
             serve: ServeConfig {

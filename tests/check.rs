@@ -283,7 +283,7 @@ fn online_check_judges_every_case_fetches_each_url_once_and_caches_successes() {
     let s = Server::start();
     let u = |path: &str| s.url(path);
     let site = Site::new(
-        "base_url: http://blog.example.com/\nposts: posts\ncheck:\n  timeout: 1s\n  retries: 2\n  cache: check.cache\n",
+        "base_url: http://blog.example.com/\nposts: posts\ncheck:\n  timeout: 1s\n  retries: 2\n",
     );
     let closed = format!("http://127.0.0.1:{}/x", closed_port());
     site.post(
@@ -428,8 +428,9 @@ fn online_check_judges_every_case_fetches_each_url_once_and_caches_successes() {
     assert_eq!(summary["warnings"], 2);
 
     // The rerun takes the successes from the cache and fetches only the failures;
-    // the findings are the same (warnings of cached URLs included).
-    assert!(site.path().join("check.cache").is_file());
+    // the findings are the same (warnings of cached URLs included). The cache
+    // has the name DESIGN gives it by default.
+    assert!(site.path().join(".feedwright-cache.json").is_file());
     let (code2, doc2) = site.check_json(&[]);
     assert_eq!(code2, 1);
     assert_eq!(places(&doc2), expected);
@@ -476,7 +477,7 @@ fn no_cache_neither_reads_nor_writes_the_cache_and_exclude_skips_urls() {
         assert_eq!(doc["summary"]["excluded"], 1);
         assert_eq!(doc["summary"]["cached"], 0);
     }
-    assert!(!site.path().join("check.cache").exists());
+    assert!(!site.path().join(".feedwright-cache.json").exists());
     let want: BTreeMap<String, u32> = [("HEAD /page".to_string(), 2)].into();
     assert_eq!(s.counts(), want);
 }

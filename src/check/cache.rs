@@ -1,6 +1,6 @@
-//! The check cache (`check.cache`, JSON): the URLs that checked out fine, with when,
-//! so a rerun within the TTL (`check.cache_ttl`, default one day) fetches only what
-//! failed or expired. Failures are never kept. A missing or unreadable cache is an
+//! The check cache (the `check.cache` key, by default `.feedwright-cache.json`): the
+//! URLs that checked out fine, with when, so a rerun within the TTL
+//! (`check.cache_ttl`, default one day) fetches only what failed or expired. Failures are never kept. A missing or unreadable cache is an
 //! empty one; it is written atomically (temp file, then rename).
 //!
 //! ```json
@@ -94,7 +94,7 @@ impl Cache {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let name = path.file_name().map_or_else(
-            || "check.cache".into(),
+            || ".feedwright-cache.json".into(),
             |n| n.to_string_lossy().into_owned(),
         );
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
