@@ -3,7 +3,7 @@
 //! and returns the parsed date when there is one.
 
 use super::dom::Node;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 
 use super::Ctx;
 
@@ -15,11 +15,11 @@ const MONTHS: [&str; 12] = [
 /// What an RFC 822 date string turned out to be.
 #[derive(Debug, PartialEq)]
 pub(super) enum Rfc822 {
-    Valid(DateTime<FixedOffset>),
+    Valid(Stamp),
     /// Understandable, but not in the form the RFC gives (comments, odd zones…).
-    Problematical(DateTime<FixedOffset>, &'static str),
+    Problematical(Stamp, &'static str),
     /// The weekday named is not the date's.
-    WrongDay(DateTime<FixedOffset>),
+    WrongDay(Stamp),
     Invalid,
 }
 
@@ -29,7 +29,7 @@ pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
     match strict822(s) {
         Some((d, dow)) => {
             if let Some(day) = dow {
-                if DAYS[d.weekday().num_days_from_monday() as usize] != day {
+                if DAYS[usize::from(d.weekday)] != day {
                     return Rfc822::WrongDay(d);
                 }
             }
@@ -65,7 +65,7 @@ fn odd_zone(s: &str) -> Option<&'static str> {
 }
 
 /// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date and the weekday named.
-fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
+fn strict822(s: &str) -> Option<(Stamp, Option<&str>)> {
     // The first ", " (a comma, then a space), found from comma to comma.
     let b = s.as_bytes();
     let comma = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
@@ -111,7 +111,7 @@ fn three_letter_index(names: &[&str], name: &str) -> Option<usize> {
 
 /// The same, forgiving case, commas, comments in parentheses, full month names,
 /// missing spaces and extra spaces.
-fn loose822(s: &str) -> Option<DateTime<FixedOffset>> {
+fn loose822(s: &str) -> Option<Stamp> {
     let mut clean = String::new();
     let mut depth = 0;
     for c in s.chars() {
@@ -211,23 +211,66 @@ fn zone(z: &str) -> Option<i32> {
     Some(hours * 3600)
 }
 
-fn build(
+/// A parsed date-time: what the rules ask of it (the local year and weekday, the
+/// instant), computed by hand: every date in a feed passes here, and chrono's
+/// checked constructors cost several times the parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// The year as written (local time).
     year: i32,
-    month: u32,
-    day: u32,
-    h: u32,
-    m: u32,
-    s: u32,
-    off: i32,
-) -> Option<DateTime<FixedOffset>> {
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let t = date.and_hms_opt(h, m, s.min(59))?;
-    FixedOffset::east_opt(off)?.from_local_datetime(&t).single()
+    /// Day of the week as written (local time), Monday 0.
+    weekday: u8,
+    /// Seconds since 1970-01-01T00:00:00Z.
+    utc: i64,
+}
+
+/// Days in `month` of `year`, proleptic Gregorian.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a valid date (proleptic Gregorian; H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date-time, if the fields make one: a real day, a time of day (a leap
+/// second read as :59), an offset of less than a day. `year` is 0 to 9999.
+fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> Option<Stamp> {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || h > 23
+        || m > 59
+        || off.abs() >= 86_400
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = i64::from(h * 3600 + m * 60 + s.min(59));
+    Some(Stamp {
+        year,
+        // 1970-01-01 was a Thursday (3 from Monday).
+        weekday: (days + 3).rem_euclid(7) as u8,
+        utc: days * 86_400 + secs - i64::from(off),
+    })
 }
 
 /// Parses an RFC 3339 date-time (`2003-12-13T18:30:02Z`, fractions and offsets allowed;
 /// `T` and `Z` upper case, as RFC 4287 §3.3 requires).
-pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
     let b = s.as_bytes();
     if b.len() < 20
         || !b[..20].is_ascii()
@@ -331,18 +374,13 @@ pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
 }
 
 /// Whether a date is too far in the past, or later than `until`, to be meant.
-fn implausible(d: &DateTime<FixedOffset>, until: &DateTime<chrono::Utc>) -> bool {
-    d.year() < 1990 || d.with_timezone(&chrono::Utc) > *until
+fn implausible(d: &Stamp, until: &chrono::DateTime<chrono::Utc>) -> bool {
+    // A stamp has whole seconds: later than `until` is later than its second.
+    d.year < 1990 || d.utc > until.timestamp()
 }
 
 /// `ImplausibleDate` on `node` when `d` is too far in the past or the future.
-fn report_implausible(
-    cx: &mut Ctx,
-    node: Node,
-    name: &str,
-    value: &str,
-    d: &DateTime<FixedOffset>,
-) {
+fn report_implausible(cx: &mut Ctx, node: Node, name: &str, value: &str, d: &Stamp) {
     if implausible(d, &cx.plausible_until) {
         cx.report(
             node,
@@ -353,7 +391,7 @@ fn report_implausible(
 }
 
 /// Checks an RSS date element (`pubDate`, `lastBuildDate`).
-pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<Stamp> {
     let value = super::text_of(node);
     let name = node.tag_name().name();
     let d = match parse_rfc822(&value) {
@@ -393,7 +431,7 @@ pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOff
 }
 
 /// Checks an Atom date construct (`updated`, `published`).
-pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<Stamp> {
     let raw = super::text_of(node);
     let name = node.tag_name().name();
     let value = raw.trim();
@@ -445,6 +483,66 @@ pub(super) fn check_iso8601(cx: &mut Ctx, node: Node, zone_required: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`build`] and [`implausible`] are chrono's checked constructors and its
+    /// comparison, field for field.
+    #[test]
+    fn stamps_are_chronos_dates() {
+        use chrono::{Datelike, FixedOffset, TimeZone, Utc};
+        let mut next = crate::lint::xorshift(0x0064_6174_6573);
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            let year = match next() % 4 {
+                0 => (next() % 10_000) as i32,
+                1 => [0, 1, 4, 100, 400, 1600, 1900, 2000, 2100, 9999][(next() % 10) as usize],
+                _ => 1850 + (next() % 300) as i32,
+            };
+            let month = (next() % 14) as u32;
+            let day = (next() % 33) as u32;
+            let (h, m, s) = (
+                (next() % 26) as u32,
+                (next() % 62) as u32,
+                (next() % 62) as u32,
+            );
+            let off = match next() % 3 {
+                0 => (next() % 200_000) as i32 - 100_000,
+                _ => ((next() % 60) as i32 - 30) * 1800,
+            };
+            let want = NaiveDate::from_ymd_opt(year, month, day)
+                .and_then(|d| d.and_hms_opt(h, m, s.min(59)))
+                .and_then(|t| FixedOffset::east_opt(off)?.from_local_datetime(&t).single());
+            let got = build(year, month, day, h, m, s, off);
+            let (want, got) = match (want, got) {
+                (None, None) => continue,
+                (Some(w), Some(g)) => (w, g),
+                (w, g) => panic!("{year}-{month}-{day} {h}:{m}:{s} {off}: {w:?} {g:?}"),
+            };
+            valid += 1;
+            assert_eq!(
+                (got.year, got.weekday, got.utc),
+                (
+                    want.year(),
+                    want.weekday().num_days_from_monday() as u8,
+                    want.timestamp()
+                ),
+                "{want}"
+            );
+            let nanos = (next() % 2_000_000_000) as u32 % 1_000_000_001;
+            let until = Utc
+                .timestamp_opt(
+                    want.timestamp() + (next() % 5) as i64 - 2,
+                    nanos.min(999_999_999),
+                )
+                .single()
+                .expect("a time near a valid one");
+            assert_eq!(
+                implausible(&got, &until),
+                want.year() < 1990 || want.with_timezone(&Utc) > until,
+                "{want} {until}"
+            );
+        }
+        assert!(valid > 50_000, "{valid}");
+    }
 
     #[test]
     fn rfc822_forms() {
