@@ -2,7 +2,8 @@
 //! constructs, persons, links, categories, ids, dates, and the feed-wide rules
 //! (an author for every entry, unique ids, a self link).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
 use super::dom::Node;
 
@@ -40,6 +41,95 @@ const RELS: &[&str] = &[
     "up",
     "via",
 ];
+
+/// Where Atom metadata stands: the rules differ a little between the three.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    Feed,
+    Entry,
+    Source,
+}
+
+impl Parent {
+    fn name(self) -> &'static str {
+        match self {
+            Parent::Feed => "feed",
+            Parent::Entry => "entry",
+            Parent::Source => "source",
+        }
+    }
+}
+
+/// The Atom elements the rules tell apart: an element's local name is matched
+/// once, and every later decision is on this.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum El {
+    Id,
+    Title,
+    Rights,
+    Updated,
+    Author,
+    Contributor,
+    Link,
+    Category,
+    Subtitle,
+    Generator,
+    Icon,
+    Logo,
+    Published,
+    Summary,
+    Content,
+    Source,
+    Entry,
+    Other,
+}
+
+impl El {
+    fn of(name: &str) -> El {
+        match name {
+            "id" => El::Id,
+            "title" => El::Title,
+            "rights" => El::Rights,
+            "updated" => El::Updated,
+            "author" => El::Author,
+            "contributor" => El::Contributor,
+            "link" => El::Link,
+            "category" => El::Category,
+            "subtitle" => El::Subtitle,
+            "generator" => El::Generator,
+            "icon" => El::Icon,
+            "logo" => El::Logo,
+            "published" => El::Published,
+            "summary" => El::Summary,
+            "content" => El::Content,
+            "source" => El::Source,
+            "entry" => El::Entry,
+            _ => El::Other,
+        }
+    }
+}
+
+/// How many of each Atom element a feed, entry or source has had so far (other
+/// names are never asked about): a counter per kind, no lookup.
+#[derive(Default)]
+struct Seen([u32; El::Other as usize + 1]);
+
+impl Seen {
+    /// Counts one more `el`; returns how many there have been.
+    fn add(&mut self, el: El) -> u32 {
+        let n = &mut self.0[el as usize];
+        *n += 1;
+        *n
+    }
+
+    fn get(&self, el: El) -> u32 {
+        self.0[el as usize]
+    }
+
+    fn contains(&self, el: El) -> bool {
+        self.get(el) > 0
+    }
+}
 
 /// The IANA registry prefix: `IANA_REL + "alternate"` is `alternate`.
 const IANA_REL: &str = "http://www.iana.org/assignments/relation/";
@@ -84,12 +174,12 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             "write Atom elements without a namespace prefix: many readers need it",
         );
     }
-    common_attrs(cx, feed);
+    common_attrs(cx, feed, El::Other);
     super::stray_text(cx, feed);
-    let mut seen = super::Counts::default();
+    let mut seen = Seen::default();
     let mut has_author = false;
     let mut self_link = false;
-    let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
+    let mut alternates = 0;
     let mut entry_nodes = Vec::new();
     for c in elements(feed) {
         let tn = c.tag_name();
@@ -97,35 +187,52 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             foreign(cx, c, "feed");
             continue;
         }
-        let name = tn.name();
-        seen.add(name);
-        if name == "entry" {
+        let el = El::of(tn.name());
+        seen.add(el);
+        if el == El::Entry {
             entry_nodes.push(c);
             continue;
         }
-        if !metadata(cx, c, "feed", &seen) {
+        if !metadata(cx, c, Parent::Feed, el, &seen) {
             undefined(cx, c, "feed");
         }
-        match name {
-            "author" => has_author = true,
-            "link" if rel_of(c) == "self" => self_link = true,
+        match el {
+            El::Author => has_author = true,
+            El::Link => match rel_of(c) {
+                "self" => self_link = true,
+                "alternate" => alternates += 1,
+                _ => {}
+            },
             _ => {}
         }
     }
-    for el in ["id", "title", "updated"] {
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
             cx.report(
                 feed,
                 "MissingElement",
-                format!("<feed> must have an <{el}>"),
+                format!("<feed> must have an <{name}>"),
             );
         }
     }
-    duplicate_links(cx, feed);
-    for e in &entry_nodes {
-        let (id, updated) = entry(cx, *e, has_author);
-        entries.push((id, updated, *e));
+    if alternates > 1 {
+        duplicate_links(cx, feed);
     }
+    let entries: Vec<Revision> = entry_nodes
+        .iter()
+        .map(|&e| {
+            let (id, updated) = entry(cx, e, has_author);
+            Revision {
+                id,
+                updated,
+                node: e,
+            }
+        })
+        .collect();
     if !self_link {
         cx.report(
             feed,
@@ -133,53 +240,107 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             "<feed> should name its own URL: <link rel=\"self\" href=\"…\"/>",
         );
     }
-    // Ids must be unique; the same id twice is allowed only as two revisions.
-    // Sized for every entry at once: no growing on the way. (SipHash stays: a
-    // feed's ids must not be able to collide on purpose.)
-    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::with_capacity(entries.len());
-    let mut updated_seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
-    for (id, updated, node) in &entries {
-        if let Some(u) = updated {
-            let n = updated_seen.entry(u.as_str()).or_default();
-            *n += 1;
-            if *n == 2 {
-                cx.report(
-                    *node,
-                    "DuplicateUpdated",
-                    format!("two entries have the same <updated> {u}"),
-                );
-            }
-        }
-        if let Some(id) = id {
-            by_id
-                .entry(id.as_str())
-                .or_default()
-                .push((updated.as_deref(), *node));
-        }
+    revisions(cx, &entries);
+}
+
+/// An entry of a feed: its id and updated values (trimmed), where it is.
+struct Revision<'a, 'i> {
+    id: Option<Cow<'a, str>>,
+    updated: Option<Cow<'a, str>>,
+    node: Node<'a, 'i>,
+}
+
+/// Positions `0..n` sorted by `key` (and by position among equal keys): equal
+/// keys end up side by side in document order. Sorting, not hashing: no input can
+/// make it slow, and a feed's few entries sort in fewer steps than SipHash takes.
+fn sorted_by<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    order
+}
+
+/// Equal `key`s among sorted positions: the runs of two or more, each in
+/// document order.
+fn runs<'o, K: PartialEq>(
+    order: &'o [usize],
+    key: impl Fn(usize) -> K + 'o,
+) -> impl Iterator<Item = &'o [usize]> + 'o {
+    order
+        .chunk_by(move |&a, &b| key(a) == key(b))
+        .filter(|run| run.len() > 1)
+}
+
+/// The feed-wide rules on entries: the same `<updated>` twice, the same id
+/// without a new date.
+fn revisions(cx: &mut Ctx, entries: &[Revision]) {
+    // The second entry with each `<updated>` is reported, in document order.
+    let with_updated: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].updated.is_some())
+        .collect();
+    let updated = |k: usize| entries[with_updated[k]].updated.as_deref();
+    let order = sorted_by(with_updated.len(), updated);
+    let mut seconds: Vec<usize> = runs(&order, updated)
+        .map(|run| with_updated[run[1]])
+        .collect();
+    seconds.sort_unstable();
+    for i in seconds {
+        let e = &entries[i];
+        cx.report(
+            e.node,
+            "DuplicateUpdated",
+            format!(
+                "two entries have the same <updated> {}",
+                e.updated.as_deref().unwrap_or("")
+            ),
+        );
     }
+    // Ids must be unique; the same id twice is allowed only as two revisions.
+    let with_id: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].id.is_some())
+        .collect();
+    let id = |k: usize| entries[with_id[k]].id.as_deref();
+    let order = sorted_by(with_id.len(), id);
     // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
     // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
     // generator, not revisions.
-    if entries.len() > 2 && by_id.len() == 1 && entries.iter().all(|(i, _, _)| i.is_some()) {
-        let (id, v) = by_id.iter().next().expect("one id");
+    let one_id = match (order.first(), order.last()) {
+        (Some(&first), Some(&last)) => id(first) == id(last),
+        _ => false,
+    };
+    if entries.len() > 2 && with_id.len() == entries.len() && one_id {
         cx.report(
-            v[1].1,
+            entries[1].node,
             "DuplicateIds",
-            format!("every entry has the id {id}: ids must tell entries apart"),
+            format!(
+                "every entry has the id {}: ids must tell entries apart",
+                entries[0].id.as_deref().unwrap_or("")
+            ),
         );
         return;
     }
-    let mut ids: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
-    ids.sort_by_key(|(_, v)| v[1].1.range().start);
-    for (id, v) in ids {
-        let mut dates = HashSet::new();
-        if let Some((_, node)) = v.iter().find(|(u, _)| !dates.insert(*u)) {
-            cx.report(
-                *node,
-                "DuplicateEntries",
-                format!("two entries have the id {id} and the same <updated>: a revision needs a new date"),
-            );
+    // Each id shared by entries: the first of them with an `<updated>` an earlier
+    // one of them has, reported in the order of the id's second entry.
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for run in runs(&order, id) {
+        let members: Vec<usize> = run.iter().map(|&k| with_id[k]).collect();
+        let date = |m: usize| entries[members[m]].updated.as_deref();
+        let by_date = sorted_by(members.len(), date);
+        let first_repeat = runs(&by_date, date).map(|r| members[r[1]]).min();
+        if let Some(i) = first_repeat {
+            found.push((members[1], i));
         }
+    }
+    found.sort_unstable();
+    for (_, i) in found {
+        let e = &entries[i];
+        cx.report(
+            e.node,
+            "DuplicateEntries",
+            format!(
+                "two entries have the id {} and the same <updated>: a revision needs a new date",
+                e.id.as_deref().unwrap_or("")
+            ),
+        );
     }
 }
 
@@ -195,15 +356,15 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
     entry(cx, e, false);
 }
 
-/// xml:base and xml:lang on any Atom element.
-fn common_attrs(cx: &mut Ctx, node: Node) {
+/// xml:base and xml:lang on any Atom element (`el`, the kind of `node`).
+fn common_attrs(cx: &mut Ctx, node: Node, el: El) {
     // One pass over the attributes: each is reported at its own place, and the
     // findings are put in document order in the end.
-    let element = node.tag_name().name();
     for a in node.attributes() {
         match a.namespace() {
             None => {
-                if !allowed_attr(element, a.name()) {
+                if !allowed_attr(el, a.name()) {
+                    let element = node.tag_name().name();
                     cx.report_at(
                         a.range().start,
                         "UnexpectedAttribute",
@@ -228,16 +389,16 @@ fn common_attrs(cx: &mut Ctx, node: Node) {
     }
 }
 
-fn allowed_attr(element: &str, attr: &str) -> bool {
-    match element {
-        "link" => matches!(
+fn allowed_attr(el: El, attr: &str) -> bool {
+    match el {
+        El::Link => matches!(
             attr,
             "href" | "rel" | "type" | "hreflang" | "title" | "length"
         ),
-        "category" => matches!(attr, "term" | "scheme" | "label"),
-        "generator" => matches!(attr, "uri" | "version"),
-        "content" => matches!(attr, "type" | "src"),
-        "title" | "subtitle" | "summary" | "rights" => attr == "type",
+        El::Category => matches!(attr, "term" | "scheme" | "label"),
+        El::Generator => matches!(attr, "uri" | "version"),
+        El::Content => matches!(attr, "type" | "src"),
+        El::Title | El::Subtitle | El::Summary | El::Rights => attr == "type",
         _ => false,
     }
 }
@@ -278,42 +439,35 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
     }
 }
 
-/// Metadata shared by feed, entry and source; returns false for an element that
-/// is none of them.
-fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
-    let name = c.tag_name().name();
-    let known = matches!(
-        (parent, name),
-        (
-            _,
-            "id" | "title" | "rights" | "updated" | "author" | "contributor" | "link" | "category"
-        ) | (
-            "feed" | "source",
-            "subtitle" | "generator" | "icon" | "logo"
-        ) | ("entry", "published")
-    );
+/// Metadata shared by feed, entry and source (`c` is an `el`, the `seen.get(el)`th
+/// of its parent); returns false for an element that is none of them.
+fn metadata(cx: &mut Ctx, c: Node, parent: Parent, el: El, seen: &Seen) -> bool {
+    let known = match el {
+        El::Id
+        | El::Title
+        | El::Rights
+        | El::Updated
+        | El::Author
+        | El::Contributor
+        | El::Link
+        | El::Category => true,
+        El::Subtitle | El::Generator | El::Icon | El::Logo => parent != Parent::Entry,
+        El::Published => parent == Parent::Entry,
+        _ => false,
+    };
     if !known {
         return false;
     }
-    let once = matches!(
-        name,
-        "id" | "title"
-            | "updated"
-            | "subtitle"
-            | "rights"
-            | "icon"
-            | "logo"
-            | "generator"
-            | "published"
-            | "content"
-            | "summary"
-            | "source"
-    );
-    if once && seen.get(name) == 2 {
+    let once = !matches!(el, El::Author | El::Contributor | El::Link | El::Category);
+    if once && seen.get(el) == 2 {
         cx.report(
             c,
             "DuplicateElement",
-            format!("<{parent}> has more than one <{name}>"),
+            format!(
+                "<{}> has more than one <{}>",
+                parent.name(),
+                c.tag_name().name()
+            ),
         );
     }
     if c.is_prefixed() {
@@ -323,20 +477,19 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, c);
-    match (parent, name) {
-        (_, "id") => id(cx, c),
-        (_, "title") | (_, "rights") => text_construct(cx, c),
-        ("feed", "subtitle") | ("source", "subtitle") => text_construct(cx, c),
-        (_, "updated") | ("entry", "published") => {
+    common_attrs(cx, c, el);
+    match el {
+        El::Id => id(cx, c),
+        El::Title | El::Rights | El::Subtitle => text_construct(cx, c),
+        El::Updated | El::Published => {
             if leaf(cx, c) {
                 dates::check_rfc3339(cx, c);
             }
         }
-        (_, "author") | (_, "contributor") => person(cx, c),
-        (_, "link") => link(cx, c),
-        (_, "category") => category(cx, c),
-        ("feed", "generator") | ("source", "generator") => {
+        El::Author | El::Contributor => person(cx, c),
+        El::Link => link(cx, c),
+        El::Category => category(cx, c),
+        El::Generator => {
             if !leaf(cx, c) {
                 return true;
             }
@@ -344,12 +497,12 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
             let v = text_of(c);
             rss::no_markup(cx, c, &v);
         }
-        ("feed", "icon") | ("feed", "logo") | ("source", "icon") | ("source", "logo") => {
+        _ => {
+            // Icon and logo.
             if leaf(cx, c) {
                 atom_uri(cx, c);
             }
         }
-        _ => return false,
     }
     true
 }
@@ -766,18 +919,7 @@ pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
 
 /// Two alternate links with the same type and language.
 fn duplicate_links(cx: &mut Ctx, parent: Node) {
-    // The name first: it rules out most children without comparing namespaces.
-    let alternates = || {
-        elements(parent).filter(|c| {
-            c.tag_name().name() == "link"
-                && super::ns(*c) == Some(ATOM_NS)
-                && rel_of(*c) == "alternate"
-        })
-    };
-    // One alternate link (the usual case) cannot repeat another.
-    if alternates().nth(1).is_none() {
-        return;
-    }
+    // Called with two alternate links or more (callers count them on their way).
     let mut seen = HashSet::new();
     for l in
         elements(parent).filter(|c| super::ns(*c) == Some(ATOM_NS) && c.tag_name().name() == "link")
@@ -823,8 +965,20 @@ fn category(cx: &mut Ctx, node: Node) {
     }
 }
 
-/// Checks an entry; returns its id and updated values.
-fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Option<String>) {
+/// The text of an element, trimmed; borrowed from the document when it can be.
+fn trimmed_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    match text_of(node) {
+        Cow::Borrowed(t) => Cow::Borrowed(super::trim(t)),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    }
+}
+
+/// Checks an entry; returns its id and updated values (trimmed).
+fn entry<'a>(
+    cx: &mut Ctx,
+    e: Node<'a, '_>,
+    feed_has_author: bool,
+) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     if e.is_prefixed() && e.parent_element().is_some() {
         cx.report(
             e,
@@ -832,13 +986,13 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, e);
+    common_attrs(cx, e, El::Entry);
     super::stray_text(cx, e);
-    let mut seen = super::Counts::default();
+    let mut seen = Seen::default();
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;
-    let mut alternate = false;
+    let mut alternates = 0;
     let mut content: Option<Node> = None;
     for c in elements(e) {
         let tn = c.tag_name();
@@ -846,33 +1000,33 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             foreign(cx, c, "entry");
             continue;
         }
-        let name = tn.name();
-        seen.add(name);
-        match name {
-            "id" => id = Some(text_of(c).trim().to_string()),
-            "updated" => updated = Some(text_of(c).trim().to_string()),
-            "author" => has_author = true,
-            "link" if rel_of(c) == "alternate" => alternate = true,
+        let el = El::of(tn.name());
+        let n = seen.add(el);
+        match el {
+            El::Id => id = Some(trimmed_text(c)),
+            El::Updated => updated = Some(trimmed_text(c)),
+            El::Author => has_author = true,
+            El::Link if rel_of(c) == "alternate" => alternates += 1,
             _ => {}
         }
-        match name {
-            "summary" => {
-                if seen.get(name) == 2 {
+        match el {
+            El::Summary => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
                 }
-                common_attrs(cx, c);
+                common_attrs(cx, c, el);
                 text_construct(cx, c);
             }
-            "content" => {
-                if seen.get(name) == 2 {
+            El::Content => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
                 }
-                common_attrs(cx, c);
+                common_attrs(cx, c, el);
                 content = Some(c);
                 content_element(cx, c);
             }
-            "source" => {
-                if seen.get(name) == 2 {
+            El::Source => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
                 }
                 if elements(c)
@@ -883,15 +1037,23 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
                 source(cx, c);
             }
             _ => {
-                if !metadata(cx, c, "entry", &seen) {
+                if !metadata(cx, c, Parent::Entry, el, &seen) {
                     undefined(cx, c, "entry");
                 }
             }
         }
     }
-    for el in ["id", "title", "updated"] {
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
-            cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
+            cx.report(
+                e,
+                "MissingElement",
+                format!("<entry> must have an <{name}>"),
+            );
         }
     }
     if !has_author {
@@ -901,7 +1063,7 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "<entry> must have an <author> (or the feed one)",
         );
     }
-    if content.is_none() && !alternate {
+    if content.is_none() && alternates == 0 {
         cx.report(
             e,
             "MissingContentOrAlternate",
@@ -912,45 +1074,59 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
         c.has_attribute("src")
             || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
     });
-    if out_of_line && !seen.contains("summary") {
+    if out_of_line && !seen.contains(El::Summary) {
         cx.report(
             e,
             "MissingElement",
             "<entry> with out-of-line or binary content must have a <summary>",
         );
     }
-    if !seen.contains("summary") && content.is_none() {
+    if !seen.contains(El::Summary) && content.is_none() {
         cx.report(
             e,
             "MissingTextualContent",
             "<entry> should have a <summary> or <content>",
         );
     }
-    duplicate_links(cx, e);
+    // Only two alternate links can repeat each other.
+    if alternates > 1 {
+        duplicate_links(cx, e);
+    }
     (id, updated)
 }
 
 fn source(cx: &mut Ctx, s: Node) {
-    common_attrs(cx, s);
-    let mut seen = super::Counts::default();
+    common_attrs(cx, s, El::Source);
+    let mut seen = Seen::default();
+    let mut alternates = 0;
     for c in elements(s) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "source");
             continue;
         }
-        seen.add(tn.name());
-        if !metadata(cx, c, "source", &seen) {
+        let el = El::of(tn.name());
+        seen.add(el);
+        if el == El::Link && rel_of(c) == "alternate" {
+            alternates += 1;
+        }
+        if !metadata(cx, c, Parent::Source, el, &seen) {
             undefined(cx, c, "source");
         }
     }
-    duplicate_links(cx, s);
-    for el in ["id", "title", "updated"] {
+    if alternates > 1 {
+        duplicate_links(cx, s);
+    }
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
             cx.report(
                 s,
                 "MissingSourceElement",
-                format!("<source> should carry the original feed's <{el}>"),
+                format!("<source> should carry the original feed's <{name}>"),
             );
         }
     }

@@ -797,18 +797,21 @@ fn text_with_gaps(node: Node, gaps: &[std::ops::Range<usize>]) -> String {
 }
 
 /// How often each child element name has appeared. An element has a handful of
-/// distinct children: the first few names are counted in a list (no hashing per
-/// child); any beyond them in a map, so a flood of names stays linear.
+/// distinct children: the first few names are counted in a list kept inline (no
+/// allocation, no hashing per child); any beyond them in a map, so a flood of
+/// names stays linear.
 pub(crate) struct Counts<'a> {
-    few: Vec<(&'a str, usize)>,
+    few: [(&'a str, usize); Counts::FEW],
+    /// How many of `few` are in use.
+    len: usize,
     many: std::collections::HashMap<&'a str, usize>,
 }
 
 impl Default for Counts<'_> {
-    /// Room for the short list from the start: one allocation, not one per doubling.
     fn default() -> Self {
         Counts {
-            few: Vec::with_capacity(Self::FEW),
+            few: [("", 0); Counts::FEW],
+            len: 0,
             many: Default::default(),
         }
     }
@@ -819,11 +822,13 @@ impl<'a> Counts<'a> {
 
     /// Counts one more `name`; returns how many there have been.
     pub(crate) fn add(&mut self, name: &'a str) -> usize {
-        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| same_name(s, name)) {
+        let len = self.len;
+        if let Some((_, n)) = self.few[..len].iter_mut().find(|(s, _)| same_name(s, name)) {
             *n += 1;
             *n
-        } else if self.few.len() < Self::FEW {
-            self.few.push((name, 1));
+        } else if len < Self::FEW {
+            self.few[len] = (name, 1);
+            self.len += 1;
             1
         } else {
             let n = self.many.entry(name).or_default();
@@ -833,7 +838,10 @@ impl<'a> Counts<'a> {
     }
 
     pub(crate) fn get(&self, name: &str) -> usize {
-        match self.few.iter().find(|(s, _)| same_name(s, name)) {
+        match self.few[..self.len]
+            .iter()
+            .find(|(s, _)| same_name(s, name))
+        {
             Some((_, n)) => *n,
             // The map is nearly always empty: no hashing then.
             None if self.many.is_empty() => 0,
@@ -859,6 +867,16 @@ pub(crate) fn blank(s: &str) -> bool {
     s.bytes()
         .all(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C))
         || s.trim_start().is_empty()
+}
+
+/// `s.trim()`: when the first and last bytes are visible ASCII characters (nearly
+/// every value) there is nothing to trim, and no character is decoded.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// Reports text directly inside an element that should hold only elements.
@@ -958,6 +976,20 @@ mod tests {
             !clean.iter().any(|f| f.message.contains("control")),
             "{clean:?}"
         );
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        let mut next = xorshift(0x7472_696d);
+        let pieces = [
+            "", " ", "a", "\t", "\n", "\u{a0}", "\u{3000}", "\u{85}", "\u{1c}", "é", "\u{0}", "~",
+        ];
+        for _ in 0..50_000 {
+            let s: String = (0..next() % 5)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            assert_eq!(trim(&s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]
