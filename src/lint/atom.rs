@@ -156,6 +156,9 @@ pub(super) fn base_of(node: Node) -> Option<String> {
 
 /// `reference` resolved against `base` (RFC 3986 §5), as far as `url` can.
 pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
+    if plainly_absolute(reference) {
+        return reference.to_string();
+    }
     match base.and_then(|b| url::Url::parse(b).ok()) {
         Some(b) => b
             .join(reference)
@@ -163,6 +166,46 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
             .unwrap_or_else(|_| reference.to_string()),
         None => reference.to_string(),
     }
+}
+
+/// Bytes of a plain host name: lower-case letters, digits, dots and hyphens.
+static HOST_BYTES: [bool; 256] =
+    byte_set!(b => b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+
+/// Bytes after the host that no URL parser rewrites: letters, digits and the
+/// delimiters that are never percent-encoded in a path, query or fragment.
+static KEPT_BYTES: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$'
+        | b'&' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@' | b'/' | b'?' | b'#'));
+
+/// Whether `reference` is an absolute http(s) URL already in the form URL parsing
+/// writes back, so that resolving it against any base gives it unchanged (a self
+/// link usually is): lower-case scheme and plain host (no user, no port, no
+/// punycode, not an IP address), a path, no `%`, no dot segment, at most one `#`.
+/// `false` says nothing: [`resolve`] then lets `url` do it.
+fn plainly_absolute(reference: &str) -> bool {
+    let b = reference.as_bytes();
+    let rest = if let Some(r) = b.strip_prefix(b"https://") {
+        r
+    } else if let Some(r) = b.strip_prefix(b"http://") {
+        r
+    } else {
+        return false;
+    };
+    let host_len = rest
+        .iter()
+        .position(|&c| !HOST_BYTES[usize::from(c)])
+        .unwrap_or(rest.len());
+    let (host, path) = rest.split_at(host_len);
+    let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or(b"");
+    host.first().is_some_and(|&c| c != b'.')
+        && host.last().is_some_and(|&c| c != b'.')
+        && memchr::memmem::find(host, b"..").is_none()
+        && memchr::memmem::find(host, b"xn--").is_none()
+        && last_label.first().is_some_and(u8::is_ascii_lowercase)
+        && path.first() == Some(&b'/')
+        && path.iter().all(|&c| KEPT_BYTES[usize::from(c)])
+        && memchr::memchr_iter(b'#', path).count() <= 1
+        && memchr::memmem::find(path, b"/.").is_none()
 }
 
 /// Lints an Atom feed document.
@@ -585,18 +628,19 @@ fn id(cx: &mut Ctx, node: Node) {
 fn text_construct(cx: &mut Ctx, node: Node) {
     let ty = node.attribute("type").unwrap_or("text");
     let name = node.tag_name().name();
+    let first_element = elements(node).next();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
     let blank_matters = matches!(ty, "text" | "html" | "xhtml")
         || (valid_mime(ty) && {
             let lty = ty.to_ascii_lowercase();
             !lty.starts_with("text/") && !lty.ends_with("+xml") && !lty.ends_with("/xml")
         });
-    if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
+    if blank_matters && first_element.is_none() && super::trim(&text_of(node)).is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
     match ty {
         "text" => {
-            if elements(node).next().is_some() {
+            if first_element.is_some() {
                 cx.report(
                     node,
                     "UndefinedElement",
@@ -605,16 +649,18 @@ fn text_construct(cx: &mut Ctx, node: Node) {
                 return;
             }
             let v = text_of(node);
-            let raw = &cx.doc.input_text()[node.range()];
-            if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
-                cx.report(
-                    node,
-                    "ContainsUndeclaredHTML",
-                    format!(
-                        "<{}> holds HTML but its type is text: add type=\"html\"",
-                        node.tag_name().name()
-                    ),
-                );
+            if closing_tag_possible(&v) {
+                let raw = &cx.doc.input_text()[node.range()];
+                if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                    cx.report(
+                        node,
+                        "ContainsUndeclaredHTML",
+                        format!(
+                            "<{}> holds HTML but its type is text: add type=\"html\"",
+                            node.tag_name().name()
+                        ),
+                    );
+                }
             }
         }
         "html" => {
@@ -665,6 +711,12 @@ fn text_construct(cx: &mut Ctx, node: Node) {
             );
         }
     }
+}
+
+/// Whether text can hold a closing HTML tag: only where it holds a `<`. Plain text
+/// (most titles) then skips the HTML scan.
+fn closing_tag_possible(v: &str) -> bool {
+    memchr::memchr(b'<', v.as_bytes()).is_some()
 }
 
 /// Inline XHTML: a single xhtml:div holding the markup.
@@ -1247,5 +1299,93 @@ fn content_element(cx: &mut Ctx, c: Node) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reference the fast path passes resolves to itself against any base.
+    #[test]
+    fn plainly_absolute_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0072_6573_6f6c_7665);
+        let pieces = [
+            "a", "example", ".com", ".", "..", "-", "1", "0x7f", ".1", "xn--", "A", "é", "/", "/.",
+            "/..", "%41", "%", "?", "#", "q=1&r=2", " ", "\\", "'", "`", "\"", "<", "{", "~",
+            ":80", "@", ":", "(x)", "*", "\t",
+        ];
+        let bases = [
+            None,
+            Some("https://news.example.com/feed.xml"),
+            Some("http://Example.ORG:80/a/b/../c"),
+            Some("not a url"),
+            Some("urn:x:y"),
+        ];
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let piece =
+                |next: &mut dyn FnMut() -> u64| pieces[(next() % pieces.len() as u64) as usize];
+            let scheme = ["https://", "http://", "HTTP://", "ftp://"][(next() % 4) as usize];
+            let hosts = [
+                "a", "example", ".com", ".", "-", "1", "0x7f", ".1", "xn--", "A", "b",
+            ];
+            let host: String = (0..next() % 4)
+                .map(|_| hosts[(next() % hosts.len() as u64) as usize])
+                .collect();
+            let path: String = (0..next() % 6).map(|_| piece(&mut next)).collect();
+            let reference = format!("{scheme}{host}{}{path}", ["/", ""][(next() % 2) as usize]);
+            if plainly_absolute(&reference) {
+                plain += 1;
+                let base = bases[(next() % bases.len() as u64) as usize];
+                let full = match base.and_then(|b| url::Url::parse(b).ok()) {
+                    Some(b) => b
+                        .join(&reference)
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| reference.clone()),
+                    None => reference.clone(),
+                };
+                assert_eq!(full, reference, "{base:?}");
+            }
+        }
+        assert!(plain > 1_000, "{plain}");
+    }
+
+    /// Text without a `<` never holds what the HTML scan calls a closing tag.
+    #[test]
+    fn closing_tag_possible_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0061_746f_6d74);
+        let pieces = [
+            "&",
+            "&amp;",
+            "&#60;/b>",
+            "&lt;/b&gt;",
+            "/b>",
+            "</b>",
+            "<",
+            "a",
+            " ",
+            "é",
+            "#",
+            "&#x3C;",
+            "/",
+            ">",
+            "p",
+        ];
+        let mut skipped = 0;
+        for _ in 0..100_000 {
+            let v: String = (0..6)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let raw: String = (0..6)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let found = html::text_contains_html(&v, &raw).is_some_and(|w| w.starts_with("</"));
+            if !closing_tag_possible(&v) {
+                skipped += 1;
+                assert!(!found, "{v:?} {raw:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped}");
     }
 }

@@ -498,31 +498,45 @@ const _: () = assert!(SAME_MEANING.len() <= 32);
 
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
-    // Room for an item's usual dozen children at once.
-    let mut kids: Vec<(Option<&str>, &str, Node)> = Vec::with_capacity(16);
-    kids.extend(elements(parent).map(|e| (super::ns(e), e.tag_name().name(), e)));
-    // Most lookups are of extension elements, which items rarely hold: those are
-    // looked for among the namespaced children only.
-    let namespaced: Vec<(Option<&str>, &str, Node)> =
-        kids.iter().filter(|k| k.0.is_some()).copied().collect();
+    // One pass over the children: the pairs whose extension side is named among
+    // the namespaced children (a bit each, in list order; the name only, the
+    // namespace is checked below), and the first of each element the description
+    // rules ask about. Items rarely hold extension elements: most children cost a
+    // namespace test and nothing else.
+    let mut named: u32 = 0;
+    let mut description = None;
+    let mut encoded = None;
+    let mut body = None;
+    let mut atom_content = None;
+    let mut atom_summary = None;
+    for c in elements(parent) {
+        let name = c.tag_name().name();
+        let Some(ns) = super::ns(c) else {
+            if description.is_none() && name == "description" {
+                description = Some(c);
+            }
+            continue;
+        };
+        for (i, p) in SAME_MEANING.iter().enumerate() {
+            if super::same_name(p.3, name) {
+                named |= 1 << i;
+            }
+        }
+        let first = match name {
+            "encoded" if ns == ext::CONTENT_NS => &mut encoded,
+            "body" if ns == super::atom::XHTML_NS => &mut body,
+            "content" if ns == ATOM => &mut atom_content,
+            "summary" if ns == ATOM => &mut atom_summary,
+            _ => continue,
+        };
+        if first.is_none() {
+            *first = Some(c);
+        }
+    }
+    // The first child with this name, for the few pairs named above.
     let find = |ns: Option<&str>, name: &str| {
-        let among = if ns.is_some() { &namespaced } else { &kids };
-        among
-            .iter()
-            .find(|(n, l, _)| *l == name && *n == ns)
-            .map(|(_, _, e)| *e)
+        elements(parent).find(|c| c.tag_name().name() == name && super::ns(*c) == ns)
     };
-    // The pairs whose extension side is named among the namespaced children
-    // (a bit each, in list order): only those are looked at further.
-    let named: u32 = namespaced
-        .iter()
-        .flat_map(|k| {
-            SAME_MEANING
-                .iter()
-                .enumerate()
-                .filter(move |(_, p)| super::same_name(p.3, k.1))
-        })
-        .fold(0, |m, (i, _)| m | 1 << i);
     let pairs = SAME_MEANING
         .iter()
         .enumerate()
@@ -546,11 +560,11 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     // xhtml:body is a second full description; so are atom:content and
     // atom:summary beside a description (content:encoded beside a description is
     // the usual summary-and-full-text pair).
-    let description = find(None, "description").or(find(Some(ext::CONTENT_NS), "encoded"));
-    let duplicate = find(Some(super::atom::XHTML_NS), "body").or(description.and(
-        find(Some(ATOM), "content")
+    let any_description = description.or(encoded);
+    let duplicate = body.or(any_description.and(
+        atom_content
             .filter(|c| !c.has_attribute("src"))
-            .or(find(Some(ATOM), "summary")),
+            .or(atom_summary),
     ));
     if let Some(o) = duplicate {
         cx.report(
@@ -560,9 +574,8 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
         );
     }
     // content:encoded is the full text: readers expect the summary (description) first.
-    if let Some(content) = find(Some(ext::CONTENT_NS), "encoded") {
-        let before =
-            find(None, "description").is_some_and(|d| d.range().start < content.range().start);
+    if let Some(content) = encoded {
+        let before = description.is_some_and(|d| d.range().start < content.range().start);
         if !before && cx.rss2 && parent.tag_name().name() == "item" {
             cx.report(
                 content,
@@ -591,7 +604,7 @@ pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
 pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
     // Both checks look for a `<` or an `&` in the text: most text has neither
     // (short texts: eight bytes a step, no call).
-    if super::dom::find_either(v.as_bytes(), 0, b'<', b'&').is_none() {
+    if super::dom::find_either(v.as_bytes(), 0, b'<', b'&').is_none() || plainly_no_markup(v) {
         return;
     }
     let raw = &cx.doc.input_text()[node.range()];
@@ -614,6 +627,18 @@ pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
             ),
         );
     }
+}
+
+/// Whether text with an `&` is certainly no markup: no `<`, and no `&` starts a
+/// reference (each is followed by neither `#` nor a letter or digit, as in
+/// "markets & more"). `false` says nothing: the HTML rules then look closer.
+fn plainly_no_markup(v: &str) -> bool {
+    let b = v.as_bytes();
+    memchr::memchr(b'<', b).is_none()
+        && memchr::memchr_iter(b'&', b).all(|i| {
+            b.get(i + 1)
+                .is_none_or(|&c| c != b'#' && !c.is_ascii_alphanumeric())
+        })
 }
 
 pub(super) fn url_element(cx: &mut Ctx, node: Node, kind: Uri) {
@@ -1278,6 +1303,29 @@ fn rdf_items(cx: &mut Ctx, items: Node) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Text the fast path passes holds nothing either HTML rule of [`no_markup`]
+    /// reports, whatever its source.
+    #[test]
+    fn plainly_no_markup_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0070_6c61_696e);
+        let pieces = [
+            "&", "& ", "&amp;", "&#", "&#x", "&#38;", "&nbsp;", "&x", "&1", "&;", "<", "</b>",
+            "<p>", "a", " ", "é", ";", "#", "x", "/", "&&", "&-", "Q&A",
+        ];
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let mut piece = || pieces[(next() % pieces.len() as u64) as usize];
+            let v: String = (0..6).map(|_| piece()).collect();
+            let raw: String = (0..3).map(|_| piece()).collect::<String>() + &v;
+            if plainly_no_markup(&v) {
+                plain += 1;
+                assert_eq!(html::text_contains_html(&v, &raw), None, "{v:?} {raw:?}");
+                assert!(!html::bare_markup_char(&v, &raw), "{v:?} {raw:?}");
+            }
+        }
+        assert!(plain > 1_000, "{plain}");
+    }
 
     #[test]
     fn language_tags() {
