@@ -4,7 +4,7 @@
 //! the common extension namespaces, and elements nobody defined.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::dom::Node;
 
@@ -203,8 +203,8 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    // Room for a guid per child (items are nearly all of them): never rehashed.
-    let mut guids: HashMap<Cow<str>, usize> = HashMap::with_capacity(elements(ch).count());
+    // Every item's guid, in document order: repeats are found by sorting, once.
+    let mut guids: Vec<(Cow<str>, Node)> = Vec::new();
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
@@ -293,6 +293,7 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             _ => undefined(cx, c, "channel"),
         }
     }
+    duplicate_guids(cx, &guids);
     let missing = [
         ("title", "MissingTitle"),
         ("link", "MissingLink"),
@@ -367,16 +368,16 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
     }
 }
 
-fn item<'a>(
+fn item<'a, 'i>(
     cx: &mut Ctx,
-    it: Node<'a, '_>,
+    it: Node<'a, 'i>,
     flavor: Flavor,
-    guids: &mut HashMap<Cow<'a, str>, usize>,
+    guids: &mut Vec<(Cow<'a, str>, Node<'a, 'i>)>,
 ) {
     super::stray_text(cx, it);
     // How often each element that may appear once has appeared (title, description
-    // and guid are among them): a short list, whatever else the item holds.
-    let mut seen: Vec<(&str, usize)> = Vec::with_capacity(ITEM_ONCE.len());
+    // and guid are among them), by its place in ITEM_ONCE.
+    let mut seen = [0u32; ITEM_ONCE.len()];
     let mut enclosures = 0;
     for c in elements(it) {
         let name = c.tag_name().name();
@@ -388,18 +389,11 @@ fn item<'a>(
             }
             continue;
         }
-        let n = match seen.iter_mut().find(|(s, _)| *s == name) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None if ITEM_ONCE.contains(&name) => {
-                seen.push((name, 1));
-                1
-            }
-            None => 1,
-        };
-        if n == 2 {
+        let once = ITEM_ONCE.iter().position(|o| super::same_name(o, name));
+        if once.is_some_and(|k| {
+            seen[k] += 1;
+            seen[k] == 2
+        }) {
             cx.report(
                 c,
                 "DuplicateElement",
@@ -435,17 +429,20 @@ fn item<'a>(
             _ => undefined(cx, c, "item"),
         }
     }
-    if !seen
-        .iter()
-        .any(|(s, _)| *s == "title" || *s == "description")
-    {
+    let count = |name: &str| {
+        seen[ITEM_ONCE
+            .iter()
+            .position(|o| *o == name)
+            .expect("in ITEM_ONCE")]
+    };
+    if count("title") == 0 && count("description") == 0 {
         cx.report(
             it,
             "ItemMustContainTitleOrDescription",
             "<item> must have a <title> or a <description>",
         );
     }
-    if flavor == Flavor::Rss2 && !seen.iter().any(|(s, _)| *s == "guid") {
+    if flavor == Flavor::Rss2 && count("guid") == 0 {
         cx.report(
             it,
             "MissingGuid",
@@ -459,7 +456,6 @@ const DC: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM: &str = super::atom::ATOM_NS;
 
 /// Pairs of elements (namespace, name) that say the same thing; `None` is RSS's own.
-/// At most 32 (a bit each in [`semantics`]).
 const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     (None, "pubDate", Some(DC), "date"),
     (None, "pubDate", Some(ATOM), "published"),
@@ -494,16 +490,28 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
         "license",
     ),
 ];
-const _: () = assert!(SAME_MEANING.len() <= 32);
+
+/// A bit for the length of each extension-side name of [`SAME_MEANING`] (modulo
+/// 64): a name of another length is none of them.
+const SAME_MEANING_LENGTHS: u64 = {
+    let mut mask = 0;
+    let mut i = 0;
+    while i < SAME_MEANING.len() {
+        mask |= 1 << (SAME_MEANING[i].3.len() % 64);
+        i += 1;
+    }
+    mask
+};
 
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
-    // One pass over the children: the pairs whose extension side is named among
-    // the namespaced children (a bit each, in list order; the name only, the
-    // namespace is checked below), and the first of each element the description
-    // rules ask about. Items rarely hold extension elements: most children cost a
-    // namespace test and nothing else.
-    let mut named: u32 = 0;
+    // One pass over the children: the first element of each pair's extension side
+    // (in list order), the lengths of the names in no namespace (a pair's RSS
+    // side of a length none has is absent: no search), and the first of each
+    // element the description rules ask about. Items rarely hold extension
+    // elements: most children cost a namespace test and nothing else.
+    let mut extension_side: [Option<Node>; SAME_MEANING.len()] = [None; SAME_MEANING.len()];
+    let mut plain_lengths: u64 = 0;
     let mut description = None;
     let mut encoded = None;
     let mut body = None;
@@ -512,14 +520,17 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     for c in elements(parent) {
         let name = c.tag_name().name();
         let Some(ns) = super::ns(c) else {
+            plain_lengths |= 1 << (name.len() % 64);
             if description.is_none() && name == "description" {
                 description = Some(c);
             }
             continue;
         };
-        for (i, p) in SAME_MEANING.iter().enumerate() {
-            if super::same_name(p.3, name) {
-                named |= 1 << i;
+        if SAME_MEANING_LENGTHS & 1 << (name.len() % 64) != 0 {
+            for (i, p) in SAME_MEANING.iter().enumerate() {
+                if extension_side[i].is_none() && super::same_name(p.3, name) && p.2 == Some(ns) {
+                    extension_side[i] = Some(c);
+                }
             }
         }
         let first = match name {
@@ -533,20 +544,18 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             *first = Some(c);
         }
     }
-    // The first child with this name, for the few pairs named above.
-    let find = |ns: Option<&str>, name: &str| {
-        elements(parent).find(|c| c.tag_name().name() == name && super::ns(*c) == ns)
+    // Whether a child has this name (searched for the few pairs found above).
+    let has = |ns: Option<&str>, name: &str| {
+        (ns.is_some() || plain_lengths & 1 << (name.len() % 64) != 0)
+            && elements(parent)
+                .any(|c| super::same_name(c.tag_name().name(), name) && super::ns(c) == ns)
     };
-    let pairs = SAME_MEANING
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| named & 1 << i != 0);
-    for (_, (ns_a, a, ns_b, b)) in pairs {
+    for (i, (ns_a, a, _, _)) in SAME_MEANING.iter().enumerate() {
         // The extension side first: it is the one usually missing.
-        let Some(e) = find(*ns_b, b) else {
+        let Some(e) = extension_side[i] else {
             continue;
         };
-        if find(*ns_a, a).is_some() {
+        if has(*ns_a, a) {
             cx.report(
                 e,
                 class,
@@ -1066,7 +1075,7 @@ pub(super) fn valid_mime(t: &str) -> bool {
     }
 }
 
-fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, usize>) {
+fn guid<'a, 'i>(cx: &mut Ctx, node: Node<'a, 'i>, guids: &mut Vec<(Cow<'a, str>, Node<'a, 'i>)>) {
     // Borrowed from the document (the usual case): no String per guid.
     let key = match text_of(node) {
         Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
@@ -1113,13 +1122,23 @@ fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, 
         );
     }
     if !v.is_empty() {
-        let n = guids.entry(key.clone()).or_default();
-        *n += 1;
-        if *n == 2 {
+        guids.push((key, node));
+    }
+}
+
+/// `DuplicateValue` on the second item of each guid value. Sorted, not hashed: no
+/// guids can make it slow. (Reported after the items: no other rule reports at a
+/// guid's place after its own checks, so the findings keep their order.)
+fn duplicate_guids(cx: &mut Ctx, guids: &[(Cow<str>, Node)]) {
+    let mut order: Vec<usize> = (0..guids.len()).collect();
+    order.sort_by(|&a, &b| guids[a].0.cmp(&guids[b].0).then(a.cmp(&b)));
+    for run in order.chunk_by(|&a, &b| guids[a].0 == guids[b].0) {
+        if let [_, second, ..] = run {
+            let (v, node) = &guids[*second];
             cx.report(
-                node,
+                *node,
                 "DuplicateValue",
-                format!("<guid> {v:?} is used by another item"),
+                format!("<guid> {:?} is used by another item", &**v),
             );
         }
     }
