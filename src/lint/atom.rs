@@ -205,7 +205,7 @@ fn plainly_absolute(reference: &str) -> bool {
         && path.first() == Some(&b'/')
         && path.iter().all(|&c| KEPT_BYTES[usize::from(c)])
         && memchr::memchr_iter(b'#', path).count() <= 1
-        && memchr::memmem::find(path, b"/.").is_none()
+        && !urls::has_slash_dot(path)
 }
 
 /// Lints an Atom feed document.
@@ -572,7 +572,8 @@ fn leaf(cx: &mut Ctx, node: Node) -> bool {
 /// An IRI element (icon, logo, uri): no white space around the value.
 fn atom_uri(cx: &mut Ctx, node: Node) {
     let v = text_of(node);
-    if v != v.trim() {
+    // A trimmed value is a part of it: the same length, the same value.
+    if v.len() != super::trim(&v).len() {
         cx.report(
             node,
             "UnexpectedWhitespace",
@@ -597,22 +598,22 @@ fn id(cx: &mut Ctx, node: Node) {
     if !leaf(cx, node) {
         return;
     }
-    let v = text_of(node);
-    if v.trim().is_empty() {
+    let text = text_of(node);
+    let v = super::trim(&text);
+    if v.is_empty() {
         if node
             .parent_element()
             .is_some_and(|p| p.has_tag_name((ATOM_NS, "entry")))
         {
             cx.report(node, "NotBlank", "<id> should not be blank");
         }
-    } else if v != v.trim() {
+    } else if v.len() != text.len() {
         cx.report(
             node,
             "UnexpectedWhitespace",
             "<id> has white space around its value",
         );
     }
-    let v = v.trim();
     if urls::check(cx, node.range().start, v, Uri::Full, "<id>") {
         if let Some(why) = urls::non_canonical(v) {
             cx.report(
@@ -794,7 +795,7 @@ fn person(cx: &mut Ctx, node: Node) {
                     continue;
                 }
                 let v = text_of(c);
-                if v.trim().is_empty() {
+                if super::trim(&v).is_empty() {
                     cx.report(c, "NotBlank", "<name> should not be blank");
                 }
                 if let (Some(lt), Some(gt)) = (v.find('<'), v.rfind('>')) {
@@ -815,7 +816,7 @@ fn person(cx: &mut Ctx, node: Node) {
             }
             "email" => {
                 let v = text_of(c);
-                let v = v.trim();
+                let v = super::trim(&v);
                 if !valid_addr_spec(v) && !rss::unqualified_addr(v) {
                     cx.report(
                         c,
@@ -874,7 +875,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         ("rel", rel.map(|a| a.value())),
         ("title", title.map(|a| a.value())),
     ] {
-        if v.is_some_and(|v| v.trim().is_empty()) {
+        if v.is_some_and(|v| super::trim(v).is_empty()) {
             cx.report_attr(
                 node,
                 a,
@@ -994,7 +995,10 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
 }
 
 fn category(cx: &mut Ctx, node: Node) {
-    if node.attribute("term").is_some_and(|t| t.trim().is_empty()) {
+    if node
+        .attribute("term")
+        .is_some_and(|t| super::trim(t).is_empty())
+    {
         cx.report_attr(node, "term", "NotBlank", "<category> has a blank term");
     }
     if node.attribute("term").is_none() {

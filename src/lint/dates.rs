@@ -25,7 +25,7 @@ pub(super) enum Rfc822 {
 
 /// Parses an RFC 822 date-time strictly, then loosely.
 pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
-    let s = s.trim();
+    let s = super::trim(s);
     match strict822(s) {
         Some((d, dow)) => {
             if let Some(day) = dow {
@@ -271,9 +271,10 @@ fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> O
 /// Parses an RFC 3339 date-time (`2003-12-13T18:30:02Z`, fractions and offsets allowed;
 /// `T` and `Z` upper case, as RFC 4287 §3.3 requires).
 pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
+    // Byte by byte: the fixed places hold ASCII, so the rest starts on a
+    // character boundary.
     let b = s.as_bytes();
     if b.len() < 20
-        || !b[..20].is_ascii()
         || b[4] != b'-'
         || b[7] != b'-'
         || b[10] != b'T'
@@ -282,12 +283,12 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
     {
         return None;
     }
-    let year = digits(&s[0..4], 4, 4)? as i32;
-    let month = digits(&s[5..7], 2, 2)?;
-    let day = digits(&s[8..10], 2, 2)?;
-    let h = digits(&s[11..13], 2, 2)?;
-    let m = digits(&s[14..16], 2, 2)?;
-    let sec = digits(&s[17..19], 2, 2)?;
+    let year = (two_digits(b, 0)? * 100 + two_digits(b, 2)?) as i32;
+    let month = two_digits(b, 5)?;
+    let day = two_digits(b, 8)?;
+    let h = two_digits(b, 11)?;
+    let m = two_digits(b, 14)?;
+    let sec = two_digits(b, 17)?;
     let mut rest = &s[19..];
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
@@ -303,19 +304,24 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
     build(year, month, day, h, m, sec, off)
 }
 
+/// The two ASCII digits at `b[i..i + 2]` as a number.
+fn two_digits(b: &[u8], i: usize) -> Option<u32> {
+    let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+    (x.is_ascii_digit() && y.is_ascii_digit())
+        .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+}
+
+/// `Z` or `±hh:mm`, in seconds east.
 fn w3c_offset(z: &str) -> Option<i32> {
-    if !z.is_ascii() {
-        return None;
-    }
-    if z == "Z" {
+    let b = z.as_bytes();
+    if b == b"Z" {
         return Some(0);
     }
-    let b = z.as_bytes();
     if b.len() != 6 || !(b[0] == b'+' || b[0] == b'-') || b[3] != b':' {
         return None;
     }
-    let h = digits(&z[1..3], 2, 2)? as i32;
-    let m = digits(&z[4..6], 2, 2)? as i32;
+    let h = two_digits(b, 1)? as i32;
+    let m = two_digits(b, 4)? as i32;
     if h > 23 || m > 59 {
         return None;
     }
@@ -434,8 +440,9 @@ pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<Stamp> {
 pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<Stamp> {
     let raw = super::text_of(node);
     let name = node.tag_name().name();
-    let value = raw.trim();
-    if value != raw && !value.is_empty() {
+    let value = super::trim(&raw);
+    // The trimmed value is a part of the text: shorter only when trimmed.
+    if value.len() != raw.len() && !value.is_empty() {
         cx.report(
             node,
             "UnexpectedWhitespace",
@@ -620,6 +627,89 @@ mod tests {
             ("14 Aug 2021 09:59 GMT", true),
         ] {
             assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
+        }
+    }
+
+    /// The byte-wise RFC 3339 reader agrees with the field-slicing one it replaced.
+    #[test]
+    fn rfc3339_bytes_as_fields() {
+        let reference = |s: &str| -> Option<Stamp> {
+            let b = s.as_bytes();
+            if b.len() < 20
+                || !b[..20].is_ascii()
+                || b[4] != b'-'
+                || b[7] != b'-'
+                || b[10] != b'T'
+                || b[13] != b':'
+                || b[16] != b':'
+            {
+                return None;
+            }
+            let year = digits(&s[0..4], 4, 4)? as i32;
+            let month = digits(&s[5..7], 2, 2)?;
+            let day = digits(&s[8..10], 2, 2)?;
+            let h = digits(&s[11..13], 2, 2)?;
+            let m = digits(&s[14..16], 2, 2)?;
+            let sec = digits(&s[17..19], 2, 2)?;
+            let mut rest = &s[19..];
+            if let Some(frac) = rest.strip_prefix('.') {
+                let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 {
+                    return None;
+                }
+                rest = &frac[n..];
+            }
+            let off = if rest == "Z" {
+                0
+            } else {
+                let z = rest.as_bytes();
+                if !rest.is_ascii()
+                    || z.len() != 6
+                    || !(z[0] == b'+' || z[0] == b'-')
+                    || z[3] != b':'
+                {
+                    return None;
+                }
+                let (h, m) = (
+                    digits(&rest[1..3], 2, 2)? as i32,
+                    digits(&rest[4..6], 2, 2)? as i32,
+                );
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                if z[0] == b'-' {
+                    -(h * 3600 + m * 60)
+                } else {
+                    h * 3600 + m * 60
+                }
+            };
+            if h > 23 || m > 59 || sec > 60 {
+                return None;
+            }
+            build(year, month, day, h, m, sec, off)
+        };
+        let mut next = crate::lint::xorshift(0x0000_3333_3339);
+        let base = "2021-08-14T09:59:23+08:00";
+        let swaps = [
+            "", "é", "0", "9", "-", ":", "T", "t", "Z", ".", ".5", "+", " ", "x", "60", "24",
+        ];
+        for _ in 0..200_000 {
+            // A date with a few places changed, cut or lengthened.
+            let mut s: String = base.to_string();
+            for _ in 0..next() % 3 {
+                let at = (next() % s.len() as u64) as usize;
+                if s.is_char_boundary(at) && s.is_char_boundary(at + 1) {
+                    s.replace_range(at..at + 1, swaps[(next() % swaps.len() as u64) as usize]);
+                }
+            }
+            if next().is_multiple_of(4) {
+                let mut cut = (next() % 27) as usize;
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                s.truncate(cut);
+            }
+            assert_eq!(parse_rfc3339(&s), reference(&s), "{s:?}");
         }
     }
 

@@ -350,7 +350,13 @@ fn plainly_canonical(value: &str) -> bool {
     host_len > 0
         && path.first() == Some(&b'/')
         && memchr::memchr(b'%', path).is_none()
-        && memchr::memmem::find(path, b"/.").is_none()
+        && !has_slash_dot(path)
+}
+
+/// Whether `b` holds `/.`: from dot to dot (paths have few), no substring search
+/// to set up.
+pub(super) fn has_slash_dot(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'.', b).any(|i| i > 0 && b[i - 1] == b'/')
 }
 
 /// Why a URI is not in the canonical form RFC 3986 §6 describes, if it is not.
