@@ -27,13 +27,13 @@ pub(super) enum Rfc822 {
 pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
     let s = super::trim(s);
     match strict822(s) {
-        Some((d, dow)) => {
+        Some((d, dow, zone)) => {
             if let Some(day) = dow {
                 if DAYS[usize::from(d.weekday)] != day {
                     return Rfc822::WrongDay(d);
                 }
             }
-            if let Some(why) = odd_zone(s) {
+            if let Some(why) = odd_zone(zone) {
                 return Rfc822::Problematical(d, why);
             }
             Rfc822::Valid(d)
@@ -46,9 +46,8 @@ pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
 }
 
 /// Zones that RFC 822 allows but readers misread: military letters other than Z,
-/// and offsets whose minutes are not 00, 30 or 45.
-fn odd_zone(s: &str) -> Option<&'static str> {
-    let zone = s.rsplit(' ').next().unwrap_or("");
+/// and offsets whose minutes are not 00, 30 or 45. `zone` is the date's last field.
+fn odd_zone(zone: &str) -> Option<&'static str> {
     if !zone.is_ascii() {
         return None;
     }
@@ -64,8 +63,9 @@ fn odd_zone(s: &str) -> Option<&'static str> {
     None
 }
 
-/// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date and the weekday named.
-fn strict822(s: &str) -> Option<(Stamp, Option<&str>)> {
+/// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date, the weekday
+/// named and the zone as written (the last field, after the last space).
+fn strict822(s: &str) -> Option<(Stamp, Option<&str>, &str)> {
     // The first ", " (a comma, then a space), found from comma to comma.
     let b = s.as_bytes();
     let comma = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
@@ -93,7 +93,7 @@ fn strict822(s: &str) -> Option<(Stamp, Option<&str>)> {
     let year = digits(parts[2], 4, 4)? as i32;
     let (h, m, sec) = time(parts[3])?;
     let off = zone(parts[4])?;
-    Some((build(year, month, day, h, m, sec, off)?, dow))
+    Some((build(year, month, day, h, m, sec, off)?, dow, parts[4]))
 }
 
 /// Where `name` is in `names` (day or month abbreviations, three ASCII letters

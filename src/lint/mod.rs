@@ -751,9 +751,10 @@ pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<Strin
 /// The text content of an element: all its text and CDATA, children's included.
 /// Borrowed from the document when a single text node holds it all (the usual case).
 pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
-    // The usual element: a single text node and nothing else inside.
-    if let Some(only) = node.first_child().filter(|c| c.next_sibling().is_none()) {
-        if only.is_text() {
+    // The usual element: a single text node and nothing else inside (its first
+    // child is its last).
+    if let (Some(only), Some(last)) = (node.first_child(), node.last_child()) {
+        if only == last && only.is_text() {
             return Cow::Borrowed(only.text().unwrap_or(""));
         }
     }

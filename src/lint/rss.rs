@@ -67,15 +67,21 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
                 == "www.rssboard.org/rss-specification"
         });
     let mut warned = false;
-    // RSS's own elements: those reached from the root through RSS elements only.
-    // Depth first, children pushed last to first: popped in document order.
-    let mut stack = vec![root];
-    while let Some(el) = stack.pop() {
-        let last_to_first = std::iter::successors(el.last_child(), |c| c.prev_sibling());
-        for c in last_to_first {
-            if c.is_element() && super::ns(c).is_none() {
-                stack.push(c);
-            }
+    // RSS's own elements: those reached from the root through RSS elements only,
+    // in document order. The tree is walked in its own order; an element in a
+    // namespace is skipped with everything inside it (what starts before it ends).
+    let mut skip_until = 0;
+    for el in root.descendants() {
+        if !el.is_element() {
+            continue;
+        }
+        let range = el.range();
+        if range.start < skip_until {
+            continue;
+        }
+        if el != root && super::ns(el).is_some() {
+            skip_until = range.end;
+            continue;
         }
         let name = el.tag_name().name();
         for a in el.attributes() {
@@ -456,6 +462,7 @@ const DC: &str = "http://purl.org/dc/elements/1.1/";
 const ATOM: &str = super::atom::ATOM_NS;
 
 /// Pairs of elements (namespace, name) that say the same thing; `None` is RSS's own.
+/// At most 32 (a bit each in [`semantics`]).
 const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     (None, "pubDate", Some(DC), "date"),
     (None, "pubDate", Some(ATOM), "published"),
@@ -491,16 +498,26 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
     ),
 ];
 
-/// A bit for the length of each extension-side name of [`SAME_MEANING`] (modulo
-/// 64): a name of another length is none of them.
-const SAME_MEANING_LENGTHS: u64 = {
-    let mut mask = 0;
+const _: () = assert!(SAME_MEANING.len() <= 32);
+
+/// Which bucket of [`SAME_MEANING_BUCKETS`] a name falls in: the low bits of its
+/// length and of its first byte.
+const fn bucket(name: &str) -> usize {
+    let b = name.as_bytes();
+    let first = if b.is_empty() { 0 } else { b[0] as usize };
+    (b.len() & 7) << 3 | (first & 7)
+}
+
+/// For each bucket, the pairs of [`SAME_MEANING`] (a bit each) whose
+/// extension-side name falls in it: a name is compared with those only.
+const SAME_MEANING_BUCKETS: [u32; 64] = {
+    let mut buckets = [0; 64];
     let mut i = 0;
     while i < SAME_MEANING.len() {
-        mask |= 1 << (SAME_MEANING[i].3.len() % 64);
+        buckets[bucket(SAME_MEANING[i].3)] |= 1 << i;
         i += 1;
     }
-    mask
+    buckets
 };
 
 /// Core elements and extension elements with the same meaning side by side.
@@ -511,6 +528,8 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     // element the description rules ask about. Items rarely hold extension
     // elements: most children cost a namespace test and nothing else.
     let mut extension_side: [Option<Node>; SAME_MEANING.len()] = [None; SAME_MEANING.len()];
+    // The pairs with an extension side found (a bit each).
+    let mut found: u32 = 0;
     let mut plain_lengths: u64 = 0;
     let mut description = None;
     let mut encoded = None;
@@ -526,11 +545,16 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             }
             continue;
         };
-        if SAME_MEANING_LENGTHS & 1 << (name.len() % 64) != 0 {
-            for (i, p) in SAME_MEANING.iter().enumerate() {
-                if extension_side[i].is_none() && super::same_name(p.3, name) && p.2 == Some(ns) {
-                    extension_side[i] = Some(c);
-                }
+        // Only the pairs whose extension-side name has this length and first
+        // letter (by their low bits) can match.
+        let mut candidates = SAME_MEANING_BUCKETS[bucket(name)];
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let p = &SAME_MEANING[i];
+            if extension_side[i].is_none() && super::same_name(p.3, name) && p.2 == Some(ns) {
+                extension_side[i] = Some(c);
+                found |= 1 << i;
             }
         }
         let first = match name {
@@ -550,12 +574,15 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             && elements(parent)
                 .any(|c| super::same_name(c.tag_name().name(), name) && super::ns(c) == ns)
     };
-    for (i, (ns_a, a, _, _)) in SAME_MEANING.iter().enumerate() {
-        // The extension side first: it is the one usually missing.
+    // In list order.
+    while found != 0 {
+        let i = found.trailing_zeros() as usize;
+        found &= found - 1;
+        let (ns_a, a, _, _) = SAME_MEANING[i];
         let Some(e) = extension_side[i] else {
             continue;
         };
-        if has(*ns_a, a) {
+        if has(ns_a, a) {
             cx.report(
                 e,
                 class,
@@ -1349,6 +1376,34 @@ mod tests {
             }
         }
         assert!(plain > 1_000, "{plain}");
+    }
+
+    /// Attributes are checked on RSS's own elements only: not on anything inside an
+    /// extension element, however deep, but again on the elements after it.
+    #[test]
+    fn extension_attributes_skip_what_extensions_hold() {
+        let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:x=\"http://x.example/\">\
+            <channel><title>t</title><link>https://e.com/</link><description>d</description>\
+            <item><title>i</title><x:box><inner odd=\"1\"><deeper odd=\"2\"/></inner></x:box>\
+            <guid isPermaLink=\"false\" odd=\"3\">g-1</guid><category x:odd=\"4\">c</category>\
+            </item></channel></rss>";
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let unexpected: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.class.as_deref() == Some("UnexpectedAttribute"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            unexpected,
+            ["<guid> has no attribute \"odd\""],
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.class.as_deref() == Some("UseOfExtensionAttr")),
+            "{findings:?}"
+        );
     }
 
     #[test]

@@ -45,7 +45,22 @@ static URI_OR_NON_ASCII: [bool; 256] = byte_set!(b => b >= 0x80 || uri_char(b));
 /// byte, and the bracket rule is only worked out when a bracket is met.
 fn unescaped_char(value: &str) -> Option<char> {
     let b = value.as_bytes();
-    let i = b.iter().position(|&c| !URI_OR_NON_ASCII[usize::from(c)])?;
+    // Eight bytes a step, without a branch per byte, up to the eight that hold
+    // the first byte to look at.
+    let ok = |c: u8| u8::from(URI_OR_NON_ASCII[usize::from(c)]);
+    let mut from = 0;
+    for w in b.chunks_exact(8) {
+        if ok(w[0]) & ok(w[1]) & ok(w[2]) & ok(w[3]) & ok(w[4]) & ok(w[5]) & ok(w[6]) & ok(w[7])
+            == 0
+        {
+            break;
+        }
+        from += 8;
+    }
+    let i = from
+        + b[from..]
+            .iter()
+            .position(|&c| !URI_OR_NON_ASCII[usize::from(c)])?;
     if !matches!(b[i], b'[' | b']') {
         // Every byte before it passes under either rule.
         return Some(char::from(b[i]));
