@@ -400,35 +400,43 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
 }
 
 /// xml:base and xml:lang on any Atom element (`el`, the kind of `node`).
+#[inline]
 fn common_attrs(cx: &mut Ctx, node: Node, el: El) {
     // One pass over the attributes: each is reported at its own place, and the
-    // findings are put in document order in the end.
+    // findings are put in document order in the end. An attribute the element
+    // has is passed here; the rest are looked at out of line.
     for a in node.attributes() {
-        match a.namespace() {
-            None => {
-                if !allowed_attr(el, a.name()) {
-                    let element = node.tag_name().name();
-                    cx.report_at(
-                        a.range().start,
-                        "UnexpectedAttribute",
-                        format!("<{element}> has no attribute {:?}", a.name()),
-                    );
-                }
-            }
-            Some(XML_NS) if a.name() == "base" => {
-                urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
-            }
-            Some(XML_NS) if a.name() == "lang" => {
-                if !a.value().is_empty() && !valid_language(a.value()) {
-                    cx.report_at(
-                        a.range().start,
-                        "InvalidLanguage",
-                        format!("xml:lang {:?} is not a language tag", a.value()),
-                    );
-                }
-            }
-            Some(_) => {}
+        if a.namespace().is_some() || !allowed_attr(el, a.name()) {
+            other_attr(cx, node, a);
         }
+    }
+}
+
+/// [`common_attrs`] on an attribute in a namespace or one the element has not.
+#[inline(never)]
+fn other_attr(cx: &mut Ctx, node: Node, a: super::dom::Attribute) {
+    match a.namespace() {
+        None => {
+            let element = node.tag_name().name();
+            cx.report_at(
+                a.range().start,
+                "UnexpectedAttribute",
+                format!("<{element}> has no attribute {:?}", a.name()),
+            );
+        }
+        Some(XML_NS) if a.name() == "base" => {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+        }
+        Some(XML_NS) if a.name() == "lang" => {
+            if !a.value().is_empty() && !valid_language(a.value()) {
+                cx.report_at(
+                    a.range().start,
+                    "InvalidLanguage",
+                    format!("xml:lang {:?} is not a language tag", a.value()),
+                );
+            }
+        }
+        Some(_) => {}
     }
 }
 
@@ -636,7 +644,12 @@ fn text_construct(cx: &mut Ctx, node: Node) {
             let lty = ty.to_ascii_lowercase();
             !lty.starts_with("text/") && !lty.ends_with("+xml") && !lty.ends_with("/xml")
         });
-    if blank_matters && first_element.is_none() && super::trim(&text_of(node)).is_empty() {
+    // The text is read only where an element child does not settle the matter.
+    let v = match first_element {
+        None => text_of(node),
+        Some(_) => Cow::Borrowed(""),
+    };
+    if blank_matters && first_element.is_none() && super::trim(&v).is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
     match ty {
@@ -649,7 +662,6 @@ fn text_construct(cx: &mut Ctx, node: Node) {
                 );
                 return;
             }
-            let v = text_of(node);
             if closing_tag_possible(&v) {
                 let raw = &cx.doc.input_text()[node.range()];
                 if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
@@ -665,7 +677,7 @@ fn text_construct(cx: &mut Ctx, node: Node) {
             }
         }
         "html" => {
-            if let Some(c) = elements(node).next() {
+            if let Some(c) = first_element {
                 // Atom 0.3's mode="escaped" promised escaped markup; type="html" holds text.
                 let class = if node.attribute("mode") == Some("escaped") {
                     "NotEscaped"
@@ -679,7 +691,6 @@ fn text_construct(cx: &mut Ctx, node: Node) {
                 );
                 return;
             }
-            let v = text_of(node);
             html::check_html(cx, node, &v, true);
         }
         "xhtml" => xhtml(cx, node),
@@ -955,7 +966,11 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if rel_of(node) == "self" && super::ns(node) == Some(ATOM_NS) {
+    // The relation as rel_of reads it, from the attribute found above.
+    let relation = rel.map_or("alternate", |a| a.value());
+    if relation.strip_prefix(IANA_REL).unwrap_or(relation) == "self"
+        && super::ns(node) == Some(ATOM_NS)
+    {
         let parent_is_atom = node
             .parent_element()
             .is_some_and(|p| super::ns(p) == Some(ATOM_NS));
