@@ -809,7 +809,13 @@ fn person(cx: &mut Ctx, node: Node) {
                 if super::trim(&v).is_empty() {
                     cx.report(c, "NotBlank", "<name> should not be blank");
                 }
-                if let (Some(lt), Some(gt)) = (v.find('<'), v.rfind('>')) {
+                // Bytes: `<` and `>` are ASCII, their byte offsets are character
+                // boundaries (names are short: no vector search to set up).
+                let b = v.as_bytes();
+                let lt = b.iter().position(|&c| c == b'<');
+                if let (Some(lt), Some(gt)) =
+                    (lt, lt.and_then(|_| b.iter().rposition(|&c| c == b'>')))
+                {
                     if lt < gt && valid_addr_spec(v[lt + 1..gt].trim()) {
                         cx.report(
                             c,
@@ -1010,21 +1016,38 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
 }
 
 fn category(cx: &mut Ctx, node: Node) {
-    if node
-        .attribute("term")
-        .is_some_and(|t| super::trim(t).is_empty())
-    {
-        cx.report_attr(node, "term", "NotBlank", "<category> has a blank term");
+    // The attributes looked at, found in one pass (an element has each name at
+    // most once).
+    let (mut term, mut scheme, mut label) = (None, None, None);
+    for a in node.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "term" => term = Some(a.value()),
+            "scheme" => scheme = Some(a),
+            "label" => label = Some(a.value()),
+            _ => {}
+        }
     }
-    if node.attribute("term").is_none() {
-        cx.report(
+    match term {
+        Some(t) if super::trim(t).is_empty() => {
+            cx.report_attr(node, "term", "NotBlank", "<category> has a blank term")
+        }
+        Some(_) => {}
+        None => cx.report(
             node,
             "MissingAttribute",
             "<category> needs a term attribute",
+        ),
+    }
+    if let Some(a) = scheme {
+        urls::check(
+            cx,
+            a.range().start,
+            a.value(),
+            Uri::Any,
+            "<category> scheme",
         );
     }
-    rss::url_attr(cx, node, "scheme", Uri::Any);
-    if let Some(l) = node.attribute("label") {
+    if let Some(l) = label {
         if let Some(w) = html::text_contains_html(l, l) {
             cx.report_attr(
                 node,

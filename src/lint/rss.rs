@@ -1088,14 +1088,15 @@ fn enclosure(cx: &mut Ctx, node: Node) {
 
 /// `type/subtype[; parameters]`.
 pub(super) fn valid_mime(t: &str) -> bool {
-    let head = match memchr::memchr(b';', t.as_bytes()) {
+    // A media type is short: plain loops, no vector search to set up.
+    let head = match t.bytes().position(|c| c == b';') {
         Some(i) => &t[..i],
         None => t,
     };
     // Tokens are ASCII: checked byte by byte (a byte of a non-ASCII character is
     // no token byte, as the character is none).
     let b = super::trim(head).as_bytes();
-    let Some(slash) = memchr::memchr(b'/', b) else {
+    let Some(slash) = b.iter().position(|&c| c == b'/') else {
         return false;
     };
     let (kind, sub) = (&b[..slash], &b[slash + 1..]);
