@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use super::dom::Node;
+use super::dom::{Attribute, Node};
 
 use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
 use super::urls::{self, Uri};
@@ -414,7 +414,7 @@ fn common_attrs(cx: &mut Ctx, node: Node, el: El) {
 
 /// [`common_attrs`] on an attribute in a namespace or one the element has not.
 #[inline(never)]
-fn other_attr(cx: &mut Ctx, node: Node, a: super::dom::Attribute) {
+fn other_attr(cx: &mut Ctx, node: Node, a: Attribute) {
     match a.namespace() {
         None => {
             let element = node.tag_name().name();
@@ -635,7 +635,12 @@ fn id(cx: &mut Ctx, node: Node) {
 
 /// Title, subtitle, summary, rights: `type` text (default), html or xhtml.
 fn text_construct(cx: &mut Ctx, node: Node) {
-    let ty = node.attribute("type").unwrap_or("text");
+    text_construct_of_type(cx, node, node.attribute("type"));
+}
+
+/// [`text_construct`], its `type` attribute already read.
+fn text_construct_of_type(cx: &mut Ctx, node: Node, ty: Option<&str>) {
+    let ty = ty.unwrap_or("text");
     let name = node.tag_name().name();
     let first_element = elements(node).next();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
@@ -1087,7 +1092,8 @@ fn entry<'a>(
     let mut updated = None;
     let mut has_author = feed_has_author;
     let mut alternates = 0;
-    let mut content: Option<Node> = None;
+    // The content's type and whether it has a src, once there is one.
+    let mut content: Option<(Option<&str>, bool)> = None;
     for c in elements(e) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
@@ -1116,8 +1122,9 @@ fn entry<'a>(
                     cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
                 }
                 common_attrs(cx, c, el);
-                content = Some(c);
-                content_element(cx, c);
+                let (ty, src) = content_attrs(c);
+                content = Some((ty, src.is_some()));
+                content_element(cx, c, ty, src);
             }
             El::Source => {
                 if n == 2 {
@@ -1164,10 +1171,8 @@ fn entry<'a>(
             "<entry> must have a <content> or a <link rel=\"alternate\">",
         );
     }
-    let out_of_line = content.is_some_and(|c| {
-        c.has_attribute("src")
-            || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
-    });
+    let out_of_line = content
+        .is_some_and(|(ty, src)| src || (content_is_base64(ty) && ty.is_some_and(valid_mime)));
     if out_of_line && !seen.contains(El::Summary) {
         cx.report(
             e,
@@ -1227,8 +1232,8 @@ fn source(cx: &mut Ctx, s: Node) {
 }
 
 /// Content types that are neither text nor XML: carried base64-encoded.
-fn content_is_base64(c: Node) -> bool {
-    match c.attribute("type") {
+fn content_is_base64(ty: Option<&str>) -> bool {
+    match ty {
         None | Some("text") | Some("html") | Some("xhtml") => false,
         Some(t) => {
             let t = t.to_ascii_lowercase();
@@ -1237,9 +1242,22 @@ fn content_is_base64(c: Node) -> bool {
     }
 }
 
-fn content_element(cx: &mut Ctx, c: Node) {
-    let ty = c.attribute("type");
-    if let Some(src) = c.attribute_node("src") {
+/// A content element's `type` and `src` attributes, found in one pass.
+fn content_attrs<'a, 'i>(c: Node<'a, 'i>) -> (Option<&'a str>, Option<Attribute<'a, 'i>>) {
+    let (mut ty, mut src) = (None, None);
+    for a in c.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "type" => ty = Some(a.value()),
+            "src" => src = Some(a),
+            _ => {}
+        }
+    }
+    (ty, src)
+}
+
+/// `<content>`, its `type` and `src` attributes already read.
+fn content_element(cx: &mut Ctx, c: Node, ty: Option<&str>, src: Option<Attribute>) {
+    if let Some(src) = src {
         urls::check(
             cx,
             src.range().start,
@@ -1273,7 +1291,7 @@ fn content_element(cx: &mut Ctx, c: Node) {
         return;
     }
     match ty {
-        None | Some("text") | Some("html") | Some("xhtml") => text_construct(cx, c),
+        None | Some("text") | Some("html") | Some("xhtml") => text_construct_of_type(cx, c, ty),
         Some(t) => {
             if !valid_mime(t) {
                 cx.report_attr(
@@ -1323,7 +1341,7 @@ fn content_element(cx: &mut Ctx, c: Node) {
                         format!("<content> holds HTML but its type is {t}"),
                     );
                 }
-            } else if content_is_base64(c) {
+            } else if content_is_base64(ty) {
                 let v: String = text_of(c).split_whitespace().collect();
                 if v.is_empty() && elements(c).next().is_none() {
                     cx.report(c, "NotBlank", "<content> should not be blank");
