@@ -451,8 +451,13 @@ pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
 /// repeats would grow with their square).
 fn count_same(node: Node) -> usize {
     let tn = node.tag_name();
+    // The local name first: it tells most siblings apart without comparing
+    // namespace URIs (text has an empty name, an element never).
     node.prev_siblings()
-        .filter(|s| s.is_element() && s.tag_name() == tn)
+        .filter(|s| {
+            let n = s.tag_name();
+            super::same_name(n.name(), tn.name()) && n.namespace() == tn.namespace()
+        })
         .take(3)
         .count()
 }

@@ -61,10 +61,15 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
         .find(|d| d.is_element() && super::ns(*d).is_none() && d.tag_name().name() == "docs")
         .map(text_of)
         .is_some_and(|d| {
-            d.trim()
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                == "www.rssboard.org/rss-specification"
+            // trim_start_matches, without the substring searcher it sets up.
+            let mut d = d.trim();
+            while let Some(rest) = d.strip_prefix("https://") {
+                d = rest;
+            }
+            while let Some(rest) = d.strip_prefix("http://") {
+                d = rest;
+            }
+            d == "www.rssboard.org/rss-specification"
         });
     let mut warned = false;
     // RSS's own elements: those reached from the root through RSS elements only,
@@ -243,7 +248,12 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
                 "<item> elements belong after the channel's own elements",
             );
         }
+        // Items first: nearly every child of a channel is one.
         match name {
+            "item" => {
+                items_started = true;
+                item(cx, c, flavor, &mut guids);
+            }
             "title" => {
                 plain_text(cx, c, true);
                 title = Some(text_of(c));
@@ -291,10 +301,6 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             }
             "skipHours" => skip_hours(cx, c),
             "skipDays" => skip_days(cx, c),
-            "item" => {
-                items_started = true;
-                item(cx, c, flavor, &mut guids);
-            }
             "blink" => cx.report(c, "NoBlink", "there is no <blink> in RSS"),
             _ => undefined(cx, c, "channel"),
         }
@@ -374,6 +380,46 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
     }
 }
 
+/// The elements of an RSS item, told apart by one match on the name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemEl {
+    Title,
+    Link,
+    Description,
+    Author,
+    Comments,
+    Guid,
+    PubDate,
+    Source,
+    Category,
+    Enclosure,
+    Other,
+}
+
+impl ItemEl {
+    fn of(name: &str) -> ItemEl {
+        match name {
+            "title" => ItemEl::Title,
+            "link" => ItemEl::Link,
+            "description" => ItemEl::Description,
+            "author" => ItemEl::Author,
+            "comments" => ItemEl::Comments,
+            "guid" => ItemEl::Guid,
+            "pubDate" => ItemEl::PubDate,
+            "source" => ItemEl::Source,
+            "category" => ItemEl::Category,
+            "enclosure" => ItemEl::Enclosure,
+            _ => ItemEl::Other,
+        }
+    }
+
+    /// Its place in ITEM_ONCE, for an element an item may have once.
+    fn once(self) -> Option<usize> {
+        let k = self as usize;
+        (k < ITEM_ONCE.len()).then_some(k)
+    }
+}
+
 fn item<'a, 'i>(
     cx: &mut Ctx,
     it: Node<'a, 'i>,
@@ -395,28 +441,29 @@ fn item<'a, 'i>(
             }
             continue;
         }
-        let once = ITEM_ONCE.iter().position(|o| super::same_name(o, name));
-        if once.is_some_and(|k| {
+        // The name is matched once: its place in ITEM_ONCE, if it has one, and
+        // what to check.
+        let el = ItemEl::of(name);
+        if let Some(k) = el.once() {
             seen[k] += 1;
-            seen[k] == 2
-        }) {
-            cx.report(
-                c,
-                "DuplicateElement",
-                format!("<item> has more than one <{name}>"),
-            );
+            if seen[k] == 2 {
+                cx.report(
+                    c,
+                    "DuplicateElement",
+                    format!("<item> has more than one <{name}>"),
+                );
+            }
         }
-        match name {
-            "title" => plain_text(cx, c, true),
-            "link" => url_element(cx, c, Uri::Full),
-            "description" => {
+        match el {
+            ItemEl::Title => plain_text(cx, c, true),
+            ItemEl::Link | ItemEl::Comments => url_element(cx, c, Uri::Full),
+            ItemEl::Description => {
                 let v = text_of(c);
                 html::check_html(cx, c, &v, false);
             }
-            "author" => contact(cx, c),
-            "category" => category(cx, c),
-            "comments" => url_element(cx, c, Uri::Full),
-            "enclosure" => {
+            ItemEl::Author => contact(cx, c),
+            ItemEl::Category => category(cx, c),
+            ItemEl::Enclosure => {
                 enclosures += 1;
                 if enclosures == 2 {
                     cx.report(
@@ -427,28 +474,23 @@ fn item<'a, 'i>(
                 }
                 enclosure(cx, c);
             }
-            "guid" => guid(cx, c, guids),
-            "pubDate" => {
+            ItemEl::Guid => guid(cx, c, guids),
+            ItemEl::PubDate => {
                 dates::check_rfc822(cx, c);
             }
-            "source" => source(cx, c),
-            _ => undefined(cx, c, "item"),
+            ItemEl::Source => source(cx, c),
+            ItemEl::Other => undefined(cx, c, "item"),
         }
     }
-    let count = |name: &str| {
-        seen[ITEM_ONCE
-            .iter()
-            .position(|o| *o == name)
-            .expect("in ITEM_ONCE")]
-    };
-    if count("title") == 0 && count("description") == 0 {
+    let count = |el: ItemEl| seen[el.once().expect("once only")];
+    if count(ItemEl::Title) == 0 && count(ItemEl::Description) == 0 {
         cx.report(
             it,
             "ItemMustContainTitleOrDescription",
             "<item> must have a <title> or a <description>",
         );
     }
-    if flavor == Flavor::Rss2 && count("guid") == 0 {
+    if flavor == Flavor::Rss2 && count(ItemEl::Guid) == 0 {
         cx.report(
             it,
             "MissingGuid",
@@ -1405,6 +1447,16 @@ mod tests {
                 .any(|f| f.class.as_deref() == Some("UseOfExtensionAttr")),
             "{findings:?}"
         );
+    }
+
+    #[test]
+    fn item_elements_know_their_place_in_item_once() {
+        for (k, name) in ITEM_ONCE.iter().enumerate() {
+            assert_eq!(ItemEl::of(name).once(), Some(k), "{name}");
+        }
+        for other in ["category", "enclosure", "foo", ""] {
+            assert_eq!(ItemEl::of(other).once(), None, "{other}");
+        }
     }
 
     #[test]
