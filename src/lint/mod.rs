@@ -886,15 +886,20 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
         .children()
         .find(|c| c.is_text() && !blank(c.text().unwrap_or("")));
     if let Some(t) = stray {
-        cx.report(
-            t,
-            "UnexpectedText",
-            format!(
-                "<{}> holds text outside its child elements",
-                node.tag_name().name()
-            ),
-        );
+        report_stray_text(cx, node, t);
     }
+}
+
+/// The finding of [`stray_text`]: `text` stands directly in `node`.
+pub(crate) fn report_stray_text(cx: &mut Ctx, node: Node, text: Node) {
+    cx.report(
+        text,
+        "UnexpectedText",
+        format!(
+            "<{}> holds text outside its child elements",
+            node.tag_name().name()
+        ),
+    );
 }
 
 /// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.

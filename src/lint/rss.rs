@@ -426,12 +426,22 @@ fn item<'a, 'i>(
     flavor: Flavor,
     guids: &mut Vec<(Cow<'a, str>, Node<'a, 'i>)>,
 ) {
-    super::stray_text(cx, it);
     // How often each element that may appear once has appeared (title, description
     // and guid are among them), by its place in ITEM_ONCE.
     let mut seen = [0u32; ITEM_ONCE.len()];
     let mut enclosures = 0;
-    for c in elements(it) {
+    let mut stray = false;
+    // One pass over the children: the text among them is what stray_text looks
+    // for (reported when met: a finding's place, not when it is made, orders the
+    // findings, and no other rule reports at a text node's start).
+    for c in it.children() {
+        if !c.is_element() {
+            if !stray && c.is_text() && !super::blank(c.text().unwrap_or("")) {
+                stray = true;
+                super::report_stray_text(cx, it, c);
+            }
+            continue;
+        }
         let name = c.tag_name().name();
         if super::ns(c).is_some() {
             if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
@@ -1447,6 +1457,23 @@ mod tests {
                 .any(|f| f.class.as_deref() == Some("UseOfExtensionAttr")),
             "{findings:?}"
         );
+    }
+
+    /// Text between an item's elements is reported once, at the first such text,
+    /// in document order with the item's other findings.
+    #[test]
+    fn stray_text_in_an_item_keeps_its_place() {
+        let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+            <link>https://e.com/</link><description>d</description>\
+            <item><title>a</title><title>b</title>stray<guid isPermaLink=\"false\">g</guid>more\
+            </item></channel></rss>";
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let classes: Vec<&str> = findings
+            .iter()
+            .filter_map(|f| f.class.as_deref())
+            .filter(|c| matches!(*c, "UnexpectedText" | "DuplicateElement"))
+            .collect();
+        assert_eq!(classes, ["DuplicateElement", "UnexpectedText"], "{findings:?}");
     }
 
     #[test]
