@@ -218,13 +218,18 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
         );
     }
     common_attrs(cx, feed, El::Other);
-    super::stray_text(cx, feed);
     let mut seen = Seen::default();
     let mut has_author = false;
     let mut self_link = false;
     let mut alternates = 0;
     let mut entry_nodes = Vec::new();
-    for c in elements(feed) {
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in feed.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, feed, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "feed");
@@ -788,9 +793,14 @@ fn xhtml(cx: &mut Ctx, node: Node) {
 }
 
 fn person(cx: &mut Ctx, node: Node) {
-    super::stray_text(cx, node);
     let mut seen = super::Counts::default();
-    for c in elements(node) {
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in node.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, node, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, tn.name());
@@ -1086,7 +1096,6 @@ fn entry<'a>(
         );
     }
     common_attrs(cx, e, El::Entry);
-    super::stray_text(cx, e);
     let mut seen = Seen::default();
     let mut id = None;
     let mut updated = None;
@@ -1094,7 +1103,13 @@ fn entry<'a>(
     let mut alternates = 0;
     // The content's type and whether it has a src, once there is one.
     let mut content: Option<(Option<&str>, bool)> = None;
-    for c in elements(e) {
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in e.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, e, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "entry");

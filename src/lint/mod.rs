@@ -890,6 +890,19 @@ pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     }
 }
 
+/// [`stray_text`] in a caller's own pass over the children of `node`: `child` is
+/// one that is not an element; `found` says whether stray text was reported
+/// already (only the first is). Reported when met: a finding's place, not when
+/// it is made, orders the findings, and no other rule reports at a text node's
+/// start.
+#[inline]
+pub(crate) fn note_stray_text(cx: &mut Ctx, node: Node, child: Node, found: &mut bool) {
+    if !*found && child.is_text() && !blank(child.text().unwrap_or("")) {
+        *found = true;
+        report_stray_text(cx, node, child);
+    }
+}
+
 /// The finding of [`stray_text`]: `text` stands directly in `node`.
 pub(crate) fn report_stray_text(cx: &mut Ctx, node: Node, text: Node) {
     cx.report(

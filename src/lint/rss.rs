@@ -430,16 +430,12 @@ fn item<'a, 'i>(
     // and guid are among them), by its place in ITEM_ONCE.
     let mut seen = [0u32; ITEM_ONCE.len()];
     let mut enclosures = 0;
-    let mut stray = false;
     // One pass over the children: the text among them is what stray_text looks
-    // for (reported when met: a finding's place, not when it is made, orders the
-    // findings, and no other rule reports at a text node's start).
+    // for.
+    let mut stray = false;
     for c in it.children() {
         if !c.is_element() {
-            if !stray && c.is_text() && !super::blank(c.text().unwrap_or("")) {
-                stray = true;
-                super::report_stray_text(cx, it, c);
-            }
+            super::note_stray_text(cx, it, c, &mut stray);
             continue;
         }
         let name = c.tag_name().name();
@@ -1473,7 +1469,11 @@ mod tests {
             .filter_map(|f| f.class.as_deref())
             .filter(|c| matches!(*c, "UnexpectedText" | "DuplicateElement"))
             .collect();
-        assert_eq!(classes, ["DuplicateElement", "UnexpectedText"], "{findings:?}");
+        assert_eq!(
+            classes,
+            ["DuplicateElement", "UnexpectedText"],
+            "{findings:?}"
+        );
     }
 
     #[test]
