@@ -1381,6 +1381,107 @@ fn content_element(cx: &mut Ctx, c: Node, ty: Option<&str>, src: Option<Attribut
 mod tests {
     use super::*;
 
+    /// The feed-wide duplicate rules, by sorting, report what counting in hash maps
+    /// reported: the same findings on the same entries, for random feeds whose
+    /// entries share ids and dates (or lack them).
+    #[test]
+    fn revisions_by_sorting_are_revisions_by_hashing() {
+        use std::collections::{HashMap, HashSet};
+        let mut next = crate::lint::xorshift(0x7265_7669_7369_6f6e);
+        let ids = ["urn:ab:1", "urn:ab:2", "urn:ab:3"];
+        let dates = [
+            "2021-01-01T00:00:00Z",
+            "2021-01-02T00:00:00Z",
+            " 2021-01-01T00:00:00Z",
+        ];
+        for _ in 0..3_000 {
+            let n = (next() % 8) as usize;
+            let entries: Vec<(Option<&str>, Option<&str>)> = (0..n)
+                .map(|_| {
+                    let id = (!next().is_multiple_of(4)).then(|| ids[(next() % 3) as usize]);
+                    let date = (!next().is_multiple_of(4)).then(|| dates[(next() % 3) as usize]);
+                    (id, date)
+                })
+                .collect();
+            let mut feed = String::from(
+                "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>\
+                 <id>urn:ab:feed</id><updated>2021-01-01T00:00:00Z</updated>\
+                 <author><name>n</name></author>\n",
+            );
+            for (id, date) in &entries {
+                feed.push_str("<entry><title>e</title>");
+                if let Some(id) = id {
+                    feed.push_str(&format!("<id>{id}</id>"));
+                }
+                if let Some(date) = date {
+                    feed.push_str(&format!("<updated>{date}</updated>"));
+                }
+                feed.push_str("</entry>\n");
+            }
+            feed.push_str("</feed>");
+            // The rules as they were written with hash maps; entry k is on line k + 3.
+            let mut want: Vec<(usize, &str, String)> = Vec::new();
+            fn trimmed(v: Option<&str>) -> Option<&str> {
+                v.map(str::trim)
+            }
+            let mut updated_seen: HashMap<&str, usize> = HashMap::new();
+            let mut by_id: HashMap<&str, Vec<(Option<&str>, usize)>> = HashMap::new();
+            for (k, (id, date)) in entries.iter().enumerate() {
+                if let Some(u) = trimmed(*date) {
+                    let c = updated_seen.entry(u).or_default();
+                    *c += 1;
+                    if *c == 2 {
+                        want.push((
+                            k + 3,
+                            "DuplicateUpdated",
+                            format!("two entries have the same <updated> {u}"),
+                        ));
+                    }
+                }
+                if let Some(id) = id {
+                    by_id.entry(id).or_default().push((trimmed(*date), k));
+                }
+            }
+            if n > 2 && by_id.len() == 1 && entries.iter().all(|(i, _)| i.is_some()) {
+                let (id, v) = by_id.iter().next().expect("one id");
+                want.push((
+                    v[1].1 + 3,
+                    "DuplicateIds",
+                    format!("every entry has the id {id}: ids must tell entries apart"),
+                ));
+            } else {
+                let mut groups: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
+                groups.sort_by_key(|(_, v)| v[1].1);
+                for (id, v) in groups {
+                    let mut seen = HashSet::new();
+                    if let Some((_, k)) = v.iter().find(|(u, _)| !seen.insert(*u)) {
+                        want.push((k + 3, "DuplicateEntries", format!("two entries have the id {id} and the same <updated>: a revision needs a new date")));
+                    }
+                }
+            }
+            want.sort_by_key(|w| w.0);
+            let got: Vec<(usize, &str, String)> =
+                crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None)
+                    .into_iter()
+                    .filter(|f| {
+                        matches!(
+                            f.class.as_deref(),
+                            Some("DuplicateUpdated" | "DuplicateEntries" | "DuplicateIds")
+                        )
+                    })
+                    .map(|f| {
+                        let class = match f.class.as_deref() {
+                            Some("DuplicateUpdated") => "DuplicateUpdated",
+                            Some("DuplicateEntries") => "DuplicateEntries",
+                            _ => "DuplicateIds",
+                        };
+                        (f.line.expect("a line"), class, f.message)
+                    })
+                    .collect();
+            assert_eq!(got, want, "{feed}");
+        }
+    }
+
     /// A reference the fast path passes resolves to itself against any base.
     #[test]
     fn plainly_absolute_is_never_wrong() {
