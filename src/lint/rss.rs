@@ -1476,6 +1476,45 @@ mod tests {
         );
     }
 
+    /// A guid used again is reported on the second item that has it (not the
+    /// third), after that guid's own findings; blank guids are left alone.
+    #[test]
+    fn repeated_guids_on_their_second_item() {
+        let mut feed = String::from(
+            "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>t</title>\
+             <link>https://e.com/</link><description>d</description>\n",
+        );
+        for g in ["a-1", "b-1", "a-1", "123", " ", "123", "b-1", "a-1", " "] {
+            feed.push_str(&format!(
+                "<item><title>i</title><guid isPermaLink=\"false\">{g}</guid></item>\n"
+            ));
+        }
+        feed.push_str("</channel></rss>");
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let got: Vec<(usize, &str)> = findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.class.as_deref(),
+                    Some("DuplicateValue" | "NotSufficientlyUnique")
+                )
+            })
+            .map(|f| (f.line.expect("a line"), f.class.as_deref().unwrap_or("")))
+            .collect();
+        // Item k is on line k + 3.
+        assert_eq!(
+            got,
+            [
+                (5, "DuplicateValue"),
+                (6, "NotSufficientlyUnique"),
+                (8, "NotSufficientlyUnique"),
+                (8, "DuplicateValue"),
+                (9, "DuplicateValue"),
+            ],
+            "{findings:?}"
+        );
+    }
+
     #[test]
     fn item_elements_know_their_place_in_item_once() {
         for (k, name) in ITEM_ONCE.iter().enumerate() {
