@@ -116,14 +116,18 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
     match ns {
         DC_NS => {
             // Qualified Dublin Core refines an element with a dot: dc:date.Taken.
-            let name = name.split('.').next().unwrap_or(name);
+            let name = match name.bytes().position(|c| c == b'.') {
+                Some(dot) => &name[..dot],
+                None => name,
+            };
             if !DC_ELEMENTS.contains(&name) {
                 rss::undefined(cx, node, parent);
                 return;
             }
-            // Outside RDF, a Dublin Core element holds text, not structure.
-            let rdf = super::ns(cx.doc.root_element()) == Some(RDF_NS);
-            if let Some(child) = elements(node).next().filter(|_| !rdf) {
+            // Outside RDF, a Dublin Core element holds text, not structure (the
+            // root is looked at only when there is a child element).
+            let rdf = || super::ns(cx.doc.root_element()) == Some(RDF_NS);
+            if let Some(child) = elements(node).next().filter(|_| !rdf()) {
                 cx.report(
                     child,
                     "UndefinedElement",
@@ -451,13 +455,8 @@ pub(super) fn unknown_namespace(cx: &mut Ctx, pos: usize, ns: &str) {
 /// repeats would grow with their square).
 fn count_same(node: Node) -> usize {
     let tn = node.tag_name();
-    // The local name first: it tells most siblings apart without comparing
-    // namespace URIs (text has an empty name, an element never).
     node.prev_siblings()
-        .filter(|s| {
-            let n = s.tag_name();
-            super::same_name(n.name(), tn.name()) && n.namespace() == tn.namespace()
-        })
+        .filter(|s| s.is_element() && s.tag_name() == tn)
         .take(3)
         .count()
 }
