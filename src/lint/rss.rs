@@ -570,13 +570,11 @@ const SAME_MEANING_BUCKETS: [u32; 64] = {
 
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
-    // One pass over the children: the first element of each pair's extension side
-    // (in list order), the lengths of the names in no namespace (a pair's RSS
-    // side of a length none has is absent: no search), and the first of each
+    // One pass over the children: the pairs whose extension side is there (a bit
+    // each, in list order), the lengths of the names in no namespace (a pair's
+    // RSS side of a length none has is absent: no search), and the first of each
     // element the description rules ask about. Items rarely hold extension
     // elements: most children cost a namespace test and nothing else.
-    let mut extension_side: [Option<Node>; SAME_MEANING.len()] = [None; SAME_MEANING.len()];
-    // The pairs with an extension side found (a bit each).
     let mut found: u32 = 0;
     let mut plain_lengths: u64 = 0;
     let mut description = None;
@@ -600,8 +598,7 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             let i = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
             let p = &SAME_MEANING[i];
-            if extension_side[i].is_none() && super::same_name(p.3, name) && p.2 == Some(ns) {
-                extension_side[i] = Some(c);
+            if super::same_name(p.3, name) && p.2 == Some(ns) {
                 found |= 1 << i;
             }
         }
@@ -616,21 +613,26 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
             *first = Some(c);
         }
     }
-    // Whether a child has this name (searched for the few pairs found above).
+    // The first child with this name (searched for the few pairs found above).
+    let find = |ns: Option<&str>, name: &str| {
+        elements(parent)
+            .find(|c| super::same_name(c.tag_name().name(), name) && super::ns(*c) == ns)
+    };
+    // Whether a child has this name: none in no namespace has a name of another
+    // length.
     let has = |ns: Option<&str>, name: &str| {
-        (ns.is_some() || plain_lengths & 1 << (name.len() % 64) != 0)
-            && elements(parent)
-                .any(|c| super::same_name(c.tag_name().name(), name) && super::ns(c) == ns)
+        (ns.is_some() || plain_lengths & 1 << (name.len() % 64) != 0) && find(ns, name).is_some()
     };
     // In list order.
     while found != 0 {
         let i = found.trailing_zeros() as usize;
         found &= found - 1;
-        let (ns_a, a, _, _) = SAME_MEANING[i];
-        let Some(e) = extension_side[i] else {
+        let (ns_a, a, ns_b, b) = SAME_MEANING[i];
+        // The RSS side first: it is the one usually missing.
+        if !has(ns_a, a) {
             continue;
-        };
-        if has(ns_a, a) {
+        }
+        if let Some(e) = find(ns_b, b) {
             cx.report(
                 e,
                 class,
