@@ -2,9 +2,10 @@
 //! constructs, persons, links, categories, ids, dates, and the feed-wide rules
 //! (an author for every entry, unique ids, a self link).
 
-use std::collections::{HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::HashSet;
 
-use super::dom::Node;
+use super::dom::{Attribute, Node};
 
 use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
 use super::urls::{self, Uri};
@@ -41,6 +42,95 @@ const RELS: &[&str] = &[
     "via",
 ];
 
+/// Where Atom metadata stands: the rules differ a little between the three.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    Feed,
+    Entry,
+    Source,
+}
+
+impl Parent {
+    fn name(self) -> &'static str {
+        match self {
+            Parent::Feed => "feed",
+            Parent::Entry => "entry",
+            Parent::Source => "source",
+        }
+    }
+}
+
+/// The Atom elements the rules tell apart: an element's local name is matched
+/// once, and every later decision is on this.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum El {
+    Id,
+    Title,
+    Rights,
+    Updated,
+    Author,
+    Contributor,
+    Link,
+    Category,
+    Subtitle,
+    Generator,
+    Icon,
+    Logo,
+    Published,
+    Summary,
+    Content,
+    Source,
+    Entry,
+    Other,
+}
+
+impl El {
+    fn of(name: &str) -> El {
+        match name {
+            "id" => El::Id,
+            "title" => El::Title,
+            "rights" => El::Rights,
+            "updated" => El::Updated,
+            "author" => El::Author,
+            "contributor" => El::Contributor,
+            "link" => El::Link,
+            "category" => El::Category,
+            "subtitle" => El::Subtitle,
+            "generator" => El::Generator,
+            "icon" => El::Icon,
+            "logo" => El::Logo,
+            "published" => El::Published,
+            "summary" => El::Summary,
+            "content" => El::Content,
+            "source" => El::Source,
+            "entry" => El::Entry,
+            _ => El::Other,
+        }
+    }
+}
+
+/// How many of each Atom element a feed, entry or source has had so far (other
+/// names are never asked about): a counter per kind, no lookup.
+#[derive(Default)]
+struct Seen([u32; El::Other as usize + 1]);
+
+impl Seen {
+    /// Counts one more `el`; returns how many there have been.
+    fn add(&mut self, el: El) -> u32 {
+        let n = &mut self.0[el as usize];
+        *n += 1;
+        *n
+    }
+
+    fn get(&self, el: El) -> u32 {
+        self.0[el as usize]
+    }
+
+    fn contains(&self, el: El) -> bool {
+        self.get(el) > 0
+    }
+}
+
 /// The IANA registry prefix: `IANA_REL + "alternate"` is `alternate`.
 const IANA_REL: &str = "http://www.iana.org/assignments/relation/";
 
@@ -66,6 +156,9 @@ pub(super) fn base_of(node: Node) -> Option<String> {
 
 /// `reference` resolved against `base` (RFC 3986 §5), as far as `url` can.
 pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
+    if plainly_absolute(reference) {
+        return reference.to_string();
+    }
     match base.and_then(|b| url::Url::parse(b).ok()) {
         Some(b) => b
             .join(reference)
@@ -73,6 +166,46 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
             .unwrap_or_else(|_| reference.to_string()),
         None => reference.to_string(),
     }
+}
+
+/// Bytes of a plain host name: lower-case letters, digits, dots and hyphens.
+static HOST_BYTES: [bool; 256] =
+    byte_set!(b => b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+
+/// Bytes after the host that no URL parser rewrites: letters, digits and the
+/// delimiters that are never percent-encoded in a path, query or fragment.
+static KEPT_BYTES: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$'
+        | b'&' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' | b':' | b'@' | b'/' | b'?' | b'#'));
+
+/// Whether `reference` is an absolute http(s) URL already in the form URL parsing
+/// writes back, so that resolving it against any base gives it unchanged (a self
+/// link usually is): lower-case scheme and plain host (no user, no port, no
+/// punycode, not an IP address), a path, no `%`, no dot segment, at most one `#`.
+/// `false` says nothing: [`resolve`] then lets `url` do it.
+fn plainly_absolute(reference: &str) -> bool {
+    let b = reference.as_bytes();
+    let rest = if let Some(r) = b.strip_prefix(b"https://") {
+        r
+    } else if let Some(r) = b.strip_prefix(b"http://") {
+        r
+    } else {
+        return false;
+    };
+    let host_len = rest
+        .iter()
+        .position(|&c| !HOST_BYTES[usize::from(c)])
+        .unwrap_or(rest.len());
+    let (host, path) = rest.split_at(host_len);
+    let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or(b"");
+    host.first().is_some_and(|&c| c != b'.')
+        && host.last().is_some_and(|&c| c != b'.')
+        && memchr::memmem::find(host, b"..").is_none()
+        && memchr::memmem::find(host, b"xn--").is_none()
+        && last_label.first().is_some_and(u8::is_ascii_lowercase)
+        && path.first() == Some(&b'/')
+        && path.iter().all(|&c| KEPT_BYTES[usize::from(c)])
+        && memchr::memchr_iter(b'#', path).count() <= 1
+        && !urls::has_slash_dot(path)
 }
 
 /// Lints an Atom feed document.
@@ -84,48 +217,70 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             "write Atom elements without a namespace prefix: many readers need it",
         );
     }
-    common_attrs(cx, feed);
-    super::stray_text(cx, feed);
-    let mut seen = super::Counts::default();
+    common_attrs(cx, feed, El::Other);
+    let mut seen = Seen::default();
     let mut has_author = false;
     let mut self_link = false;
-    let mut entries: Vec<(Option<String>, Option<String>, Node)> = Vec::new();
+    let mut alternates = 0;
     let mut entry_nodes = Vec::new();
-    for c in elements(feed) {
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in feed.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, feed, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "feed");
             continue;
         }
-        let name = tn.name();
-        seen.add(name);
-        if name == "entry" {
+        let el = El::of(tn.name());
+        seen.add(el);
+        if el == El::Entry {
             entry_nodes.push(c);
             continue;
         }
-        if !metadata(cx, c, "feed", &seen) {
+        if !metadata(cx, c, Parent::Feed, el, &seen) {
             undefined(cx, c, "feed");
         }
-        match name {
-            "author" => has_author = true,
-            "link" if rel_of(c) == "self" => self_link = true,
+        match el {
+            El::Author => has_author = true,
+            El::Link => match rel_of(c) {
+                "self" => self_link = true,
+                "alternate" => alternates += 1,
+                _ => {}
+            },
             _ => {}
         }
     }
-    for el in ["id", "title", "updated"] {
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
             cx.report(
                 feed,
                 "MissingElement",
-                format!("<feed> must have an <{el}>"),
+                format!("<feed> must have an <{name}>"),
             );
         }
     }
-    duplicate_links(cx, feed);
-    for e in &entry_nodes {
-        let (id, updated) = entry(cx, *e, has_author);
-        entries.push((id, updated, *e));
+    if alternates > 1 {
+        duplicate_links(cx, feed);
     }
+    let entries: Vec<Revision> = entry_nodes
+        .iter()
+        .map(|&e| {
+            let (id, updated) = entry(cx, e, has_author);
+            Revision {
+                id,
+                updated,
+                node: e,
+            }
+        })
+        .collect();
     if !self_link {
         cx.report(
             feed,
@@ -133,53 +288,107 @@ pub(super) fn lint_feed(cx: &mut Ctx, feed: Node) {
             "<feed> should name its own URL: <link rel=\"self\" href=\"…\"/>",
         );
     }
-    // Ids must be unique; the same id twice is allowed only as two revisions.
-    // Sized for every entry at once: no growing on the way. (SipHash stays: a
-    // feed's ids must not be able to collide on purpose.)
-    let mut by_id: HashMap<&str, Vec<(Option<&str>, Node)>> = HashMap::with_capacity(entries.len());
-    let mut updated_seen: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
-    for (id, updated, node) in &entries {
-        if let Some(u) = updated {
-            let n = updated_seen.entry(u.as_str()).or_default();
-            *n += 1;
-            if *n == 2 {
-                cx.report(
-                    *node,
-                    "DuplicateUpdated",
-                    format!("two entries have the same <updated> {u}"),
-                );
-            }
-        }
-        if let Some(id) = id {
-            by_id
-                .entry(id.as_str())
-                .or_default()
-                .push((updated.as_deref(), *node));
-        }
+    revisions(cx, &entries);
+}
+
+/// An entry of a feed: its id and updated values (trimmed), where it is.
+struct Revision<'a, 'i> {
+    id: Option<Cow<'a, str>>,
+    updated: Option<Cow<'a, str>>,
+    node: Node<'a, 'i>,
+}
+
+/// Positions `0..n` sorted by `key` (and by position among equal keys): equal
+/// keys end up side by side in document order. Sorting, not hashing: no input can
+/// make it slow, and a feed's few entries sort in fewer steps than SipHash takes.
+fn sorted_by<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then(a.cmp(&b)));
+    order
+}
+
+/// Equal `key`s among sorted positions: the runs of two or more, each in
+/// document order.
+fn runs<'o, K: PartialEq>(
+    order: &'o [usize],
+    key: impl Fn(usize) -> K + 'o,
+) -> impl Iterator<Item = &'o [usize]> + 'o {
+    order
+        .chunk_by(move |&a, &b| key(a) == key(b))
+        .filter(|run| run.len() > 1)
+}
+
+/// The feed-wide rules on entries: the same `<updated>` twice, the same id
+/// without a new date.
+fn revisions(cx: &mut Ctx, entries: &[Revision]) {
+    // The second entry with each `<updated>` is reported, in document order.
+    let with_updated: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].updated.is_some())
+        .collect();
+    let updated = |k: usize| entries[with_updated[k]].updated.as_deref();
+    let order = sorted_by(with_updated.len(), updated);
+    let mut seconds: Vec<usize> = runs(&order, updated)
+        .map(|run| with_updated[run[1]])
+        .collect();
+    seconds.sort_unstable();
+    for i in seconds {
+        let e = &entries[i];
+        cx.report(
+            e.node,
+            "DuplicateUpdated",
+            format!(
+                "two entries have the same <updated> {}",
+                e.updated.as_deref().unwrap_or("")
+            ),
+        );
     }
+    // Ids must be unique; the same id twice is allowed only as two revisions.
+    let with_id: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].id.is_some())
+        .collect();
+    let id = |k: usize| entries[with_id[k]].id.as_deref();
+    let order = sorted_by(with_id.len(), id);
     // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
     // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
     // generator, not revisions.
-    if entries.len() > 2 && by_id.len() == 1 && entries.iter().all(|(i, _, _)| i.is_some()) {
-        let (id, v) = by_id.iter().next().expect("one id");
+    let one_id = match (order.first(), order.last()) {
+        (Some(&first), Some(&last)) => id(first) == id(last),
+        _ => false,
+    };
+    if entries.len() > 2 && with_id.len() == entries.len() && one_id {
         cx.report(
-            v[1].1,
+            entries[1].node,
             "DuplicateIds",
-            format!("every entry has the id {id}: ids must tell entries apart"),
+            format!(
+                "every entry has the id {}: ids must tell entries apart",
+                entries[0].id.as_deref().unwrap_or("")
+            ),
         );
         return;
     }
-    let mut ids: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
-    ids.sort_by_key(|(_, v)| v[1].1.range().start);
-    for (id, v) in ids {
-        let mut dates = HashSet::new();
-        if let Some((_, node)) = v.iter().find(|(u, _)| !dates.insert(*u)) {
-            cx.report(
-                *node,
-                "DuplicateEntries",
-                format!("two entries have the id {id} and the same <updated>: a revision needs a new date"),
-            );
+    // Each id shared by entries: the first of them with an `<updated>` an earlier
+    // one of them has, reported in the order of the id's second entry.
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for run in runs(&order, id) {
+        let members: Vec<usize> = run.iter().map(|&k| with_id[k]).collect();
+        let date = |m: usize| entries[members[m]].updated.as_deref();
+        let by_date = sorted_by(members.len(), date);
+        let first_repeat = runs(&by_date, date).map(|r| members[r[1]]).min();
+        if let Some(i) = first_repeat {
+            found.push((members[1], i));
         }
+    }
+    found.sort_unstable();
+    for (_, i) in found {
+        let e = &entries[i];
+        cx.report(
+            e.node,
+            "DuplicateEntries",
+            format!(
+                "two entries have the id {} and the same <updated>: a revision needs a new date",
+                e.id.as_deref().unwrap_or("")
+            ),
+        );
     }
 }
 
@@ -195,49 +404,57 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
     entry(cx, e, false);
 }
 
-/// xml:base and xml:lang on any Atom element.
-fn common_attrs(cx: &mut Ctx, node: Node) {
+/// xml:base and xml:lang on any Atom element (`el`, the kind of `node`).
+#[inline]
+fn common_attrs(cx: &mut Ctx, node: Node, el: El) {
     // One pass over the attributes: each is reported at its own place, and the
-    // findings are put in document order in the end.
-    let element = node.tag_name().name();
+    // findings are put in document order in the end. An attribute the element
+    // has is passed here; the rest are looked at out of line.
     for a in node.attributes() {
-        match a.namespace() {
-            None => {
-                if !allowed_attr(element, a.name()) {
-                    cx.report_at(
-                        a.range().start,
-                        "UnexpectedAttribute",
-                        format!("<{element}> has no attribute {:?}", a.name()),
-                    );
-                }
-            }
-            Some(XML_NS) if a.name() == "base" => {
-                urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
-            }
-            Some(XML_NS) if a.name() == "lang" => {
-                if !a.value().is_empty() && !valid_language(a.value()) {
-                    cx.report_at(
-                        a.range().start,
-                        "InvalidLanguage",
-                        format!("xml:lang {:?} is not a language tag", a.value()),
-                    );
-                }
-            }
-            Some(_) => {}
+        if a.namespace().is_some() || !allowed_attr(el, a.name()) {
+            other_attr(cx, node, a);
         }
     }
 }
 
-fn allowed_attr(element: &str, attr: &str) -> bool {
-    match element {
-        "link" => matches!(
+/// [`common_attrs`] on an attribute in a namespace or one the element has not.
+#[inline(never)]
+fn other_attr(cx: &mut Ctx, node: Node, a: Attribute) {
+    match a.namespace() {
+        None => {
+            let element = node.tag_name().name();
+            cx.report_at(
+                a.range().start,
+                "UnexpectedAttribute",
+                format!("<{element}> has no attribute {:?}", a.name()),
+            );
+        }
+        Some(XML_NS) if a.name() == "base" => {
+            urls::check(cx, a.range().start, a.value(), Uri::Any, "xml:base");
+        }
+        Some(XML_NS) if a.name() == "lang" => {
+            if !a.value().is_empty() && !valid_language(a.value()) {
+                cx.report_at(
+                    a.range().start,
+                    "InvalidLanguage",
+                    format!("xml:lang {:?} is not a language tag", a.value()),
+                );
+            }
+        }
+        Some(_) => {}
+    }
+}
+
+fn allowed_attr(el: El, attr: &str) -> bool {
+    match el {
+        El::Link => matches!(
             attr,
             "href" | "rel" | "type" | "hreflang" | "title" | "length"
         ),
-        "category" => matches!(attr, "term" | "scheme" | "label"),
-        "generator" => matches!(attr, "uri" | "version"),
-        "content" => matches!(attr, "type" | "src"),
-        "title" | "subtitle" | "summary" | "rights" => attr == "type",
+        El::Category => matches!(attr, "term" | "scheme" | "label"),
+        El::Generator => matches!(attr, "uri" | "version"),
+        El::Content => matches!(attr, "type" | "src"),
+        El::Title | El::Subtitle | El::Summary | El::Rights => attr == "type",
         _ => false,
     }
 }
@@ -278,42 +495,35 @@ fn foreign(cx: &mut Ctx, node: Node, parent: &str) {
     }
 }
 
-/// Metadata shared by feed, entry and source; returns false for an element that
-/// is none of them.
-fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
-    let name = c.tag_name().name();
-    let known = matches!(
-        (parent, name),
-        (
-            _,
-            "id" | "title" | "rights" | "updated" | "author" | "contributor" | "link" | "category"
-        ) | (
-            "feed" | "source",
-            "subtitle" | "generator" | "icon" | "logo"
-        ) | ("entry", "published")
-    );
+/// Metadata shared by feed, entry and source (`c` is an `el`, the `seen.get(el)`th
+/// of its parent); returns false for an element that is none of them.
+fn metadata(cx: &mut Ctx, c: Node, parent: Parent, el: El, seen: &Seen) -> bool {
+    let known = match el {
+        El::Id
+        | El::Title
+        | El::Rights
+        | El::Updated
+        | El::Author
+        | El::Contributor
+        | El::Link
+        | El::Category => true,
+        El::Subtitle | El::Generator | El::Icon | El::Logo => parent != Parent::Entry,
+        El::Published => parent == Parent::Entry,
+        _ => false,
+    };
     if !known {
         return false;
     }
-    let once = matches!(
-        name,
-        "id" | "title"
-            | "updated"
-            | "subtitle"
-            | "rights"
-            | "icon"
-            | "logo"
-            | "generator"
-            | "published"
-            | "content"
-            | "summary"
-            | "source"
-    );
-    if once && seen.get(name) == 2 {
+    let once = !matches!(el, El::Author | El::Contributor | El::Link | El::Category);
+    if once && seen.get(el) == 2 {
         cx.report(
             c,
             "DuplicateElement",
-            format!("<{parent}> has more than one <{name}>"),
+            format!(
+                "<{}> has more than one <{}>",
+                parent.name(),
+                c.tag_name().name()
+            ),
         );
     }
     if c.is_prefixed() {
@@ -323,20 +533,19 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, c);
-    match (parent, name) {
-        (_, "id") => id(cx, c),
-        (_, "title") | (_, "rights") => text_construct(cx, c),
-        ("feed", "subtitle") | ("source", "subtitle") => text_construct(cx, c),
-        (_, "updated") | ("entry", "published") => {
+    common_attrs(cx, c, el);
+    match el {
+        El::Id => id(cx, c),
+        El::Title | El::Rights | El::Subtitle => text_construct(cx, c),
+        El::Updated | El::Published => {
             if leaf(cx, c) {
                 dates::check_rfc3339(cx, c);
             }
         }
-        (_, "author") | (_, "contributor") => person(cx, c),
-        (_, "link") => link(cx, c),
-        (_, "category") => category(cx, c),
-        ("feed", "generator") | ("source", "generator") => {
+        El::Author | El::Contributor => person(cx, c),
+        El::Link => link(cx, c),
+        El::Category => category(cx, c),
+        El::Generator => {
             if !leaf(cx, c) {
                 return true;
             }
@@ -344,12 +553,12 @@ fn metadata(cx: &mut Ctx, c: Node, parent: &str, seen: &super::Counts) -> bool {
             let v = text_of(c);
             rss::no_markup(cx, c, &v);
         }
-        ("feed", "icon") | ("feed", "logo") | ("source", "icon") | ("source", "logo") => {
+        _ => {
+            // Icon and logo.
             if leaf(cx, c) {
                 atom_uri(cx, c);
             }
         }
-        _ => return false,
     }
     true
 }
@@ -376,7 +585,8 @@ fn leaf(cx: &mut Ctx, node: Node) -> bool {
 /// An IRI element (icon, logo, uri): no white space around the value.
 fn atom_uri(cx: &mut Ctx, node: Node) {
     let v = text_of(node);
-    if v != v.trim() {
+    // A trimmed value is a part of it: the same length, the same value.
+    if v.len() != super::trim(&v).len() {
         cx.report(
             node,
             "UnexpectedWhitespace",
@@ -401,22 +611,22 @@ fn id(cx: &mut Ctx, node: Node) {
     if !leaf(cx, node) {
         return;
     }
-    let v = text_of(node);
-    if v.trim().is_empty() {
+    let text = text_of(node);
+    let v = super::trim(&text);
+    if v.is_empty() {
         if node
             .parent_element()
             .is_some_and(|p| p.has_tag_name((ATOM_NS, "entry")))
         {
             cx.report(node, "NotBlank", "<id> should not be blank");
         }
-    } else if v != v.trim() {
+    } else if v.len() != text.len() {
         cx.report(
             node,
             "UnexpectedWhitespace",
             "<id> has white space around its value",
         );
     }
-    let v = v.trim();
     if urls::check(cx, node.range().start, v, Uri::Full, "<id>") {
         if let Some(why) = urls::non_canonical(v) {
             cx.report(
@@ -430,20 +640,31 @@ fn id(cx: &mut Ctx, node: Node) {
 
 /// Title, subtitle, summary, rights: `type` text (default), html or xhtml.
 fn text_construct(cx: &mut Ctx, node: Node) {
-    let ty = node.attribute("type").unwrap_or("text");
+    text_construct_of_type(cx, node, node.attribute("type"));
+}
+
+/// [`text_construct`], its `type` attribute already read.
+fn text_construct_of_type(cx: &mut Ctx, node: Node, ty: Option<&str>) {
+    let ty = ty.unwrap_or("text");
     let name = node.tag_name().name();
+    let first_element = elements(node).next();
     // Blank text, or blank base64 data; an empty text/* value is left alone.
     let blank_matters = matches!(ty, "text" | "html" | "xhtml")
         || (valid_mime(ty) && {
             let lty = ty.to_ascii_lowercase();
             !lty.starts_with("text/") && !lty.ends_with("+xml") && !lty.ends_with("/xml")
         });
-    if blank_matters && elements(node).next().is_none() && text_of(node).trim().is_empty() {
+    // The text is read only where an element child does not settle the matter.
+    let v = match first_element {
+        None => text_of(node),
+        Some(_) => Cow::Borrowed(""),
+    };
+    if blank_matters && first_element.is_none() && super::trim(&v).is_empty() {
         cx.report(node, "NotBlank", format!("<{name}> should not be blank"));
     }
     match ty {
         "text" => {
-            if elements(node).next().is_some() {
+            if first_element.is_some() {
                 cx.report(
                     node,
                     "UndefinedElement",
@@ -451,21 +672,22 @@ fn text_construct(cx: &mut Ctx, node: Node) {
                 );
                 return;
             }
-            let v = text_of(node);
-            let raw = &cx.doc.input_text()[node.range()];
-            if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
-                cx.report(
-                    node,
-                    "ContainsUndeclaredHTML",
-                    format!(
-                        "<{}> holds HTML but its type is text: add type=\"html\"",
-                        node.tag_name().name()
-                    ),
-                );
+            if closing_tag_possible(&v) {
+                let raw = &cx.doc.input_text()[node.range()];
+                if html::text_contains_html(&v, raw).is_some_and(|w| w.starts_with("</")) {
+                    cx.report(
+                        node,
+                        "ContainsUndeclaredHTML",
+                        format!(
+                            "<{}> holds HTML but its type is text: add type=\"html\"",
+                            node.tag_name().name()
+                        ),
+                    );
+                }
             }
         }
         "html" => {
-            if let Some(c) = elements(node).next() {
+            if let Some(c) = first_element {
                 // Atom 0.3's mode="escaped" promised escaped markup; type="html" holds text.
                 let class = if node.attribute("mode") == Some("escaped") {
                     "NotEscaped"
@@ -479,7 +701,6 @@ fn text_construct(cx: &mut Ctx, node: Node) {
                 );
                 return;
             }
-            let v = text_of(node);
             html::check_html(cx, node, &v, true);
         }
         "xhtml" => xhtml(cx, node),
@@ -512,6 +733,12 @@ fn text_construct(cx: &mut Ctx, node: Node) {
             );
         }
     }
+}
+
+/// Whether text can hold a closing HTML tag: only where it holds a `<`. Plain text
+/// (most titles) then skips the HTML scan.
+fn closing_tag_possible(v: &str) -> bool {
+    memchr::memchr(b'<', v.as_bytes()).is_some()
 }
 
 /// Inline XHTML: a single xhtml:div holding the markup.
@@ -566,9 +793,14 @@ fn xhtml(cx: &mut Ctx, node: Node) {
 }
 
 fn person(cx: &mut Ctx, node: Node) {
-    super::stray_text(cx, node);
     let mut seen = super::Counts::default();
-    for c in elements(node) {
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in node.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, node, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, tn.name());
@@ -589,10 +821,16 @@ fn person(cx: &mut Ctx, node: Node) {
                     continue;
                 }
                 let v = text_of(c);
-                if v.trim().is_empty() {
+                if super::trim(&v).is_empty() {
                     cx.report(c, "NotBlank", "<name> should not be blank");
                 }
-                if let (Some(lt), Some(gt)) = (v.find('<'), v.rfind('>')) {
+                // Bytes: `<` and `>` are ASCII, their byte offsets are character
+                // boundaries (names are short: no vector search to set up).
+                let b = v.as_bytes();
+                let lt = b.iter().position(|&c| c == b'<');
+                if let (Some(lt), Some(gt)) =
+                    (lt, lt.and_then(|_| b.iter().rposition(|&c| c == b'>')))
+                {
                     if lt < gt && valid_addr_spec(v[lt + 1..gt].trim()) {
                         cx.report(
                             c,
@@ -610,7 +848,7 @@ fn person(cx: &mut Ctx, node: Node) {
             }
             "email" => {
                 let v = text_of(c);
-                let v = v.trim();
+                let v = super::trim(&v);
                 if !valid_addr_spec(v) && !rss::unqualified_addr(v) {
                     cx.report(
                         c,
@@ -669,7 +907,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         ("rel", rel.map(|a| a.value())),
         ("title", title.map(|a| a.value())),
     ] {
-        if v.is_some_and(|v| v.trim().is_empty()) {
+        if v.is_some_and(|v| super::trim(v).is_empty()) {
             cx.report_attr(
                 node,
                 a,
@@ -749,7 +987,11 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
             );
         }
     }
-    if rel_of(node) == "self" && super::ns(node) == Some(ATOM_NS) {
+    // The relation as rel_of reads it, from the attribute found above.
+    let relation = rel.map_or("alternate", |a| a.value());
+    if relation.strip_prefix(IANA_REL).unwrap_or(relation) == "self"
+        && super::ns(node) == Some(ATOM_NS)
+    {
         let parent_is_atom = node
             .parent_element()
             .is_some_and(|p| super::ns(p) == Some(ATOM_NS));
@@ -766,18 +1008,7 @@ pub(super) fn link_in_rss(cx: &mut Ctx, node: Node) {
 
 /// Two alternate links with the same type and language.
 fn duplicate_links(cx: &mut Ctx, parent: Node) {
-    // The name first: it rules out most children without comparing namespaces.
-    let alternates = || {
-        elements(parent).filter(|c| {
-            c.tag_name().name() == "link"
-                && super::ns(*c) == Some(ATOM_NS)
-                && rel_of(*c) == "alternate"
-        })
-    };
-    // One alternate link (the usual case) cannot repeat another.
-    if alternates().nth(1).is_none() {
-        return;
-    }
+    // Called with two alternate links or more (callers count them on their way).
     let mut seen = HashSet::new();
     for l in
         elements(parent).filter(|c| super::ns(*c) == Some(ATOM_NS) && c.tag_name().name() == "link")
@@ -800,18 +1031,38 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
 }
 
 fn category(cx: &mut Ctx, node: Node) {
-    if node.attribute("term").is_some_and(|t| t.trim().is_empty()) {
-        cx.report_attr(node, "term", "NotBlank", "<category> has a blank term");
+    // The attributes looked at, found in one pass (an element has each name at
+    // most once).
+    let (mut term, mut scheme, mut label) = (None, None, None);
+    for a in node.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "term" => term = Some(a.value()),
+            "scheme" => scheme = Some(a),
+            "label" => label = Some(a.value()),
+            _ => {}
+        }
     }
-    if node.attribute("term").is_none() {
-        cx.report(
+    match term {
+        Some(t) if super::trim(t).is_empty() => {
+            cx.report_attr(node, "term", "NotBlank", "<category> has a blank term")
+        }
+        Some(_) => {}
+        None => cx.report(
             node,
             "MissingAttribute",
             "<category> needs a term attribute",
+        ),
+    }
+    if let Some(a) = scheme {
+        urls::check(
+            cx,
+            a.range().start,
+            a.value(),
+            Uri::Any,
+            "<category> scheme",
         );
     }
-    rss::url_attr(cx, node, "scheme", Uri::Any);
-    if let Some(l) = node.attribute("label") {
+    if let Some(l) = label {
         if let Some(w) = html::text_contains_html(l, l) {
             cx.report_attr(
                 node,
@@ -823,8 +1074,20 @@ fn category(cx: &mut Ctx, node: Node) {
     }
 }
 
-/// Checks an entry; returns its id and updated values.
-fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Option<String>) {
+/// The text of an element, trimmed; borrowed from the document when it can be.
+fn trimmed_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
+    match text_of(node) {
+        Cow::Borrowed(t) => Cow::Borrowed(super::trim(t)),
+        Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
+    }
+}
+
+/// Checks an entry; returns its id and updated values (trimmed).
+fn entry<'a>(
+    cx: &mut Ctx,
+    e: Node<'a, '_>,
+    feed_has_author: bool,
+) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     if e.is_prefixed() && e.parent_element().is_some() {
         cx.report(
             e,
@@ -832,47 +1095,54 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, e);
-    super::stray_text(cx, e);
-    let mut seen = super::Counts::default();
+    common_attrs(cx, e, El::Entry);
+    let mut seen = Seen::default();
     let mut id = None;
     let mut updated = None;
     let mut has_author = feed_has_author;
-    let mut alternate = false;
-    let mut content: Option<Node> = None;
-    for c in elements(e) {
+    let mut alternates = 0;
+    // The content's type and whether it has a src, once there is one.
+    let mut content: Option<(Option<&str>, bool)> = None;
+    // One pass over the children, stray text (see stray_text) noted on the way.
+    let mut stray = false;
+    for c in e.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, e, c, &mut stray);
+            continue;
+        }
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "entry");
             continue;
         }
-        let name = tn.name();
-        seen.add(name);
-        match name {
-            "id" => id = Some(text_of(c).trim().to_string()),
-            "updated" => updated = Some(text_of(c).trim().to_string()),
-            "author" => has_author = true,
-            "link" if rel_of(c) == "alternate" => alternate = true,
+        let el = El::of(tn.name());
+        let n = seen.add(el);
+        match el {
+            El::Id => id = Some(trimmed_text(c)),
+            El::Updated => updated = Some(trimmed_text(c)),
+            El::Author => has_author = true,
+            El::Link if rel_of(c) == "alternate" => alternates += 1,
             _ => {}
         }
-        match name {
-            "summary" => {
-                if seen.get(name) == 2 {
+        match el {
+            El::Summary => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <summary>");
                 }
-                common_attrs(cx, c);
+                common_attrs(cx, c, el);
                 text_construct(cx, c);
             }
-            "content" => {
-                if seen.get(name) == 2 {
+            El::Content => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <content>");
                 }
-                common_attrs(cx, c);
-                content = Some(c);
-                content_element(cx, c);
+                common_attrs(cx, c, el);
+                let (ty, src) = content_attrs(c);
+                content = Some((ty, src.is_some()));
+                content_element(cx, c, ty, src);
             }
-            "source" => {
-                if seen.get(name) == 2 {
+            El::Source => {
+                if n == 2 {
                     cx.report(c, "DuplicateElement", "<entry> has more than one <source>");
                 }
                 if elements(c)
@@ -883,15 +1153,23 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
                 source(cx, c);
             }
             _ => {
-                if !metadata(cx, c, "entry", &seen) {
+                if !metadata(cx, c, Parent::Entry, el, &seen) {
                     undefined(cx, c, "entry");
                 }
             }
         }
     }
-    for el in ["id", "title", "updated"] {
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
-            cx.report(e, "MissingElement", format!("<entry> must have an <{el}>"));
+            cx.report(
+                e,
+                "MissingElement",
+                format!("<entry> must have an <{name}>"),
+            );
         }
     }
     if !has_author {
@@ -901,64 +1179,76 @@ fn entry(cx: &mut Ctx, e: Node, feed_has_author: bool) -> (Option<String>, Optio
             "<entry> must have an <author> (or the feed one)",
         );
     }
-    if content.is_none() && !alternate {
+    if content.is_none() && alternates == 0 {
         cx.report(
             e,
             "MissingContentOrAlternate",
             "<entry> must have a <content> or a <link rel=\"alternate\">",
         );
     }
-    let out_of_line = content.is_some_and(|c| {
-        c.has_attribute("src")
-            || (content_is_base64(c) && c.attribute("type").is_some_and(valid_mime))
-    });
-    if out_of_line && !seen.contains("summary") {
+    let out_of_line = content
+        .is_some_and(|(ty, src)| src || (content_is_base64(ty) && ty.is_some_and(valid_mime)));
+    if out_of_line && !seen.contains(El::Summary) {
         cx.report(
             e,
             "MissingElement",
             "<entry> with out-of-line or binary content must have a <summary>",
         );
     }
-    if !seen.contains("summary") && content.is_none() {
+    if !seen.contains(El::Summary) && content.is_none() {
         cx.report(
             e,
             "MissingTextualContent",
             "<entry> should have a <summary> or <content>",
         );
     }
-    duplicate_links(cx, e);
+    // Only two alternate links can repeat each other.
+    if alternates > 1 {
+        duplicate_links(cx, e);
+    }
     (id, updated)
 }
 
 fn source(cx: &mut Ctx, s: Node) {
-    common_attrs(cx, s);
-    let mut seen = super::Counts::default();
+    common_attrs(cx, s, El::Source);
+    let mut seen = Seen::default();
+    let mut alternates = 0;
     for c in elements(s) {
         let tn = c.tag_name();
         if tn.namespace() != Some(ATOM_NS) {
             foreign(cx, c, "source");
             continue;
         }
-        seen.add(tn.name());
-        if !metadata(cx, c, "source", &seen) {
+        let el = El::of(tn.name());
+        seen.add(el);
+        if el == El::Link && rel_of(c) == "alternate" {
+            alternates += 1;
+        }
+        if !metadata(cx, c, Parent::Source, el, &seen) {
             undefined(cx, c, "source");
         }
     }
-    duplicate_links(cx, s);
-    for el in ["id", "title", "updated"] {
+    if alternates > 1 {
+        duplicate_links(cx, s);
+    }
+    for (el, name) in [
+        (El::Id, "id"),
+        (El::Title, "title"),
+        (El::Updated, "updated"),
+    ] {
         if !seen.contains(el) {
             cx.report(
                 s,
                 "MissingSourceElement",
-                format!("<source> should carry the original feed's <{el}>"),
+                format!("<source> should carry the original feed's <{name}>"),
             );
         }
     }
 }
 
 /// Content types that are neither text nor XML: carried base64-encoded.
-fn content_is_base64(c: Node) -> bool {
-    match c.attribute("type") {
+fn content_is_base64(ty: Option<&str>) -> bool {
+    match ty {
         None | Some("text") | Some("html") | Some("xhtml") => false,
         Some(t) => {
             let t = t.to_ascii_lowercase();
@@ -967,9 +1257,22 @@ fn content_is_base64(c: Node) -> bool {
     }
 }
 
-fn content_element(cx: &mut Ctx, c: Node) {
-    let ty = c.attribute("type");
-    if let Some(src) = c.attribute_node("src") {
+/// A content element's `type` and `src` attributes, found in one pass.
+fn content_attrs<'a, 'i>(c: Node<'a, 'i>) -> (Option<&'a str>, Option<Attribute<'a, 'i>>) {
+    let (mut ty, mut src) = (None, None);
+    for a in c.attributes().filter(|a| a.namespace().is_none()) {
+        match a.name() {
+            "type" => ty = Some(a.value()),
+            "src" => src = Some(a),
+            _ => {}
+        }
+    }
+    (ty, src)
+}
+
+/// `<content>`, its `type` and `src` attributes already read.
+fn content_element(cx: &mut Ctx, c: Node, ty: Option<&str>, src: Option<Attribute>) {
+    if let Some(src) = src {
         urls::check(
             cx,
             src.range().start,
@@ -1003,7 +1306,7 @@ fn content_element(cx: &mut Ctx, c: Node) {
         return;
     }
     match ty {
-        None | Some("text") | Some("html") | Some("xhtml") => text_construct(cx, c),
+        None | Some("text") | Some("html") | Some("xhtml") => text_construct_of_type(cx, c, ty),
         Some(t) => {
             if !valid_mime(t) {
                 cx.report_attr(
@@ -1053,7 +1356,7 @@ fn content_element(cx: &mut Ctx, c: Node) {
                         format!("<content> holds HTML but its type is {t}"),
                     );
                 }
-            } else if content_is_base64(c) {
+            } else if content_is_base64(ty) {
                 let v: String = text_of(c).split_whitespace().collect();
                 if v.is_empty() && elements(c).next().is_none() {
                     cx.report(c, "NotBlank", "<content> should not be blank");
@@ -1071,5 +1374,194 @@ fn content_element(cx: &mut Ctx, c: Node) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The feed-wide duplicate rules, by sorting, report what counting in hash maps
+    /// reported: the same findings on the same entries, for random feeds whose
+    /// entries share ids and dates (or lack them).
+    #[test]
+    fn revisions_by_sorting_are_revisions_by_hashing() {
+        use std::collections::{HashMap, HashSet};
+        let mut next = crate::lint::xorshift(0x7265_7669_7369_6f6e);
+        let ids = ["urn:ab:1", "urn:ab:2", "urn:ab:3"];
+        let dates = [
+            "2021-01-01T00:00:00Z",
+            "2021-01-02T00:00:00Z",
+            " 2021-01-01T00:00:00Z",
+        ];
+        for _ in 0..3_000 {
+            let n = (next() % 8) as usize;
+            let entries: Vec<(Option<&str>, Option<&str>)> = (0..n)
+                .map(|_| {
+                    let id = (!next().is_multiple_of(4)).then(|| ids[(next() % 3) as usize]);
+                    let date = (!next().is_multiple_of(4)).then(|| dates[(next() % 3) as usize]);
+                    (id, date)
+                })
+                .collect();
+            let mut feed = String::from(
+                "<?xml version=\"1.0\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>\
+                 <id>urn:ab:feed</id><updated>2021-01-01T00:00:00Z</updated>\
+                 <author><name>n</name></author>\n",
+            );
+            for (id, date) in &entries {
+                feed.push_str("<entry><title>e</title>");
+                if let Some(id) = id {
+                    feed.push_str(&format!("<id>{id}</id>"));
+                }
+                if let Some(date) = date {
+                    feed.push_str(&format!("<updated>{date}</updated>"));
+                }
+                feed.push_str("</entry>\n");
+            }
+            feed.push_str("</feed>");
+            // The rules as they were written with hash maps; entry k is on line k + 3.
+            let mut want: Vec<(usize, &str, String)> = Vec::new();
+            fn trimmed(v: Option<&str>) -> Option<&str> {
+                v.map(str::trim)
+            }
+            let mut updated_seen: HashMap<&str, usize> = HashMap::new();
+            let mut by_id: HashMap<&str, Vec<(Option<&str>, usize)>> = HashMap::new();
+            for (k, (id, date)) in entries.iter().enumerate() {
+                if let Some(u) = trimmed(*date) {
+                    let c = updated_seen.entry(u).or_default();
+                    *c += 1;
+                    if *c == 2 {
+                        want.push((
+                            k + 3,
+                            "DuplicateUpdated",
+                            format!("two entries have the same <updated> {u}"),
+                        ));
+                    }
+                }
+                if let Some(id) = id {
+                    by_id.entry(id).or_default().push((trimmed(*date), k));
+                }
+            }
+            if n > 2 && by_id.len() == 1 && entries.iter().all(|(i, _)| i.is_some()) {
+                let (id, v) = by_id.iter().next().expect("one id");
+                want.push((
+                    v[1].1 + 3,
+                    "DuplicateIds",
+                    format!("every entry has the id {id}: ids must tell entries apart"),
+                ));
+            } else {
+                let mut groups: Vec<_> = by_id.into_iter().filter(|(_, v)| v.len() > 1).collect();
+                groups.sort_by_key(|(_, v)| v[1].1);
+                for (id, v) in groups {
+                    let mut seen = HashSet::new();
+                    if let Some((_, k)) = v.iter().find(|(u, _)| !seen.insert(*u)) {
+                        want.push((k + 3, "DuplicateEntries", format!("two entries have the id {id} and the same <updated>: a revision needs a new date")));
+                    }
+                }
+            }
+            want.sort_by_key(|w| w.0);
+            let got: Vec<(usize, &str, String)> =
+                crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None)
+                    .into_iter()
+                    .filter(|f| {
+                        matches!(
+                            f.class.as_deref(),
+                            Some("DuplicateUpdated" | "DuplicateEntries" | "DuplicateIds")
+                        )
+                    })
+                    .map(|f| {
+                        let class = match f.class.as_deref() {
+                            Some("DuplicateUpdated") => "DuplicateUpdated",
+                            Some("DuplicateEntries") => "DuplicateEntries",
+                            _ => "DuplicateIds",
+                        };
+                        (f.line.expect("a line"), class, f.message)
+                    })
+                    .collect();
+            assert_eq!(got, want, "{feed}");
+        }
+    }
+
+    /// A reference the fast path passes resolves to itself against any base.
+    #[test]
+    fn plainly_absolute_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0072_6573_6f6c_7665);
+        let pieces = [
+            "a", "example", ".com", ".", "..", "-", "1", "0x7f", ".1", "xn--", "A", "é", "/", "/.",
+            "/..", "%41", "%", "?", "#", "q=1&r=2", " ", "\\", "'", "`", "\"", "<", "{", "~",
+            ":80", "@", ":", "(x)", "*", "\t",
+        ];
+        let bases = [
+            None,
+            Some("https://news.example.com/feed.xml"),
+            Some("http://Example.ORG:80/a/b/../c"),
+            Some("not a url"),
+            Some("urn:x:y"),
+        ];
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let piece =
+                |next: &mut dyn FnMut() -> u64| pieces[(next() % pieces.len() as u64) as usize];
+            let scheme = ["https://", "http://", "HTTP://", "ftp://"][(next() % 4) as usize];
+            let hosts = [
+                "a", "example", ".com", ".", "-", "1", "0x7f", ".1", "xn--", "A", "b",
+            ];
+            let host: String = (0..next() % 4)
+                .map(|_| hosts[(next() % hosts.len() as u64) as usize])
+                .collect();
+            let path: String = (0..next() % 6).map(|_| piece(&mut next)).collect();
+            let reference = format!("{scheme}{host}{}{path}", ["/", ""][(next() % 2) as usize]);
+            if plainly_absolute(&reference) {
+                plain += 1;
+                let base = bases[(next() % bases.len() as u64) as usize];
+                let full = match base.and_then(|b| url::Url::parse(b).ok()) {
+                    Some(b) => b
+                        .join(&reference)
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| reference.clone()),
+                    None => reference.clone(),
+                };
+                assert_eq!(full, reference, "{base:?}");
+            }
+        }
+        assert!(plain > 1_000, "{plain}");
+    }
+
+    /// Text without a `<` never holds what the HTML scan calls a closing tag.
+    #[test]
+    fn closing_tag_possible_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0061_746f_6d74);
+        let pieces = [
+            "&",
+            "&amp;",
+            "&#60;/b>",
+            "&lt;/b&gt;",
+            "/b>",
+            "</b>",
+            "<",
+            "a",
+            " ",
+            "é",
+            "#",
+            "&#x3C;",
+            "/",
+            ">",
+            "p",
+        ];
+        let mut skipped = 0;
+        for _ in 0..100_000 {
+            let v: String = (0..6)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let raw: String = (0..6)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let found = html::text_contains_html(&v, &raw).is_some_and(|w| w.starts_with("</"));
+            if !closing_tag_possible(&v) {
+                skipped += 1;
+                assert!(!found, "{v:?} {raw:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped}");
     }
 }

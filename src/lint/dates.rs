@@ -3,7 +3,7 @@
 //! and returns the parsed date when there is one.
 
 use super::dom::Node;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone};
+use chrono::NaiveDate;
 
 use super::Ctx;
 
@@ -15,25 +15,25 @@ const MONTHS: [&str; 12] = [
 /// What an RFC 822 date string turned out to be.
 #[derive(Debug, PartialEq)]
 pub(super) enum Rfc822 {
-    Valid(DateTime<FixedOffset>),
+    Valid(Stamp),
     /// Understandable, but not in the form the RFC gives (comments, odd zones…).
-    Problematical(DateTime<FixedOffset>, &'static str),
+    Problematical(Stamp, &'static str),
     /// The weekday named is not the date's.
-    WrongDay(DateTime<FixedOffset>),
+    WrongDay(Stamp),
     Invalid,
 }
 
 /// Parses an RFC 822 date-time strictly, then loosely.
 pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
-    let s = s.trim();
+    let s = super::trim(s);
     match strict822(s) {
-        Some((d, dow)) => {
+        Some((d, dow, zone)) => {
             if let Some(day) = dow {
-                if DAYS[d.weekday().num_days_from_monday() as usize] != day {
+                if DAYS[usize::from(d.weekday)] != day {
                     return Rfc822::WrongDay(d);
                 }
             }
-            if let Some(why) = odd_zone(s) {
+            if let Some(why) = odd_zone(zone) {
                 return Rfc822::Problematical(d, why);
             }
             Rfc822::Valid(d)
@@ -46,9 +46,8 @@ pub(super) fn parse_rfc822(s: &str) -> Rfc822 {
 }
 
 /// Zones that RFC 822 allows but readers misread: military letters other than Z,
-/// and offsets whose minutes are not 00, 30 or 45.
-fn odd_zone(s: &str) -> Option<&'static str> {
-    let zone = s.rsplit(' ').next().unwrap_or("");
+/// and offsets whose minutes are not 00, 30 or 45. `zone` is the date's last field.
+fn odd_zone(zone: &str) -> Option<&'static str> {
     if !zone.is_ascii() {
         return None;
     }
@@ -64,8 +63,9 @@ fn odd_zone(s: &str) -> Option<&'static str> {
     None
 }
 
-/// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date and the weekday named.
-fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
+/// `[Day, ]DD Mon YYYY HH:MM[:SS] ZONE` exactly; returns the date, the weekday
+/// named and the zone as written (the last field, after the last space).
+fn strict822(s: &str) -> Option<(Stamp, Option<&str>, &str)> {
     // The first ", " (a comma, then a space), found from comma to comma.
     let b = s.as_bytes();
     let comma = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
@@ -93,7 +93,7 @@ fn strict822(s: &str) -> Option<(DateTime<FixedOffset>, Option<&str>)> {
     let year = digits(parts[2], 4, 4)? as i32;
     let (h, m, sec) = time(parts[3])?;
     let off = zone(parts[4])?;
-    Some((build(year, month, day, h, m, sec, off)?, dow))
+    Some((build(year, month, day, h, m, sec, off)?, dow, parts[4]))
 }
 
 /// Where `name` is in `names` (day or month abbreviations, three ASCII letters
@@ -111,7 +111,7 @@ fn three_letter_index(names: &[&str], name: &str) -> Option<usize> {
 
 /// The same, forgiving case, commas, comments in parentheses, full month names,
 /// missing spaces and extra spaces.
-fn loose822(s: &str) -> Option<DateTime<FixedOffset>> {
+fn loose822(s: &str) -> Option<Stamp> {
     let mut clean = String::new();
     let mut depth = 0;
     for c in s.chars() {
@@ -211,26 +211,70 @@ fn zone(z: &str) -> Option<i32> {
     Some(hours * 3600)
 }
 
-fn build(
+/// A parsed date-time: what the rules ask of it (the local year and weekday, the
+/// instant), computed by hand: every date in a feed passes here, and chrono's
+/// checked constructors cost several times the parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// The year as written (local time).
     year: i32,
-    month: u32,
-    day: u32,
-    h: u32,
-    m: u32,
-    s: u32,
-    off: i32,
-) -> Option<DateTime<FixedOffset>> {
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let t = date.and_hms_opt(h, m, s.min(59))?;
-    FixedOffset::east_opt(off)?.from_local_datetime(&t).single()
+    /// Day of the week as written (local time), Monday 0.
+    weekday: u8,
+    /// Seconds since 1970-01-01T00:00:00Z.
+    utc: i64,
+}
+
+/// Days in `month` of `year`, proleptic Gregorian.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a valid date (proleptic Gregorian; H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date-time, if the fields make one: a real day, a time of day (a leap
+/// second read as :59), an offset of less than a day. `year` is 0 to 9999.
+fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> Option<Stamp> {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || h > 23
+        || m > 59
+        || off.abs() >= 86_400
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = i64::from(h * 3600 + m * 60 + s.min(59));
+    Some(Stamp {
+        year,
+        // 1970-01-01 was a Thursday (3 from Monday).
+        weekday: (days + 3).rem_euclid(7) as u8,
+        utc: days * 86_400 + secs - i64::from(off),
+    })
 }
 
 /// Parses an RFC 3339 date-time (`2003-12-13T18:30:02Z`, fractions and offsets allowed;
 /// `T` and `Z` upper case, as RFC 4287 §3.3 requires).
-pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
+pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
+    // Byte by byte: the fixed places hold ASCII, so the rest starts on a
+    // character boundary.
     let b = s.as_bytes();
     if b.len() < 20
-        || !b[..20].is_ascii()
         || b[4] != b'-'
         || b[7] != b'-'
         || b[10] != b'T'
@@ -239,12 +283,12 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     {
         return None;
     }
-    let year = digits(&s[0..4], 4, 4)? as i32;
-    let month = digits(&s[5..7], 2, 2)?;
-    let day = digits(&s[8..10], 2, 2)?;
-    let h = digits(&s[11..13], 2, 2)?;
-    let m = digits(&s[14..16], 2, 2)?;
-    let sec = digits(&s[17..19], 2, 2)?;
+    let year = (two_digits(b, 0)? * 100 + two_digits(b, 2)?) as i32;
+    let month = two_digits(b, 5)?;
+    let day = two_digits(b, 8)?;
+    let h = two_digits(b, 11)?;
+    let m = two_digits(b, 14)?;
+    let sec = two_digits(b, 17)?;
     let mut rest = &s[19..];
     if let Some(frac) = rest.strip_prefix('.') {
         let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
@@ -260,19 +304,24 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<DateTime<FixedOffset>> {
     build(year, month, day, h, m, sec, off)
 }
 
+/// The two ASCII digits at `b[i..i + 2]` as a number.
+fn two_digits(b: &[u8], i: usize) -> Option<u32> {
+    let (x, y) = (*b.get(i)?, *b.get(i + 1)?);
+    (x.is_ascii_digit() && y.is_ascii_digit())
+        .then(|| u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+}
+
+/// `Z` or `±hh:mm`, in seconds east.
 fn w3c_offset(z: &str) -> Option<i32> {
-    if !z.is_ascii() {
-        return None;
-    }
-    if z == "Z" {
+    let b = z.as_bytes();
+    if b == b"Z" {
         return Some(0);
     }
-    let b = z.as_bytes();
     if b.len() != 6 || !(b[0] == b'+' || b[0] == b'-') || b[3] != b':' {
         return None;
     }
-    let h = digits(&z[1..3], 2, 2)? as i32;
-    let m = digits(&z[4..6], 2, 2)? as i32;
+    let h = two_digits(b, 1)? as i32;
+    let m = two_digits(b, 4)? as i32;
     if h > 23 || m > 59 {
         return None;
     }
@@ -331,18 +380,13 @@ pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
 }
 
 /// Whether a date is too far in the past, or later than `until`, to be meant.
-fn implausible(d: &DateTime<FixedOffset>, until: &DateTime<chrono::Utc>) -> bool {
-    d.year() < 1990 || d.with_timezone(&chrono::Utc) > *until
+fn implausible(d: &Stamp, until: &chrono::DateTime<chrono::Utc>) -> bool {
+    // A stamp has whole seconds: later than `until` is later than its second.
+    d.year < 1990 || d.utc > until.timestamp()
 }
 
 /// `ImplausibleDate` on `node` when `d` is too far in the past or the future.
-fn report_implausible(
-    cx: &mut Ctx,
-    node: Node,
-    name: &str,
-    value: &str,
-    d: &DateTime<FixedOffset>,
-) {
+fn report_implausible(cx: &mut Ctx, node: Node, name: &str, value: &str, d: &Stamp) {
     if implausible(d, &cx.plausible_until) {
         cx.report(
             node,
@@ -353,7 +397,7 @@ fn report_implausible(
 }
 
 /// Checks an RSS date element (`pubDate`, `lastBuildDate`).
-pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<Stamp> {
     let value = super::text_of(node);
     let name = node.tag_name().name();
     let d = match parse_rfc822(&value) {
@@ -393,11 +437,12 @@ pub(super) fn check_rfc822(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOff
 }
 
 /// Checks an Atom date construct (`updated`, `published`).
-pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<DateTime<FixedOffset>> {
+pub(super) fn check_rfc3339(cx: &mut Ctx, node: Node) -> Option<Stamp> {
     let raw = super::text_of(node);
     let name = node.tag_name().name();
-    let value = raw.trim();
-    if value != raw && !value.is_empty() {
+    let value = super::trim(&raw);
+    // The trimmed value is a part of the text: shorter only when trimmed.
+    if value.len() != raw.len() && !value.is_empty() {
         cx.report(
             node,
             "UnexpectedWhitespace",
@@ -445,6 +490,66 @@ pub(super) fn check_iso8601(cx: &mut Ctx, node: Node, zone_required: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`build`] and [`implausible`] are chrono's checked constructors and its
+    /// comparison, field for field.
+    #[test]
+    fn stamps_are_chronos_dates() {
+        use chrono::{Datelike, FixedOffset, TimeZone, Utc};
+        let mut next = crate::lint::xorshift(0x0064_6174_6573);
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            let year = match next() % 4 {
+                0 => (next() % 10_000) as i32,
+                1 => [0, 1, 4, 100, 400, 1600, 1900, 2000, 2100, 9999][(next() % 10) as usize],
+                _ => 1850 + (next() % 300) as i32,
+            };
+            let month = (next() % 14) as u32;
+            let day = (next() % 33) as u32;
+            let (h, m, s) = (
+                (next() % 26) as u32,
+                (next() % 62) as u32,
+                (next() % 62) as u32,
+            );
+            let off = match next() % 3 {
+                0 => (next() % 200_000) as i32 - 100_000,
+                _ => ((next() % 60) as i32 - 30) * 1800,
+            };
+            let want = NaiveDate::from_ymd_opt(year, month, day)
+                .and_then(|d| d.and_hms_opt(h, m, s.min(59)))
+                .and_then(|t| FixedOffset::east_opt(off)?.from_local_datetime(&t).single());
+            let got = build(year, month, day, h, m, s, off);
+            let (want, got) = match (want, got) {
+                (None, None) => continue,
+                (Some(w), Some(g)) => (w, g),
+                (w, g) => panic!("{year}-{month}-{day} {h}:{m}:{s} {off}: {w:?} {g:?}"),
+            };
+            valid += 1;
+            assert_eq!(
+                (got.year, got.weekday, got.utc),
+                (
+                    want.year(),
+                    want.weekday().num_days_from_monday() as u8,
+                    want.timestamp()
+                ),
+                "{want}"
+            );
+            let nanos = (next() % 2_000_000_000) as u32 % 1_000_000_001;
+            let until = Utc
+                .timestamp_opt(
+                    want.timestamp() + (next() % 5) as i64 - 2,
+                    nanos.min(999_999_999),
+                )
+                .single()
+                .expect("a time near a valid one");
+            assert_eq!(
+                implausible(&got, &until),
+                want.year() < 1990 || want.with_timezone(&Utc) > until,
+                "{want} {until}"
+            );
+        }
+        assert!(valid > 50_000, "{valid}");
+    }
 
     #[test]
     fn rfc822_forms() {
@@ -522,6 +627,89 @@ mod tests {
             ("14 Aug 2021 09:59 GMT", true),
         ] {
             assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
+        }
+    }
+
+    /// The byte-wise RFC 3339 reader agrees with the field-slicing one it replaced.
+    #[test]
+    fn rfc3339_bytes_as_fields() {
+        let reference = |s: &str| -> Option<Stamp> {
+            let b = s.as_bytes();
+            if b.len() < 20
+                || !b[..20].is_ascii()
+                || b[4] != b'-'
+                || b[7] != b'-'
+                || b[10] != b'T'
+                || b[13] != b':'
+                || b[16] != b':'
+            {
+                return None;
+            }
+            let year = digits(&s[0..4], 4, 4)? as i32;
+            let month = digits(&s[5..7], 2, 2)?;
+            let day = digits(&s[8..10], 2, 2)?;
+            let h = digits(&s[11..13], 2, 2)?;
+            let m = digits(&s[14..16], 2, 2)?;
+            let sec = digits(&s[17..19], 2, 2)?;
+            let mut rest = &s[19..];
+            if let Some(frac) = rest.strip_prefix('.') {
+                let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
+                if n == 0 {
+                    return None;
+                }
+                rest = &frac[n..];
+            }
+            let off = if rest == "Z" {
+                0
+            } else {
+                let z = rest.as_bytes();
+                if !rest.is_ascii()
+                    || z.len() != 6
+                    || !(z[0] == b'+' || z[0] == b'-')
+                    || z[3] != b':'
+                {
+                    return None;
+                }
+                let (h, m) = (
+                    digits(&rest[1..3], 2, 2)? as i32,
+                    digits(&rest[4..6], 2, 2)? as i32,
+                );
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                if z[0] == b'-' {
+                    -(h * 3600 + m * 60)
+                } else {
+                    h * 3600 + m * 60
+                }
+            };
+            if h > 23 || m > 59 || sec > 60 {
+                return None;
+            }
+            build(year, month, day, h, m, sec, off)
+        };
+        let mut next = crate::lint::xorshift(0x0000_3333_3339);
+        let base = "2021-08-14T09:59:23+08:00";
+        let swaps = [
+            "", "é", "0", "9", "-", ":", "T", "t", "Z", ".", ".5", "+", " ", "x", "60", "24",
+        ];
+        for _ in 0..200_000 {
+            // A date with a few places changed, cut or lengthened.
+            let mut s: String = base.to_string();
+            for _ in 0..next() % 3 {
+                let at = (next() % s.len() as u64) as usize;
+                if s.is_char_boundary(at) && s.is_char_boundary(at + 1) {
+                    s.replace_range(at..at + 1, swaps[(next() % swaps.len() as u64) as usize]);
+                }
+            }
+            if next().is_multiple_of(4) {
+                let mut cut = (next() % 27) as usize;
+                while !s.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                s.truncate(cut);
+            }
+            assert_eq!(parse_rfc3339(&s), reference(&s), "{s:?}");
         }
     }
 

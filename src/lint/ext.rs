@@ -116,14 +116,18 @@ pub(super) fn element(cx: &mut Ctx, node: Node, parent: &str) {
     match ns {
         DC_NS => {
             // Qualified Dublin Core refines an element with a dot: dc:date.Taken.
-            let name = name.split('.').next().unwrap_or(name);
+            let name = match name.bytes().position(|c| c == b'.') {
+                Some(dot) => &name[..dot],
+                None => name,
+            };
             if !DC_ELEMENTS.contains(&name) {
                 rss::undefined(cx, node, parent);
                 return;
             }
-            // Outside RDF, a Dublin Core element holds text, not structure.
-            let rdf = super::ns(cx.doc.root_element()) == Some(RDF_NS);
-            if let Some(child) = elements(node).next().filter(|_| !rdf) {
+            // Outside RDF, a Dublin Core element holds text, not structure (the
+            // root is looked at only when there is a child element).
+            let rdf = || super::ns(cx.doc.root_element()) == Some(RDF_NS);
+            if let Some(child) = elements(node).next().filter(|_| !rdf()) {
                 cx.report(
                     child,
                     "UndefinedElement",

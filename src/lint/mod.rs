@@ -751,9 +751,10 @@ pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<Strin
 /// The text content of an element: all its text and CDATA, children's included.
 /// Borrowed from the document when a single text node holds it all (the usual case).
 pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
-    // The usual element: a single text node and nothing else inside.
-    if let Some(only) = node.first_child().filter(|c| c.next_sibling().is_none()) {
-        if only.is_text() {
+    // The usual element: a single text node and nothing else inside (its first
+    // child is its last).
+    if let (Some(only), Some(last)) = (node.first_child(), node.last_child()) {
+        if only == last && only.is_text() {
             return Cow::Borrowed(only.text().unwrap_or(""));
         }
     }
@@ -797,18 +798,21 @@ fn text_with_gaps(node: Node, gaps: &[std::ops::Range<usize>]) -> String {
 }
 
 /// How often each child element name has appeared. An element has a handful of
-/// distinct children: the first few names are counted in a list (no hashing per
-/// child); any beyond them in a map, so a flood of names stays linear.
+/// distinct children: the first few names are counted in a list kept inline (no
+/// allocation, no hashing per child); any beyond them in a map, so a flood of
+/// names stays linear.
 pub(crate) struct Counts<'a> {
-    few: Vec<(&'a str, usize)>,
+    few: [(&'a str, usize); Counts::FEW],
+    /// How many of `few` are in use.
+    len: usize,
     many: std::collections::HashMap<&'a str, usize>,
 }
 
 impl Default for Counts<'_> {
-    /// Room for the short list from the start: one allocation, not one per doubling.
     fn default() -> Self {
         Counts {
-            few: Vec::with_capacity(Self::FEW),
+            few: [("", 0); Counts::FEW],
+            len: 0,
             many: Default::default(),
         }
     }
@@ -819,11 +823,13 @@ impl<'a> Counts<'a> {
 
     /// Counts one more `name`; returns how many there have been.
     pub(crate) fn add(&mut self, name: &'a str) -> usize {
-        if let Some((_, n)) = self.few.iter_mut().find(|(s, _)| same_name(s, name)) {
+        let len = self.len;
+        if let Some((_, n)) = self.few[..len].iter_mut().find(|(s, _)| same_name(s, name)) {
             *n += 1;
             *n
-        } else if self.few.len() < Self::FEW {
-            self.few.push((name, 1));
+        } else if len < Self::FEW {
+            self.few[len] = (name, 1);
+            self.len += 1;
             1
         } else {
             let n = self.many.entry(name).or_default();
@@ -833,7 +839,10 @@ impl<'a> Counts<'a> {
     }
 
     pub(crate) fn get(&self, name: &str) -> usize {
-        match self.few.iter().find(|(s, _)| same_name(s, name)) {
+        match self.few[..self.len]
+            .iter()
+            .find(|(s, _)| same_name(s, name))
+        {
             Some((_, n)) => *n,
             // The map is nearly always empty: no hashing then.
             None if self.many.is_empty() => 0,
@@ -861,21 +870,49 @@ pub(crate) fn blank(s: &str) -> bool {
         || s.trim_start().is_empty()
 }
 
+/// `s.trim()`: when the first and last bytes are visible ASCII characters (nearly
+/// every value) there is nothing to trim, and no character is decoded.
+#[inline]
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if f.is_ascii_graphic() && l.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
 /// Reports text directly inside an element that should hold only elements.
 pub(crate) fn stray_text(cx: &mut Ctx, node: Node) {
     let stray = node
         .children()
         .find(|c| c.is_text() && !blank(c.text().unwrap_or("")));
     if let Some(t) = stray {
-        cx.report(
-            t,
-            "UnexpectedText",
-            format!(
-                "<{}> holds text outside its child elements",
-                node.tag_name().name()
-            ),
-        );
+        report_stray_text(cx, node, t);
     }
+}
+
+/// [`stray_text`] in a caller's own pass over the children of `node`: `child` is
+/// one that is not an element; `found` says whether stray text was reported
+/// already (only the first is). Reported when met: a finding's place, not when
+/// it is made, orders the findings, and no other rule reports at a text node's
+/// start.
+#[inline]
+pub(crate) fn note_stray_text(cx: &mut Ctx, node: Node, child: Node, found: &mut bool) {
+    if !*found && child.is_text() && !blank(child.text().unwrap_or("")) {
+        *found = true;
+        report_stray_text(cx, node, child);
+    }
+}
+
+/// The finding of [`stray_text`]: `text` stands directly in `node`.
+pub(crate) fn report_stray_text(cx: &mut Ctx, node: Node, text: Node) {
+    cx.report(
+        text,
+        "UnexpectedText",
+        format!(
+            "<{}> holds text outside its child elements",
+            node.tag_name().name()
+        ),
+    );
 }
 
 /// The namespace of an element; `xmlns=""` (roxmltree's empty namespace) is none.
@@ -958,6 +995,20 @@ mod tests {
             !clean.iter().any(|f| f.message.contains("control")),
             "{clean:?}"
         );
+    }
+
+    #[test]
+    fn trim_is_str_trim() {
+        let mut next = xorshift(0x7472_696d);
+        let pieces = [
+            "", " ", "a", "\t", "\n", "\u{a0}", "\u{3000}", "\u{85}", "\u{1c}", "é", "\u{0}", "~",
+        ];
+        for _ in 0..50_000 {
+            let s: String = (0..next() % 5)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            assert_eq!(trim(&s), s.trim(), "{s:?}");
+        }
     }
 
     #[test]

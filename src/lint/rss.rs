@@ -4,7 +4,7 @@
 //! the common extension namespaces, and elements nobody defined.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::dom::Node;
 
@@ -61,21 +61,32 @@ fn extension_attributes(cx: &mut Ctx, root: Node) {
         .find(|d| d.is_element() && super::ns(*d).is_none() && d.tag_name().name() == "docs")
         .map(text_of)
         .is_some_and(|d| {
-            d.trim()
-                .trim_start_matches("https://")
-                .trim_start_matches("http://")
-                == "www.rssboard.org/rss-specification"
+            // trim_start_matches, without the substring searcher it sets up.
+            let mut d = d.trim();
+            while let Some(rest) = d.strip_prefix("https://") {
+                d = rest;
+            }
+            while let Some(rest) = d.strip_prefix("http://") {
+                d = rest;
+            }
+            d == "www.rssboard.org/rss-specification"
         });
     let mut warned = false;
-    // RSS's own elements: those reached from the root through RSS elements only.
-    // Depth first, children pushed last to first: popped in document order.
-    let mut stack = vec![root];
-    while let Some(el) = stack.pop() {
-        let last_to_first = std::iter::successors(el.last_child(), |c| c.prev_sibling());
-        for c in last_to_first {
-            if c.is_element() && super::ns(c).is_none() {
-                stack.push(c);
-            }
+    // RSS's own elements: those reached from the root through RSS elements only,
+    // in document order. The tree is walked in its own order; an element in a
+    // namespace is skipped with everything inside it (what starts before it ends).
+    let mut skip_until = 0;
+    for el in root.descendants() {
+        if !el.is_element() {
+            continue;
+        }
+        let range = el.range();
+        if range.start < skip_until {
+            continue;
+        }
+        if el != root && super::ns(el).is_some() {
+            skip_until = range.end;
+            continue;
         }
         let name = el.tag_name().name();
         for a in el.attributes() {
@@ -203,8 +214,8 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
     let mut seen = super::Counts::default();
     let mut title = None;
     let mut link = None;
-    // Room for a guid per child (items are nearly all of them): never rehashed.
-    let mut guids: HashMap<Cow<str>, usize> = HashMap::with_capacity(elements(ch).count());
+    // Every item's guid, in document order: repeats are found by sorting, once.
+    let mut guids: Vec<(Cow<str>, Node)> = Vec::new();
     let mut self_link = false;
     let mut items_started = false;
     let mut misplaced = false;
@@ -237,7 +248,12 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
                 "<item> elements belong after the channel's own elements",
             );
         }
+        // Items first: nearly every child of a channel is one.
         match name {
+            "item" => {
+                items_started = true;
+                item(cx, c, flavor, &mut guids);
+            }
             "title" => {
                 plain_text(cx, c, true);
                 title = Some(text_of(c));
@@ -285,14 +301,11 @@ fn channel(cx: &mut Ctx, ch: Node, flavor: Flavor) {
             }
             "skipHours" => skip_hours(cx, c),
             "skipDays" => skip_days(cx, c),
-            "item" => {
-                items_started = true;
-                item(cx, c, flavor, &mut guids);
-            }
             "blink" => cx.report(c, "NoBlink", "there is no <blink> in RSS"),
             _ => undefined(cx, c, "channel"),
         }
     }
+    duplicate_guids(cx, &guids);
     let missing = [
         ("title", "MissingTitle"),
         ("link", "MissingLink"),
@@ -367,18 +380,64 @@ pub(super) fn self_link_checks(cx: &mut Ctx, link: Node) {
     }
 }
 
-fn item<'a>(
+/// The elements of an RSS item, told apart by one match on the name.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ItemEl {
+    Title,
+    Link,
+    Description,
+    Author,
+    Comments,
+    Guid,
+    PubDate,
+    Source,
+    Category,
+    Enclosure,
+    Other,
+}
+
+impl ItemEl {
+    fn of(name: &str) -> ItemEl {
+        match name {
+            "title" => ItemEl::Title,
+            "link" => ItemEl::Link,
+            "description" => ItemEl::Description,
+            "author" => ItemEl::Author,
+            "comments" => ItemEl::Comments,
+            "guid" => ItemEl::Guid,
+            "pubDate" => ItemEl::PubDate,
+            "source" => ItemEl::Source,
+            "category" => ItemEl::Category,
+            "enclosure" => ItemEl::Enclosure,
+            _ => ItemEl::Other,
+        }
+    }
+
+    /// Its place in ITEM_ONCE, for an element an item may have once.
+    fn once(self) -> Option<usize> {
+        let k = self as usize;
+        (k < ITEM_ONCE.len()).then_some(k)
+    }
+}
+
+fn item<'a, 'i>(
     cx: &mut Ctx,
-    it: Node<'a, '_>,
+    it: Node<'a, 'i>,
     flavor: Flavor,
-    guids: &mut HashMap<Cow<'a, str>, usize>,
+    guids: &mut Vec<(Cow<'a, str>, Node<'a, 'i>)>,
 ) {
-    super::stray_text(cx, it);
     // How often each element that may appear once has appeared (title, description
-    // and guid are among them): a short list, whatever else the item holds.
-    let mut seen: Vec<(&str, usize)> = Vec::with_capacity(ITEM_ONCE.len());
+    // and guid are among them), by its place in ITEM_ONCE.
+    let mut seen = [0u32; ITEM_ONCE.len()];
     let mut enclosures = 0;
-    for c in elements(it) {
+    // One pass over the children: the text among them is what stray_text looks
+    // for.
+    let mut stray = false;
+    for c in it.children() {
+        if !c.is_element() {
+            super::note_stray_text(cx, it, c, &mut stray);
+            continue;
+        }
         let name = c.tag_name().name();
         if super::ns(c).is_some() {
             if super::ns(c) == Some(super::atom::ATOM_NS) && name == "link" {
@@ -388,35 +447,29 @@ fn item<'a>(
             }
             continue;
         }
-        let n = match seen.iter_mut().find(|(s, _)| *s == name) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
+        // The name is matched once: its place in ITEM_ONCE, if it has one, and
+        // what to check.
+        let el = ItemEl::of(name);
+        if let Some(k) = el.once() {
+            seen[k] += 1;
+            if seen[k] == 2 {
+                cx.report(
+                    c,
+                    "DuplicateElement",
+                    format!("<item> has more than one <{name}>"),
+                );
             }
-            None if ITEM_ONCE.contains(&name) => {
-                seen.push((name, 1));
-                1
-            }
-            None => 1,
-        };
-        if n == 2 {
-            cx.report(
-                c,
-                "DuplicateElement",
-                format!("<item> has more than one <{name}>"),
-            );
         }
-        match name {
-            "title" => plain_text(cx, c, true),
-            "link" => url_element(cx, c, Uri::Full),
-            "description" => {
+        match el {
+            ItemEl::Title => plain_text(cx, c, true),
+            ItemEl::Link | ItemEl::Comments => url_element(cx, c, Uri::Full),
+            ItemEl::Description => {
                 let v = text_of(c);
                 html::check_html(cx, c, &v, false);
             }
-            "author" => contact(cx, c),
-            "category" => category(cx, c),
-            "comments" => url_element(cx, c, Uri::Full),
-            "enclosure" => {
+            ItemEl::Author => contact(cx, c),
+            ItemEl::Category => category(cx, c),
+            ItemEl::Enclosure => {
                 enclosures += 1;
                 if enclosures == 2 {
                     cx.report(
@@ -427,25 +480,23 @@ fn item<'a>(
                 }
                 enclosure(cx, c);
             }
-            "guid" => guid(cx, c, guids),
-            "pubDate" => {
+            ItemEl::Guid => guid(cx, c, guids),
+            ItemEl::PubDate => {
                 dates::check_rfc822(cx, c);
             }
-            "source" => source(cx, c),
-            _ => undefined(cx, c, "item"),
+            ItemEl::Source => source(cx, c),
+            ItemEl::Other => undefined(cx, c, "item"),
         }
     }
-    if !seen
-        .iter()
-        .any(|(s, _)| *s == "title" || *s == "description")
-    {
+    let count = |el: ItemEl| seen[el.once().expect("once only")];
+    if count(ItemEl::Title) == 0 && count(ItemEl::Description) == 0 {
         cx.report(
             it,
             "ItemMustContainTitleOrDescription",
             "<item> must have a <title> or a <description>",
         );
     }
-    if flavor == Flavor::Rss2 && !seen.iter().any(|(s, _)| *s == "guid") {
+    if flavor == Flavor::Rss2 && count(ItemEl::Guid) == 0 {
         cx.report(
             it,
             "MissingGuid",
@@ -494,45 +545,94 @@ const SAME_MEANING: &[(Option<&str>, &str, Option<&str>, &str)] = &[
         "license",
     ),
 ];
+
 const _: () = assert!(SAME_MEANING.len() <= 32);
+
+/// Which bucket of [`SAME_MEANING_BUCKETS`] a name falls in: the low bits of its
+/// length and of its first byte.
+const fn bucket(name: &str) -> usize {
+    let b = name.as_bytes();
+    let first = if b.is_empty() { 0 } else { b[0] as usize };
+    (b.len() & 7) << 3 | (first & 7)
+}
+
+/// For each bucket, the pairs of [`SAME_MEANING`] (a bit each) whose
+/// extension-side name falls in it: a name is compared with those only.
+const SAME_MEANING_BUCKETS: [u32; 64] = {
+    let mut buckets = [0; 64];
+    let mut i = 0;
+    while i < SAME_MEANING.len() {
+        buckets[bucket(SAME_MEANING[i].3)] |= 1 << i;
+        i += 1;
+    }
+    buckets
+};
 
 /// Core elements and extension elements with the same meaning side by side.
 fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
-    // Room for an item's usual dozen children at once.
-    let mut kids: Vec<(Option<&str>, &str, Node)> = Vec::with_capacity(16);
-    kids.extend(elements(parent).map(|e| (super::ns(e), e.tag_name().name(), e)));
-    // Most lookups are of extension elements, which items rarely hold: those are
-    // looked for among the namespaced children only.
-    let namespaced: Vec<(Option<&str>, &str, Node)> =
-        kids.iter().filter(|k| k.0.is_some()).copied().collect();
-    let find = |ns: Option<&str>, name: &str| {
-        let among = if ns.is_some() { &namespaced } else { &kids };
-        among
-            .iter()
-            .find(|(n, l, _)| *l == name && *n == ns)
-            .map(|(_, _, e)| *e)
-    };
-    // The pairs whose extension side is named among the namespaced children
-    // (a bit each, in list order): only those are looked at further.
-    let named: u32 = namespaced
-        .iter()
-        .flat_map(|k| {
-            SAME_MEANING
-                .iter()
-                .enumerate()
-                .filter(move |(_, p)| super::same_name(p.3, k.1))
-        })
-        .fold(0, |m, (i, _)| m | 1 << i);
-    let pairs = SAME_MEANING
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| named & 1 << i != 0);
-    for (_, (ns_a, a, ns_b, b)) in pairs {
-        // The extension side first: it is the one usually missing.
-        let Some(e) = find(*ns_b, b) else {
+    // One pass over the children: the pairs whose extension side is there (a bit
+    // each, in list order), the lengths of the names in no namespace (a pair's
+    // RSS side of a length none has is absent: no search), and the first of each
+    // element the description rules ask about. Items rarely hold extension
+    // elements: most children cost a namespace test and nothing else.
+    let mut found: u32 = 0;
+    let mut plain_lengths: u64 = 0;
+    let mut description = None;
+    let mut encoded = None;
+    let mut body = None;
+    let mut atom_content = None;
+    let mut atom_summary = None;
+    for c in elements(parent) {
+        let name = c.tag_name().name();
+        let Some(ns) = super::ns(c) else {
+            plain_lengths |= 1 << (name.len() % 64);
+            if description.is_none() && name == "description" {
+                description = Some(c);
+            }
             continue;
         };
-        if find(*ns_a, a).is_some() {
+        // Only the pairs whose extension-side name has this length and first
+        // letter (by their low bits) can match.
+        let mut candidates = SAME_MEANING_BUCKETS[bucket(name)];
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let p = &SAME_MEANING[i];
+            if super::same_name(p.3, name) && p.2 == Some(ns) {
+                found |= 1 << i;
+            }
+        }
+        let first = match name {
+            "encoded" if ns == ext::CONTENT_NS => &mut encoded,
+            "body" if ns == super::atom::XHTML_NS => &mut body,
+            "content" if ns == ATOM => &mut atom_content,
+            "summary" if ns == ATOM => &mut atom_summary,
+            _ => continue,
+        };
+        if first.is_none() {
+            *first = Some(c);
+        }
+    }
+    // The first child with this name (searched for the few pairs found above).
+    let find = |ns: Option<&str>, name: &str| {
+        elements(parent)
+            .find(|c| super::same_name(c.tag_name().name(), name) && super::ns(*c) == ns)
+    };
+    // Whether a child has this name: none in no namespace has a name of another
+    // length.
+    let has = |ns: Option<&str>, name: &str| {
+        (ns.is_some() || plain_lengths & 1 << (name.len() % 64) != 0) && find(ns, name).is_some()
+    };
+    // In list order.
+    while found != 0 {
+        let i = found.trailing_zeros() as usize;
+        found &= found - 1;
+        let (ns_a, a, ns_b, b) = SAME_MEANING[i];
+        // The RSS side first: it is the one usually missing.
+        if !has(ns_a, a) {
+            continue;
+        }
+        if let Some(e) = find(ns_b, b) {
             cx.report(
                 e,
                 class,
@@ -546,11 +646,11 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
     // xhtml:body is a second full description; so are atom:content and
     // atom:summary beside a description (content:encoded beside a description is
     // the usual summary-and-full-text pair).
-    let description = find(None, "description").or(find(Some(ext::CONTENT_NS), "encoded"));
-    let duplicate = find(Some(super::atom::XHTML_NS), "body").or(description.and(
-        find(Some(ATOM), "content")
+    let any_description = description.or(encoded);
+    let duplicate = body.or(any_description.and(
+        atom_content
             .filter(|c| !c.has_attribute("src"))
-            .or(find(Some(ATOM), "summary")),
+            .or(atom_summary),
     ));
     if let Some(o) = duplicate {
         cx.report(
@@ -560,9 +660,8 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
         );
     }
     // content:encoded is the full text: readers expect the summary (description) first.
-    if let Some(content) = find(Some(ext::CONTENT_NS), "encoded") {
-        let before =
-            find(None, "description").is_some_and(|d| d.range().start < content.range().start);
+    if let Some(content) = encoded {
+        let before = description.is_some_and(|d| d.range().start < content.range().start);
         if !before && cx.rss2 && parent.tag_name().name() == "item" {
             cx.report(
                 content,
@@ -576,7 +675,7 @@ fn semantics(cx: &mut Ctx, parent: Node, class: &str) {
 /// Plain text: no HTML; `nonblank` for titles.
 pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
     let v = text_of(node);
-    if nonblank && v.trim().is_empty() {
+    if nonblank && super::trim(&v).is_empty() {
         cx.report(
             node,
             "NotBlank",
@@ -591,7 +690,7 @@ pub(super) fn plain_text(cx: &mut Ctx, node: Node, nonblank: bool) {
 pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
     // Both checks look for a `<` or an `&` in the text: most text has neither
     // (short texts: eight bytes a step, no call).
-    if super::dom::find_either(v.as_bytes(), 0, b'<', b'&').is_none() {
+    if super::dom::find_either(v.as_bytes(), 0, b'<', b'&').is_none() || plainly_no_markup(v) {
         return;
     }
     let raw = &cx.doc.input_text()[node.range()];
@@ -616,10 +715,22 @@ pub(super) fn no_markup(cx: &mut Ctx, node: Node, v: &str) {
     }
 }
 
+/// Whether text with an `&` is certainly no markup: no `<`, and no `&` starts a
+/// reference (each is followed by neither `#` nor a letter or digit, as in
+/// "markets & more"). `false` says nothing: the HTML rules then look closer.
+fn plainly_no_markup(v: &str) -> bool {
+    let b = v.as_bytes();
+    memchr::memchr(b'<', b).is_none()
+        && memchr::memchr_iter(b'&', b).all(|i| {
+            b.get(i + 1)
+                .is_none_or(|&c| c != b'#' && !c.is_ascii_alphanumeric())
+        })
+}
+
 pub(super) fn url_element(cx: &mut Ctx, node: Node, kind: Uri) {
     let v = text_of(node);
     let what = format_args!("<{}>", node.tag_name().name());
-    urls::check(cx, node.range().start, v.trim(), kind, what);
+    urls::check(cx, node.range().start, super::trim(&v), kind, what);
 }
 
 pub(super) fn url_attr(cx: &mut Ctx, node: Node, attr: &str, kind: Uri) -> bool {
@@ -664,7 +775,7 @@ pub(super) fn valid_language(v: &str) -> bool {
 
 pub(super) fn language(cx: &mut Ctx, node: Node) {
     let v = text_of(node);
-    if !valid_language(v.trim()) {
+    if !valid_language(super::trim(&v)) {
         cx.report(
             node,
             "InvalidLanguage",
@@ -676,7 +787,7 @@ pub(super) fn language(cx: &mut Ctx, node: Node) {
 /// RSS e-mail: `addr@example.com (Real Name)`.
 fn contact(cx: &mut Ctx, node: Node) {
     let raw = text_of(node);
-    let mut v = raw.trim().to_string();
+    let mut v = super::trim(&raw).to_string();
     no_markup(cx, node, &v);
     let name = node.tag_name().name();
     if let Some(rest) = v.strip_prefix("mailto:") {
@@ -1027,24 +1138,30 @@ fn enclosure(cx: &mut Ctx, node: Node) {
 
 /// `type/subtype[; parameters]`.
 pub(super) fn valid_mime(t: &str) -> bool {
-    let t = t.split(';').next().unwrap_or("").trim();
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.chars().all(|c| {
-                c.is_ascii_alphanumeric()
-                    || matches!(c, '!' | '#' | '$' | '&' | '.' | '+' | '-' | '^' | '_')
-            })
+    // A media type is short: plain loops, no vector search to set up.
+    let head = match t.bytes().position(|c| c == b';') {
+        Some(i) => &t[..i],
+        None => t,
     };
-    match t.split_once('/') {
-        Some((a, b)) => token(a) && token(b),
-        None => false,
-    }
+    // Tokens are ASCII: checked byte by byte (a byte of a non-ASCII character is
+    // no token byte, as the character is none).
+    let b = super::trim(head).as_bytes();
+    let Some(slash) = b.iter().position(|&c| c == b'/') else {
+        return false;
+    };
+    let (kind, sub) = (&b[..slash], &b[slash + 1..]);
+    let token = |s: &[u8]| !s.is_empty() && s.iter().all(|&c| MIME_TOKEN[usize::from(c)]);
+    token(kind) && token(sub)
 }
 
-fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, usize>) {
+/// The bytes of a media type's type and subtype.
+static MIME_TOKEN: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric()
+    || matches!(b, b'!' | b'#' | b'$' | b'&' | b'.' | b'+' | b'-' | b'^' | b'_'));
+
+fn guid<'a, 'i>(cx: &mut Ctx, node: Node<'a, 'i>, guids: &mut Vec<(Cow<'a, str>, Node<'a, 'i>)>) {
     // Borrowed from the document (the usual case): no String per guid.
     let key = match text_of(node) {
-        Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+        Cow::Borrowed(t) => Cow::Borrowed(super::trim(t)),
         Cow::Owned(t) => Cow::Owned(t.trim().to_string()),
     };
     let v: &str = &key;
@@ -1088,13 +1205,23 @@ fn guid<'a>(cx: &mut Ctx, node: Node<'a, '_>, guids: &mut HashMap<Cow<'a, str>, 
         );
     }
     if !v.is_empty() {
-        let n = guids.entry(key.clone()).or_default();
-        *n += 1;
-        if *n == 2 {
+        guids.push((key, node));
+    }
+}
+
+/// `DuplicateValue` on the second item of each guid value. Sorted, not hashed: no
+/// guids can make it slow. (Reported after the items: no other rule reports at a
+/// guid's place after its own checks, so the findings keep their order.)
+fn duplicate_guids(cx: &mut Ctx, guids: &[(Cow<str>, Node)]) {
+    let mut order: Vec<usize> = (0..guids.len()).collect();
+    order.sort_by(|&a, &b| guids[a].0.cmp(&guids[b].0).then(a.cmp(&b)));
+    for run in order.chunk_by(|&a, &b| guids[a].0 == guids[b].0) {
+        if let [_, second, ..] = run {
+            let (v, node) = &guids[*second];
             cx.report(
-                node,
+                *node,
                 "DuplicateValue",
-                format!("<guid> {v:?} is used by another item"),
+                format!("<guid> {:?} is used by another item", &**v),
             );
         }
     }
@@ -1279,6 +1406,127 @@ fn rdf_items(cx: &mut Ctx, items: Node) {
 mod tests {
     use super::*;
 
+    /// Text the fast path passes holds nothing either HTML rule of [`no_markup`]
+    /// reports, whatever its source.
+    #[test]
+    fn plainly_no_markup_is_never_wrong() {
+        let mut next = crate::lint::xorshift(0x0070_6c61_696e);
+        let pieces = [
+            "&", "& ", "&amp;", "&#", "&#x", "&#38;", "&nbsp;", "&x", "&1", "&;", "<", "</b>",
+            "<p>", "a", " ", "é", ";", "#", "x", "/", "&&", "&-", "Q&A",
+        ];
+        let mut plain = 0;
+        for _ in 0..100_000 {
+            let mut piece = || pieces[(next() % pieces.len() as u64) as usize];
+            let v: String = (0..6).map(|_| piece()).collect();
+            let raw: String = (0..3).map(|_| piece()).collect::<String>() + &v;
+            if plainly_no_markup(&v) {
+                plain += 1;
+                assert_eq!(html::text_contains_html(&v, &raw), None, "{v:?} {raw:?}");
+                assert!(!html::bare_markup_char(&v, &raw), "{v:?} {raw:?}");
+            }
+        }
+        assert!(plain > 1_000, "{plain}");
+    }
+
+    /// Attributes are checked on RSS's own elements only: not on anything inside an
+    /// extension element, however deep, but again on the elements after it.
+    #[test]
+    fn extension_attributes_skip_what_extensions_hold() {
+        let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:x=\"http://x.example/\">\
+            <channel><title>t</title><link>https://e.com/</link><description>d</description>\
+            <item><title>i</title><x:box><inner odd=\"1\"><deeper odd=\"2\"/></inner></x:box>\
+            <guid isPermaLink=\"false\" odd=\"3\">g-1</guid><category x:odd=\"4\">c</category>\
+            </item></channel></rss>";
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let unexpected: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.class.as_deref() == Some("UnexpectedAttribute"))
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(
+            unexpected,
+            ["<guid> has no attribute \"odd\""],
+            "{findings:?}"
+        );
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.class.as_deref() == Some("UseOfExtensionAttr")),
+            "{findings:?}"
+        );
+    }
+
+    /// Text between an item's elements is reported once, at the first such text,
+    /// in document order with the item's other findings.
+    #[test]
+    fn stray_text_in_an_item_keeps_its_place() {
+        let feed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\
+            <link>https://e.com/</link><description>d</description>\
+            <item><title>a</title><title>b</title>stray<guid isPermaLink=\"false\">g</guid>more\
+            </item></channel></rss>";
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let classes: Vec<&str> = findings
+            .iter()
+            .filter_map(|f| f.class.as_deref())
+            .filter(|c| matches!(*c, "UnexpectedText" | "DuplicateElement"))
+            .collect();
+        assert_eq!(
+            classes,
+            ["DuplicateElement", "UnexpectedText"],
+            "{findings:?}"
+        );
+    }
+
+    /// A guid used again is reported on the second item that has it (not the
+    /// third), after that guid's own findings; blank guids are left alone.
+    #[test]
+    fn repeated_guids_on_their_second_item() {
+        let mut feed = String::from(
+            "<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>t</title>\
+             <link>https://e.com/</link><description>d</description>\n",
+        );
+        for g in ["a-1", "b-1", "a-1", "123", " ", "123", "b-1", "a-1", " "] {
+            feed.push_str(&format!(
+                "<item><title>i</title><guid isPermaLink=\"false\">{g}</guid></item>\n"
+            ));
+        }
+        feed.push_str("</channel></rss>");
+        let findings = crate::lint::lint_bytes(feed.as_bytes(), "f.xml", None);
+        let got: Vec<(usize, &str)> = findings
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.class.as_deref(),
+                    Some("DuplicateValue" | "NotSufficientlyUnique")
+                )
+            })
+            .map(|f| (f.line.expect("a line"), f.class.as_deref().unwrap_or("")))
+            .collect();
+        // Item k is on line k + 3.
+        assert_eq!(
+            got,
+            [
+                (5, "DuplicateValue"),
+                (6, "NotSufficientlyUnique"),
+                (8, "NotSufficientlyUnique"),
+                (8, "DuplicateValue"),
+                (9, "DuplicateValue"),
+            ],
+            "{findings:?}"
+        );
+    }
+
+    #[test]
+    fn item_elements_know_their_place_in_item_once() {
+        for (k, name) in ITEM_ONCE.iter().enumerate() {
+            assert_eq!(ItemEl::of(name).once(), Some(k), "{name}");
+        }
+        for other in ["category", "enclosure", "foo", ""] {
+            assert_eq!(ItemEl::of(other).once(), None, "{other}");
+        }
+    }
+
     #[test]
     fn language_tags() {
         for ok in ["en", "en-us", "zh-CN", "x-klingon", "haw", "EN-GB"] {
@@ -1288,6 +1536,51 @@ mod tests {
             assert!(!valid_language(bad), "{bad}");
         }
         assert!(ISO639.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// The media type check, byte by byte, is the one it replaced: split at `;`
+    /// and `/`, characters tested.
+    #[test]
+    fn valid_mime_is_the_token_rule() {
+        let reference = |t: &str| {
+            let t = t.split(';').next().unwrap_or("").trim();
+            let token = |s: &str| {
+                !s.is_empty()
+                    && s.chars().all(|c| {
+                        c.is_ascii_alphanumeric()
+                            || matches!(c, '!' | '#' | '$' | '&' | '.' | '+' | '-' | '^' | '_')
+                    })
+            };
+            match t.split_once('/') {
+                Some((a, b)) => token(a) && token(b),
+                None => false,
+            }
+        };
+        let mut next = crate::lint::xorshift(0x0000_6d69_6d65);
+        let pieces = [
+            "text",
+            "/",
+            "html",
+            ";",
+            " ",
+            "charset=utf-8",
+            "+",
+            "xml",
+            "é",
+            "\u{a0}",
+            "*",
+            "",
+            "a.b",
+            "\t",
+            "//",
+            "x-y",
+        ];
+        for _ in 0..100_000 {
+            let t: String = (0..next() % 6)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            assert_eq!(valid_mime(&t), reference(&t), "{t:?}");
+        }
     }
 
     #[test]
