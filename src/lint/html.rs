@@ -1106,7 +1106,7 @@ fn classes() -> &'static Classes {
         for t in SAFE_TAGS {
             c.add(t, IS_SAFE);
         }
-        for t in ["html", "head", "body", "title"] {
+        for t in DOCUMENT_TAGS {
             c.add(t, IS_DOCUMENT);
         }
         for a in SAFE_ATTRS {
@@ -1260,67 +1260,93 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
 /// the full check then decides. `c0_clean`: as for [`control_chars`]; `c1_clean`:
 /// the text is known to hold no byte 0x7F or 0xC2 either (then it holds no control
 /// character at all).
+///
+/// No tag is left open: every tag it accepts ends at a `>` it has seen, and a `<`
+/// it steps over as text is followed by neither a letter nor `/` (it gives up on
+/// `</` without a name), so [`unterminated_tag`] has nothing to find either.
 fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) -> bool {
-    if unterminated_tag(html) || (!(c0_clean && c1_clean) && control_chars(html, c0_clean)) {
+    if !(c0_clean && c1_clean) && control_chars(html, c0_clean) {
         return false;
     }
-    let classes = classes();
-    let plain = plain_tags();
-    let b = html.as_bytes();
-    // Where every `<` and `"` is, found for the whole text at once: the scan then
-    // goes from tag to tag, and over attribute values, without a search each.
-    let marks = Marks::of(b);
-    let mut i = 0;
-    while let Some(lt) = marks.next(LT, i) {
-        i = lt + 1;
-        // `<p>`, `</em>`: known from one word, as in [`check_markup`]; `<a href`:
-        // a start tag whose lower-case name ends at a space, named from it.
-        let named = match word_tag(b, i, plain, classes) {
-            WordTag::Plain(len) => {
-                i += len;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { clean_avx2(html.as_bytes(), base_ok) };
+    }
+    clean_scan::<false>(html.as_bytes(), base_ok)
+}
+
+/// [`clean_scan`] with the AVX2 instructions.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn clean_avx2(b: &[u8], base_ok: bool) -> bool {
+    clean_scan::<true>(b, base_ok)
+}
+
+/// [`certainly_clean`] past the control characters: the scan of the tags.
+#[inline(always)]
+fn clean_scan<const AVX2: bool>(b: &[u8], base_ok: bool) -> bool {
+    let mut scan = Scan::<AVX2>::new(b);
+    while let Some(lt) = scan.next_lt() {
+        let i = lt + 1;
+        // `<p>`, `</em>`, `<br/>`: a tag named and closed within one word, nothing
+        // to say about it (and no `<` inside). `<a href`: a safe start tag whose
+        // lower-case name ends at a space.
+        if let Some(word) = b.get(i..).and_then(|r| r.first_chunk::<8>()) {
+            let w = u64::from_le_bytes(*word);
+            let through = upto(special_bytes(w, b'>', b' '));
+            let kind = WORDS.kind(w & through);
+            if kind & PLAIN != 0 {
                 continue;
             }
-            WordTag::Named(len, class) => Some((i + len, class)),
-            WordTag::Unknown => None,
-        };
-        if let Some((stop, class)) = named {
-            if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
-                return false;
+            if kind & START != 0 {
+                let space = i + (through.trailing_ones() / 8) as usize - 1;
+                match clean_attrs(b, &mut scan, space, kind, base_ok) {
+                    Some(j) => scan.skip_to(j),
+                    None => return false,
+                }
+                continue;
             }
-            match clean_attrs(b, &marks, stop, class, base_ok, classes) {
-                Some(j) => i = j,
-                None => return false,
-            }
-            continue;
         }
         let Some((end, start, stop)) = tag_name(b, i) else {
             if b.get(i..i + 3) == Some(b"!--") {
                 match memchr::memmem::find(&b[i..], b"-->") {
-                    Some(e) => i += e + 3,
+                    Some(e) => scan.skip_to(i + e + 3),
                     None => return false,
                 }
+            } else if b.get(i) == Some(&b'/') {
+                // `</` and no name: an unterminated tag if no `>` follows.
+                return false;
             }
             continue;
         };
-        let class = classes.of_in(b, start, stop);
+        let class = classes().of_in(b, start, stop);
         if end {
             // An end tag says nothing unless it is no HTML element; one with
             // attributes is left to the full check.
             if class & IS_HTML == 0 || b.get(stop) != Some(&b'>') {
                 return false;
             }
-            i = stop;
             continue;
         }
         if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
             return false;
         }
-        match clean_attrs(b, &marks, stop, class, base_ok, classes) {
-            Some(j) => i = j,
+        match clean_attrs(b, &mut scan, stop, class, base_ok) {
+            Some(j) => scan.skip_to(j),
             None => return false,
         }
     }
     true
+}
+
+/// The bytes of a little-endian word up to and including the first one `hits`
+/// ([`special_bytes`]) marks, as a mask; all of them when it marks none.
+#[inline(always)]
+fn upto(hits: u64) -> u64 {
+    // Below the lowest hit, `special_bytes` is exact: the mask runs through the
+    // high bit of the byte hit.
+    hits ^ hits.wrapping_sub(1)
 }
 
 /// The attributes of a safe start tag whose name ends at `j`, read as [`Attrs`]
@@ -1329,38 +1355,38 @@ fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) ->
 /// to the full check: a style, a quote that is not closed, a `<` inside the tag,
 /// a link that is not plainly absolute).
 #[inline(always)]
-fn clean_attrs(
+fn clean_attrs<const AVX2: bool>(
     b: &[u8],
-    marks: &Marks,
+    scan: &mut Scan<AVX2>,
     mut j: usize,
     tag_class: u16,
     base_ok: bool,
-    classes: &Classes,
 ) -> Option<usize> {
     let n = b.len();
+    // The class bit of the attribute that is a link in this tag: `href` of `a`,
+    // `src` of `img`.
+    const _: () = assert!(IS_A << 2 == IS_HREF && IS_IMG << 2 == IS_SRC);
+    let link = (tag_class & (IS_A | IS_IMG)) << 2;
     loop {
         let c = *b.get(j)?;
         if c == b'>' {
             return Some(j);
         }
-        // ` name="value"` with a short lower-case name, told from one word as
-        // [`Attrs`] tells it, and its value's end from the marks.
+        // ` href="value"`: a safe attribute named within one word, as [`Attrs`]
+        // reads it (a short lower-case name), its value's end from the marks.
         if c == b' ' {
-            if let Some(word) = b.get(j + 1..j + 9) {
-                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                let len = (special_bytes(w, b'=', b'=').trailing_zeros() / 8) as usize;
-                if (1..=6).contains(&len) && word[len + 1] == b'"' && all_lower(w, len) {
-                    let head = w & (u64::MAX >> (64 - 8 * len));
-                    let vs = j + len + 3;
-                    let ve = marks.next(QUOTE, vs)?;
-                    let class = classes.find(head, &word[..len]);
-                    if !clean_attr(
-                        class,
-                        tag_class,
-                        &b[j + 1..j + 1 + len],
-                        &b[vs..ve],
-                        base_ok,
-                    ) {
+            if let Some(word) = b.get(j + 1..).and_then(|r| r.first_chunk::<8>()) {
+                let w = u64::from_le_bytes(*word);
+                // Through the byte after the `=`, which must be the quote.
+                let through = upto(special_bytes(w, b'=', b'=')) << 8 | 0xFF;
+                let class = WORDS.kind(w & through);
+                if class & ATTR != 0 {
+                    let vs = j + 1 + (through.trailing_ones() / 8) as usize;
+                    let ve = scan.next_quote(vs)?;
+                    if class & link != 0
+                        && !plainly_absolute(b, vs)
+                        && !clean_attr(class, link, &[], &b[vs..ve], base_ok)
+                    {
                         return None;
                     }
                     j = ve + 1;
@@ -1392,7 +1418,7 @@ fn clean_attrs(
                 Some(&q) if q == b'"' || q == b'\'' => {
                     let vs = j + 1;
                     let ve = if q == b'"' {
-                        marks.next(QUOTE, vs)?
+                        scan.next_quote(vs)?
                     } else {
                         find_either(b, vs, q, q)?
                     };
@@ -1410,18 +1436,34 @@ fn clean_attrs(
         } else {
             (j, j)
         };
-        let class = classes.of_in(b, an, name_end);
-        if !clean_attr(class, tag_class, &b[an..name_end], &b[vs..ve], base_ok) {
+        let class = classes().of_in(b, an, name_end);
+        if !clean_attr(class, link, &b[an..name_end], &b[vs..ve], base_ok) {
             return None;
         }
     }
 }
 
-/// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
-/// (`class` its class) of a tag of class `tag_class`; `false` also where it would
-/// take a closer look (a style, a link that is not plainly absolute).
+/// Whether the value at `vs` plainly starts an absolute link (`https://`,
+/// `http://`), told from one word. (Neither holds a quote: the value goes on.)
 #[inline(always)]
-fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) -> bool {
+fn plainly_absolute(b: &[u8], vs: usize) -> bool {
+    const HTTPS: u64 = u64::from_le_bytes(*b"https://");
+    const HTTP: u64 = u64::from_le_bytes(*b"http://\0");
+    b.get(vs..)
+        .and_then(|r| r.first_chunk::<8>())
+        .is_some_and(|w| {
+            let w = u64::from_le_bytes(*w);
+            w == HTTPS || w & (u64::MAX >> 8) == HTTP
+        })
+}
+
+/// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
+/// (`class` its class); `link`: the class bit of the attribute that is a link in
+/// its tag (`href` of `a`, `src` of `img`). `false` also where it would take a
+/// closer look (a style, a link that is not plainly absolute). `name` is only
+/// looked at for an attribute that is not safe (a `data-` one).
+#[inline(always)]
+fn clean_attr(class: u16, link: u16, name: &[u8], v: &[u8], base_ok: bool) -> bool {
     if class & IS_STYLE != 0 {
         return false;
     }
@@ -1430,9 +1472,7 @@ fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) 
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case(b"data-"));
     }
-    if (tag_class & IS_A != 0 && class & IS_HREF != 0)
-        || (tag_class & IS_IMG != 0 && class & IS_SRC != 0)
-    {
+    if class & link != 0 {
         // The usual absolute link, told from its first bytes; with a base,
         // anything that starts plainly but `javascript:`. The rest is left to the
         // full check.
@@ -1447,77 +1487,328 @@ fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) 
     true
 }
 
-/// Which byte a [`Marks`] bit stands for.
-const LT: usize = 0;
-const QUOTE: usize = 1;
-
-/// Where the `<` and `"` bytes of a text are: for each 64 bytes, a word per byte
-/// looked for, one bit per byte (the lowest for the first).
-struct Marks {
-    words: Vec<[u64; 2]>,
+/// The `<` and `"` of a text, found 64 bytes at a time as the scan reaches them:
+/// one bit per byte (the lowest for the first) of the block the scan is in. The
+/// scan only moves forward, so each block is looked at once, and nothing is
+/// allocated. `AVX2`: the marks are found with the AVX2 instructions, which the
+/// processor must have (only [`clean_avx2`] scans so).
+struct Scan<'a, const AVX2: bool> {
+    b: &'a [u8],
+    /// Where the current block starts (a multiple of 64).
+    base: usize,
+    /// The `<` of the current block that [`Scan::next_lt`] has not returned or
+    /// [`Scan::skip_to`] passed yet.
+    lt: u64,
+    /// The `"` of the current block.
+    quote: u64,
 }
 
-impl Marks {
-    fn of(b: &[u8]) -> Marks {
-        let mut words = Vec::with_capacity(b.len() / 64 + 1);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
-            unsafe { marks_avx2(b, &mut words) };
-            return Marks { words };
+impl<'a, const AVX2: bool> Scan<'a, AVX2> {
+    fn new(b: &'a [u8]) -> Scan<'a, AVX2> {
+        let (lt, quote) = block_marks::<AVX2>(b, 0);
+        Scan {
+            b,
+            base: 0,
+            lt,
+            quote,
         }
-        marks_in(b, &mut words, 0);
-        Marks { words }
     }
 
-    /// The first byte of kind `k` ([`LT`], [`QUOTE`]) at or after `from`.
+    /// Moves to the next block; `false` past the end (then it has no marks).
     #[inline(always)]
-    fn next(&self, k: usize, from: usize) -> Option<usize> {
-        let mut w = from / 64;
-        let mut bits = self.words.get(w)?[k] & (u64::MAX << (from % 64));
+    fn advance(&mut self) -> bool {
+        self.base += 64;
+        if self.base >= self.b.len() {
+            (self.lt, self.quote) = (0, 0);
+            return false;
+        }
+        (self.lt, self.quote) = block_marks::<AVX2>(self.b, self.base);
+        true
+    }
+
+    /// The next `<` not returned or passed yet.
+    #[inline(always)]
+    fn next_lt(&mut self) -> Option<usize> {
+        if self.lt == 0 && !self.refill_lt() {
+            return None;
+        }
+        let at = self.base + self.lt.trailing_zeros() as usize;
+        self.lt &= self.lt - 1;
+        Some(at)
+    }
+
+    /// Moves on to the next block with a `<`; `false` at the end. Out of line, as
+    /// the other moves to a later block: they are few, the tag scan is tight.
+    #[inline(always)]
+    fn refill_lt(&mut self) -> bool {
+        while self.lt == 0 {
+            if !self.advance() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Passes the `<` before `at` (which is not before the current block).
+    #[inline(always)]
+    fn skip_to(&mut self, at: usize) {
+        if at - self.base < 64 {
+            self.lt &= u64::MAX << (at - self.base);
+        } else {
+            self.skip_far(at);
+        }
+    }
+
+    #[inline(always)]
+    fn skip_far(&mut self, at: usize) {
+        while at - self.base >= 64 {
+            if !self.advance() {
+                return;
+            }
+        }
+        self.lt &= u64::MAX << (at - self.base);
+    }
+
+    /// The first `"` at or after `from` (which is not before the current block).
+    #[inline(always)]
+    fn next_quote(&mut self, from: usize) -> Option<usize> {
+        if from - self.base < 64 {
+            let bits = self.quote & (u64::MAX << (from - self.base));
+            if bits != 0 {
+                return Some(self.base + bits.trailing_zeros() as usize);
+            }
+        }
+        self.quote_far(from)
+    }
+
+    #[inline(always)]
+    fn quote_far(&mut self, from: usize) -> Option<usize> {
+        while from - self.base >= 64 {
+            if !self.advance() {
+                return None;
+            }
+        }
+        let mut bits = self.quote & (u64::MAX << (from - self.base));
         while bits == 0 {
-            w += 1;
-            bits = self.words.get(w)?[k];
+            if !self.advance() {
+                return None;
+            }
+            bits = self.quote;
         }
-        Some(w * 64 + bits.trailing_zeros() as usize)
+        Some(self.base + bits.trailing_zeros() as usize)
     }
 }
 
-/// [`Marks`] of `b` from byte `from` (a multiple of 64) on, a byte at a time.
-fn marks_in(b: &[u8], words: &mut Vec<[u64; 2]>, from: usize) {
-    for (k, chunk) in b[from..].chunks(64).enumerate() {
-        let mut word = [0u64; 2];
-        for (j, &c) in chunk.iter().enumerate() {
-            word[LT] |= u64::from(c == b'<') << j;
-            word[QUOTE] |= u64::from(c == b'"') << j;
+/// The `<` and `"` marks of the 64 bytes of `b` from `base` (which is inside `b`);
+/// past its end, none.
+/// `AVX2`: with the AVX2 instructions (see [`Scan`]).
+#[inline(always)]
+fn block_marks<const AVX2: bool>(b: &[u8], base: usize) -> (u64, u64) {
+    let marks = |block: &[u8; 64]| {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            // SAFETY: only `clean_avx2` scans with AVX2, and it only runs where
+            // the processor has it.
+            return unsafe { marks64_avx2(block) };
         }
-        debug_assert_eq!(words.len(), from / 64 + k);
-        words.push(word);
+        marks64_plain(block)
+    };
+    match b.get(base..base + 64) {
+        Some(block) => marks(block.try_into().expect("64 bytes")),
+        None => {
+            let rest = &b[base.min(b.len())..];
+            let mut pad = [0u8; 64];
+            pad[..rest.len()].copy_from_slice(rest);
+            marks(&pad)
+        }
     }
 }
 
-/// [`Marks::of`] with AVX2: 64 bytes compared at a time, the rest byte by byte.
+/// Where the `<` and `"` of a block are, with AVX2: 32 bytes a compare.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn marks_avx2(b: &[u8], words: &mut Vec<[u64; 2]>) {
+#[inline]
+fn marks64_avx2(block: &[u8; 64]) -> (u64, u64) {
     use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_set_epi64x,
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
-    let word =
-        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
-    let lt = _mm256_set1_epi8(b'<' as i8);
-    let quote = _mm256_set1_epi8(b'"' as i8);
+    let halves: &[[u8; 32]; 2] = block.as_chunks().0.try_into().expect("two halves");
+    // SAFETY: each half is 32 bytes, what an unaligned load reads.
+    let (lo, hi) = unsafe {
+        (
+            _mm256_loadu_si256(halves[0].as_ptr().cast()),
+            _mm256_loadu_si256(halves[1].as_ptr().cast()),
+        )
+    };
     let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
-    let mut blocks = b.chunks_exact(64);
-    for c in &mut blocks {
-        let lo = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
-        let hi = _mm256_set_epi64x(word(c, 56), word(c, 48), word(c, 40), word(c, 32));
-        words.push([
-            bits(_mm256_cmpeq_epi8(lo, lt)) | bits(_mm256_cmpeq_epi8(hi, lt)) << 32,
-            bits(_mm256_cmpeq_epi8(lo, quote)) | bits(_mm256_cmpeq_epi8(hi, quote)) << 32,
-        ]);
+    let marks = |c: u8| {
+        let c = _mm256_set1_epi8(c as i8);
+        bits(_mm256_cmpeq_epi8(lo, c)) | bits(_mm256_cmpeq_epi8(hi, c)) << 32
+    };
+    (marks(b'<'), marks(b'"'))
+}
+
+/// [`marks64`] a byte at a time: the portable way, and what the tests hold the
+/// SIMD one to.
+fn marks64_plain(block: &[u8; 64]) -> (u64, u64) {
+    let (mut lts, mut quotes) = (0u64, 0u64);
+    for (j, &c) in block.iter().enumerate() {
+        lts |= u64::from(c == b'<') << j;
+        quotes |= u64::from(c == b'"') << j;
     }
-    marks_in(b, words, b.len() - blocks.remainder().len());
+    (lts, quotes)
+}
+
+/// What a [`WORDS`] key is (besides the class bits of its name).
+/// A tag that needs no look at all once its name is read (after the `<`): `p>`,
+/// `br/>` for a safe HTML element, `/p>` for the end of any HTML element.
+const PLAIN: u16 = 1 << 10;
+/// A safe HTML element's start tag whose name ends at a space: `a `.
+const START: u16 = 1 << 11;
+/// A safe attribute with a double-quoted value: `href="`.
+const ATTR: u16 = 1 << 12;
+
+/// log2 of the slots of [`WORDS`]: four times as many as the words, so that a
+/// lookup nearly always reads one slot.
+const WORD_BITS: u32 = 11;
+
+/// The tags and attributes [`certainly_clean`] knows from one word of the text,
+/// written as they mostly are (lower case, at most eight bytes with what ends the
+/// name), keyed by those bytes as a little-endian word, with their kind and class
+/// bits. Built at compile time: no set-up, no pointer to follow.
+struct Words {
+    keys: [u64; 1 << WORD_BITS],
+    kinds: [u16; 1 << WORD_BITS],
+}
+
+static WORDS: Words = Words::build();
+
+impl Words {
+    const fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - WORD_BITS)) as usize
+    }
+
+    /// The kind and class bits of `key`, 0 for a word not listed.
+    #[inline(always)]
+    fn kind(&self, key: u64) -> u16 {
+        let mut s = Words::slot(key);
+        loop {
+            let k = self.keys[s];
+            if k == key {
+                return self.kinds[s];
+            }
+            if k == 0 {
+                return 0;
+            }
+            s = (s + 1) & ((1 << WORD_BITS) - 1);
+        }
+    }
+
+    /// `before` `name` `after` as a key, with its bits (nothing when it takes
+    /// more than eight bytes).
+    const fn add(&mut self, before: &[u8], name: &[u8], after: &[u8], bits: u16) {
+        let len = before.len() + name.len() + after.len();
+        if len > 8 {
+            return;
+        }
+        let mut key = 0u64;
+        let mut k = len;
+        while k > 0 {
+            k -= 1;
+            let c = if k < before.len() {
+                before[k]
+            } else if k < before.len() + name.len() {
+                name[k - before.len()]
+            } else {
+                after[k - before.len() - name.len()]
+            };
+            key = key << 8 | c as u64;
+        }
+        let mut s = Words::slot(key);
+        while self.keys[s] != 0 && self.keys[s] != key {
+            s = (s + 1) & ((1 << WORD_BITS) - 1);
+        }
+        self.keys[s] = key;
+        self.kinds[s] |= bits;
+    }
+
+    const fn build() -> Words {
+        let mut w = Words {
+            keys: [0; 1 << WORD_BITS],
+            kinds: [0; 1 << WORD_BITS],
+        };
+        let mut k = 0;
+        while k < HTML_TAGS.len() {
+            let t = HTML_TAGS[k].as_bytes();
+            w.add(b"/", t, b">", PLAIN);
+            if listed(SAFE_TAGS, t) && !listed(DOCUMENT_TAGS, t) {
+                let links = if same(t, b"a") {
+                    IS_A
+                } else if same(t, b"img") {
+                    IS_IMG
+                } else {
+                    0
+                };
+                w.add(b"", t, b">", PLAIN);
+                w.add(b"", t, b"/>", PLAIN);
+                w.add(b"", t, b" ", START | IS_HTML | IS_SAFE | links);
+            }
+            k += 1;
+        }
+        let mut k = 0;
+        while k < SAFE_ATTRS.len() {
+            let a = SAFE_ATTRS[k].as_bytes();
+            // Only the names [`Attrs`] reads from one word.
+            let mut letters = true;
+            let mut c = 0;
+            while c < a.len() {
+                letters &= a[c].is_ascii_lowercase();
+                c += 1;
+            }
+            if letters {
+                let links = if same(a, b"href") {
+                    IS_HREF
+                } else if same(a, b"src") {
+                    IS_SRC
+                } else {
+                    0
+                };
+                w.add(b"", a, b"=\"", ATTR | IS_SAFE_ATTR | links);
+            }
+            k += 1;
+        }
+        w
+    }
+}
+
+/// The parts of a whole document ([`IS_DOCUMENT`]).
+const DOCUMENT_TAGS: &[&str] = &["body", "head", "html", "title"];
+
+/// Whether two byte strings are the same (at compile time).
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < a.len() {
+        if a[k] != b[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// Whether `list` holds `name` (at compile time).
+const fn listed(list: &[&str], name: &[u8]) -> bool {
+    let mut k = 0;
+    while k < list.len() {
+        if same(list[k].as_bytes(), name) {
+            return true;
+        }
+        k += 1;
+    }
+    false
 }
 
 fn name<'a>(node: Node<'a, '_>) -> &'a str {
@@ -2058,6 +2349,17 @@ mod tests {
         "</Tt>",
         "<s/>",
         "\u{7f}",
+        "<a href=\"/rel\">",
+        "<a href=\"javascript:x\">",
+        "<img src=\"pic.png\" alt=\"\">",
+        "<p/>",
+        "<em id=\"x\"/>",
+        "<a  href=\"https://e.org/\">",
+        "<td title=\"q\"class=\"c\">",
+        "<td style=\"top: 0\">",
+        "<title x=\"1\">",
+        "</br/>",
+        "<span lang=\"en\" >",
     ];
 
     /// A context for checking markup on its own: an RSS 2.0 document, nothing seen yet.
@@ -2115,6 +2417,12 @@ mod tests {
             "<em>",
             "</em>",
             "<td colspan=2 data-x='y'>",
+            "<a href=\"https://e.org/y\" title=\"a > b\">",
+            "<img src=\"https://e.org/i.png\" alt=\"x\"/>",
+            "<li>",
+            "</li>",
+            "<p/>",
+            "<span class=\"c\" id=\"d\">",
             "<!-- c -->",
             "text and \u{201c}quotes\u{201d}",
             "\n",
@@ -2139,6 +2447,16 @@ mod tests {
             if round % 2 == 0 {
                 assert!(certainly_clean(&html, base_ok, true, false), "{html:?}");
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                let fast = unsafe { clean_avx2(html.as_bytes(), base_ok) };
+                assert_eq!(
+                    fast,
+                    clean_scan::<false>(html.as_bytes(), base_ok),
+                    "{html:?}"
+                );
+            }
             if !certainly_clean(&html, base_ok, true, false) {
                 continue;
             }
@@ -2151,10 +2469,15 @@ mod tests {
         assert!(said_clean > 10000, "{said_clean}");
     }
 
-    /// The marks find every `<` and `"` from any place, on either side of a 64-byte
-    /// boundary, as a search byte by byte does (AVX2 and the plain loop alike).
+    /// The scan finds every `<` and `"` from any place, on either side of a 64-byte
+    /// boundary, as a search byte by byte does, with AVX2 (where the processor has
+    /// it) and without; the AVX2 marks of a block are the plain ones.
     #[test]
-    fn marks_find_what_a_byte_search_finds() {
+    fn scan_finds_what_a_byte_search_finds() {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         let alphabet = b"<\"a >\xc3\xa9=";
         let mut next = crate::lint::xorshift(0x1234_5678_9abc_def1);
         for round in 0..300 {
@@ -2162,19 +2485,45 @@ mod tests {
             let b: Vec<u8> = (0..n)
                 .map(|_| alphabet[next() as usize % alphabet.len()])
                 .collect();
-            let mut plain = Vec::new();
-            marks_in(&b, &mut plain, 0);
-            for marks in [Marks::of(&b), Marks { words: plain }] {
-                for (k, byte) in [(LT, b'<'), (QUOTE, b'"')] {
-                    for from in 0..=n + 1 {
-                        let want = b
-                            .iter()
-                            .skip(from)
-                            .position(|&c| c == byte)
-                            .map(|p| from + p);
-                        assert_eq!(marks.next(k, from), want, "round {round}, {from}");
-                    }
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                for block in b.chunks(64) {
+                    let mut pad = [0u8; 64];
+                    pad[..block.len()].copy_from_slice(block);
+                    // SAFETY: the processor has AVX2, checked above.
+                    let fast = unsafe { marks64_avx2(&pad) };
+                    assert_eq!(fast, marks64_plain(&pad), "round {round}");
                 }
+                scan_agrees_with_search::<true>(&b, round);
+            }
+            scan_agrees_with_search::<false>(&b, round);
+        }
+    }
+
+    /// [`Scan`] from every place of `b`: each `<` in turn, then the first `"`
+    /// and the `<` after it, as a byte search finds them.
+    fn scan_agrees_with_search<const AVX2: bool>(b: &[u8], round: usize) {
+        let search = |byte: u8, from: usize| {
+            b.iter()
+                .skip(from)
+                .position(|&c| c == byte)
+                .map(|p| from + p)
+        };
+        for from in 0..=b.len() {
+            let mut scan = Scan::<AVX2>::new(b);
+            scan.skip_to(from);
+            let mut want = search(b'<', from);
+            while let Some(at) = want {
+                assert_eq!(scan.next_lt(), Some(at), "round {round}, {from}");
+                want = search(b'<', at + 1);
+            }
+            assert_eq!(scan.next_lt(), None, "round {round}, {from}");
+            let mut scan = Scan::<AVX2>::new(b);
+            let quote = scan.next_quote(from);
+            assert_eq!(quote, search(b'"', from), "round {round}, {from}");
+            if let Some(q) = quote {
+                scan.skip_to(q + 1);
+                assert_eq!(scan.next_lt(), search(b'<', q + 1), "round {round}");
             }
         }
     }
@@ -2308,6 +2657,63 @@ mod tests {
             assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
         }
         assert_eq!(c.of("script") & IS_SAFE, 0);
+    }
+
+    /// The one-word keys agree with the classes: a key says "plain" only of the
+    /// tags the full check has nothing to say about, "start" and "attribute" only
+    /// of safe names, with their link bits; anything else (upper case, unsafe,
+    /// longer than a word) is no key.
+    #[test]
+    fn word_keys_agree_with_the_classes() {
+        let kind = |s: &str| {
+            let mut w = [0u8; 8];
+            w[..s.len()].copy_from_slice(s.as_bytes());
+            WORDS.kind(u64::from_le_bytes(w))
+        };
+        let c = classes();
+        for t in HTML_TAGS {
+            let class = c.of(t);
+            let safe = class & (IS_SAFE | IS_DOCUMENT) == IS_SAFE;
+            if t.len() + 2 <= 8 {
+                assert_eq!(kind(&format!("/{t}>")), PLAIN, "{t}");
+            }
+            if t.len() + 2 <= 8 {
+                assert_eq!(kind(&format!("{t}/>")), if safe { PLAIN } else { 0 }, "{t}");
+            }
+            if t.len() < 8 {
+                assert_eq!(kind(&format!("{t}>")), if safe { PLAIN } else { 0 }, "{t}");
+                let start = START | IS_HTML | IS_SAFE | class & (IS_A | IS_IMG);
+                assert_eq!(kind(&format!("{t} ")), if safe { start } else { 0 }, "{t}");
+            }
+        }
+        for a in SAFE_ATTRS {
+            if a.len() + 2 <= 8 && a.bytes().all(|b| b.is_ascii_lowercase()) {
+                let bits = ATTR | IS_SAFE_ATTR | c.of(a) & (IS_HREF | IS_SRC);
+                assert_eq!(kind(&format!("{a}=\"")), bits, "{a}");
+            }
+        }
+        for other in [
+            "P>",
+            "/P>",
+            "script>",
+            "script ",
+            "body ",
+            "title>",
+            "foo>",
+            "/foo>",
+            "style=\"",
+            "onload=\"",
+            "HREF=\"",
+            "href='",
+            "href=",
+            "href",
+            "a",
+            "p",
+            "",
+            "p>x",
+        ] {
+            assert_eq!(kind(other), 0, "{other}");
+        }
     }
 
     #[test]
