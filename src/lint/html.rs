@@ -1294,16 +1294,14 @@ fn clean_scan<const AVX2: bool>(b: &[u8], base_ok: bool) -> bool {
         // `<p>`, `</em>`, `<br/>`: a tag named and closed within one word, nothing
         // to say about it (and no `<` inside). `<a href`: a safe start tag whose
         // lower-case name ends at a space.
-        let Some(word) = b.get(i..).and_then(|r| r.first_chunk::<8>()) else {
+        let Some(w) = word_at(b, i) else {
             match clean_tag(b, scan, i, base_ok) {
                 Some(next) => scan = next,
                 None => return false,
             }
             continue;
         };
-        let w = u64::from_le_bytes(*word);
-        let through = upto(special_bytes(w, b'>', b' '));
-        let kind = WORDS.kind(w & through);
+        let (through, kind) = tag_kind(w);
         if kind & PLAIN != 0 {
             continue;
         }
@@ -1320,10 +1318,9 @@ fn clean_scan<const AVX2: bool>(b: &[u8], base_ok: bool) -> bool {
         let mut j = i + (through.trailing_ones() / 8) as usize - 1;
         let end = loop {
             // Here `b[j]` is a space.
-            let Some(word) = b.get(j + 1..).and_then(|r| r.first_chunk::<8>()) else {
+            let Some(w) = word_at(b, j + 1) else {
                 break None;
             };
-            let w = u64::from_le_bytes(*word);
             let through = attr_through(w);
             let class = WORDS.kind(w & through);
             if class & ATTR == 0 {
@@ -1388,6 +1385,31 @@ fn clean_tag<'a, const AVX2: bool>(
         return None;
     }
     clean_attrs(b, scan, stop, class, base_ok)
+}
+
+/// The [`WORDS`] kind of the tag in the word after a `<`, and the mask of its key
+/// (the bytes through what ends its name). Looked up first by the bytes through
+/// the first that is no letter (bit 6 clear: `>`, space, `/`, digits…), which is
+/// what ends nearly every name and costs a mask; for `h1` or `br/` the lookup goes
+/// on with the bytes through the first `>` or space.
+#[inline(always)]
+fn tag_kind(w: u64) -> (u64, u16) {
+    let through = tag_through(w);
+    let kind = WORDS.kind(w & through);
+    if kind & EXACT == 0 {
+        return (through, kind);
+    }
+    let through = upto(special_bytes(w, b'>', b' '));
+    (through, WORDS.kind(w & through))
+}
+
+/// The bytes of a little-endian word through the first after the first byte
+/// that is no ASCII letter (bit 6 clear), as a mask; all of them when there is
+/// none. (The first byte may be the `/` of an end tag.)
+#[inline(always)]
+const fn tag_through(w: u64) -> u64 {
+    let t = (!w & 0x4040_4040_4040_4000) << 1;
+    t ^ t.wrapping_sub(1)
 }
 
 /// The class bit of the attribute that is a link in a tag of class `tag_class`:
@@ -1515,12 +1537,19 @@ fn clean_attrs<'a, const AVX2: bool>(
 fn plainly_absolute(b: &[u8], vs: usize) -> bool {
     const HTTPS: u64 = u64::from_le_bytes(*b"https://");
     const HTTP: u64 = u64::from_le_bytes(*b"http://\0");
-    b.get(vs..)
-        .and_then(|r| r.first_chunk::<8>())
-        .is_some_and(|w| {
-            let w = u64::from_le_bytes(*w);
-            w == HTTPS || w & (u64::MAX >> 8) == HTTP
-        })
+    word_at(b, vs).is_some_and(|w| w == HTTPS || w & (u64::MAX >> 8) == HTTP)
+}
+
+/// The eight bytes of `b` from `i` as a little-endian word, where `b` goes on
+/// that far. (Written so that one comparison is the only bounds check.)
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    if i >= b.len().saturating_sub(7) {
+        return None;
+    }
+    Some(u64::from_le_bytes(
+        b[i..i + 8].try_into().expect("eight bytes"),
+    ))
 }
 
 /// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
@@ -1734,6 +1763,9 @@ const PLAIN: u16 = 1 << 10;
 const START: u16 = 1 << 11;
 /// A safe attribute with a double-quoted value: `href="`.
 const ATTR: u16 = 1 << 12;
+/// A tag name with a byte that is no letter before its end (`h1`, `br/`): the
+/// lookup goes on with the bytes through the `>` or space ([`tag_kind`]).
+const EXACT: u16 = 1 << 13;
 
 /// log2 of the slots of [`WORDS`]: four times as many as the words, so that a
 /// lookup nearly always reads one slot.
@@ -1791,6 +1823,21 @@ impl Words {
             };
             key = key << 8 | c as u64;
         }
+        if bits & ATTR != 0 {
+            self.insert(key, bits);
+            return;
+        }
+        // A tag is looked up by its first non-letter ([`tag_kind`]); where that is
+        // not what ends it (`h1>`, `br/>`), that key sends the lookup on to the
+        // exact one.
+        let first = key & tag_through(key);
+        if first != key {
+            self.insert(first, EXACT);
+        }
+        self.insert(key, bits);
+    }
+
+    const fn insert(&mut self, key: u64, bits: u16) {
         let mut s = Words::slot(key);
         while self.keys[s] != 0 && self.keys[s] != key {
             s = (s + 1) & ((1 << WORD_BITS) - 1);
@@ -2427,6 +2474,13 @@ mod tests {
         "<title x=\"1\">",
         "</br/>",
         "<span lang=\"en\" >",
+        "<h2>",
+        "</h2>",
+        "<h3 id=\"x\">",
+        "<H1>",
+        "<h7>",
+        "<br/ >",
+        "<h1 onclick=\"x\">",
     ];
 
     /// A context for checking markup on its own: an RSS 2.0 document, nothing seen yet.
@@ -2488,6 +2542,9 @@ mod tests {
             "<img src=\"https://e.org/i.png\" alt=\"x\"/>",
             "<li>",
             "</li>",
+            "<h2>",
+            "</h2>",
+            "<h3 id=\"x\">",
             "<p/>",
             "<span class=\"c\" id=\"d\">",
             "<!-- c -->",
@@ -2739,10 +2796,7 @@ mod tests {
             w[..s.len().min(8)].copy_from_slice(&s.as_bytes()[..s.len().min(8)]);
             u64::from_le_bytes(w)
         };
-        let kind = |s: &str| {
-            let w = word(s);
-            WORDS.kind(w & upto(special_bytes(w, b'>', b' ')))
-        };
+        let kind = |s: &str| tag_kind(word(s)).1;
         let attr = |s: &str| {
             let w = word(s);
             WORDS.kind(w & attr_through(w))
