@@ -535,29 +535,37 @@ fn is(b: u8, class: u8) -> bool {
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
-    // Both need a `<` or an `&`, which most text has neither of (eight bytes a
-    // step for short text).
-    find_either(text.as_bytes(), 0, b'<', b'&')?;
-    if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
-        return Some(format!("</{}>", t.name));
+    // Both need a `<` or an `&`, which most text has neither of, and what is
+    // looked for is searched from one of those to the next (eight bytes a step:
+    // the text is short, a call to memchr costs more to set up).
+    let b = text.as_bytes();
+    let first = find_either(b, 0, b'<', b'&')?;
+    if let Some(lt) = find_either(b, first, b'<', b'<') {
+        if let Some(t) = tags(&text[lt..]).find(|t| t.end && is_html_tag(t.name)) {
+            return Some(format!("</{}>", t.name));
+        }
     }
+    let mut amp = find_either(b, first, b'&', b'&')?;
     if hex_reference(raw) {
         return None;
     }
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        rest = &rest[i + 1..];
-        if rest.starts_with('#') {
+    loop {
+        let rest = &b[amp + 1..];
+        if rest.first() == Some(&b'#') {
             return Some("&#".to_string());
         }
-        let name: &str = &rest[..rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len())];
+        // An ASCII letter or digit is a whole character: the name ends at a
+        // character boundary.
+        let len = rest
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let name = &text[amp + 1..amp + 1 + len];
         if has(&HTML_ENTITIES_IX, HTML_ENTITIES, name) {
             return Some(format!("&{name};"));
         }
+        amp = find_either(b, amp + 1, b'&', b'&')?;
     }
-    None
 }
 
 /// Whether `raw` holds `&#x` (a hexadecimal character reference): from one `&` to
@@ -565,26 +573,39 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
 /// costs to run on an element's source).
 fn hex_reference(raw: &str) -> bool {
     let b = raw.as_bytes();
-    memchr::memchr_iter(b'&', b).any(|i| b.get(i + 1..i + 3) == Some(b"#x"))
+    let mut from = 0;
+    while let Some(i) = find_either(b, from, b'&', b'&') {
+        if b.get(i + 1..i + 3) == Some(b"#x") {
+            return true;
+        }
+        from = i + 1;
+    }
+    false
 }
 
 /// Whether RSS 2.0 plain text holds what an HTML reader would take for markup —
 /// `<` before a letter or `/`, or a character reference — while its source did
 /// not escape it with a hexadecimal reference (the RSS Best Practices Profile).
 pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
-    if hex_reference(raw) {
-        return false;
-    }
     let b = text.as_bytes();
-    // From one `<` or `&` to the next (text holds few).
-    memchr::memchr_iter(b'<', b).any(|i| {
-        b.get(i + 1)
-            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
-    }) || memchr::memchr_iter(b'&', b).any(|i| {
-        b.get(i + 1) == Some(&b'#')
-            && b.get(i + 2)
-                .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
-    })
+    // From one `<` or `&` to the next (text holds few); the source is only read
+    // when the text holds one that counts.
+    let mut from = 0;
+    while let Some(i) = find_either(b, from, b'<', b'&') {
+        let markup = if b[i] == b'<' {
+            b.get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+        } else {
+            b.get(i + 1) == Some(&b'#')
+                && b.get(i + 2)
+                    .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
+        };
+        if markup {
+            return !hex_reference(raw);
+        }
+        from = i + 1;
+    }
+    false
 }
 
 /// Elements a reader may display; the other HTML elements can run code, embed
@@ -2730,6 +2751,62 @@ mod tests {
             "\u{e9}&#x",
         ] {
             assert_eq!(hex_reference(raw), raw.contains("&#x"), "{raw:?}");
+        }
+    }
+
+    /// [`text_contains_html`] and [`bare_markup_char`] on random text say what
+    /// the plain reading (every `&`, every tag, in order) says.
+    #[test]
+    fn text_checks_agree_with_the_plain_reading() {
+        let plain = |text: &str, raw: &str| -> Option<String> {
+            if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
+                return Some(format!("</{}>", t.name));
+            }
+            if raw.contains("&#x") {
+                return None;
+            }
+            let mut rest = text;
+            while let Some(i) = rest.find('&') {
+                rest = &rest[i + 1..];
+                if rest.starts_with('#') {
+                    return Some("&#".to_string());
+                }
+                let name = &rest[..rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len())];
+                if HTML_ENTITIES.contains(&name) {
+                    return Some(format!("&{name};"));
+                }
+            }
+            None
+        };
+        let pieces = [
+            "a", " ", "&", "&amp;", "amp", "#", "#x", "x", "1", "<", "</", "/", "b>", "p", ">",
+            "foo>", "\u{e9}", "&\u{e9}", "nbsp", "<!--", "-->", "Ab",
+        ];
+        let mut next = crate::lint::xorshift(0x0123_4567_89ab_cdef);
+        for _ in 0..20000 {
+            let n = next() as usize % 12;
+            let pick = |next: &mut dyn FnMut() -> u64| pieces[next() as usize % pieces.len()];
+            let text: String = (0..n).map(|_| pick(&mut next)).collect();
+            let raw: String = (0..next() as usize % 4).map(|_| pick(&mut next)).collect();
+            assert_eq!(
+                text_contains_html(&text, &raw),
+                plain(&text, &raw),
+                "{text:?} {raw:?}"
+            );
+            let b = text.as_bytes();
+            let markup = b
+                .windows(2)
+                .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+                || b.windows(3).any(|w| {
+                    w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit())
+                });
+            assert_eq!(
+                bare_markup_char(&text, &raw),
+                markup && !raw.contains("&#x"),
+                "{text:?} {raw:?}"
+            );
         }
     }
 
