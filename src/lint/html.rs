@@ -1311,6 +1311,9 @@ fn clean_avx2(b: &[u8], base_ok: bool) -> bool {
 fn clean_scan<const AVX2: bool>(b: &[u8], base_ok: bool) -> bool {
     let mut scan = Scan::<AVX2>::new(b);
     while let Some(lt) = scan.next_lt() {
+        // The text as the scan holds it: one copy of it to keep in registers (the
+        // scan comes back from the calls out of line).
+        let b = scan.b;
         let i = lt + 1;
         // `<p>`, `</em>`, `<br/>`: a tag named and closed within one word, nothing
         // to say about it (and no `<` inside). `<a href`: a safe start tag whose
@@ -1446,10 +1449,10 @@ fn link_attr(tag_class: u16) -> u16 {
 /// name and `="`. All of them when there is no such byte.
 #[inline(always)]
 const fn attr_through(w: u64) -> u64 {
-    // The bit above bit 6 of each byte that is no letter: below the lowest, the
-    // mask takes whole bytes.
-    let t = (!w & 0x4040_4040_4040_4040) << 1;
-    (t ^ t.wrapping_sub(1)) << 8 | 0xFF
+    // Bit 6 of each byte that is no letter, moved to bit 7 of the byte after it:
+    // below the lowest, the mask takes whole bytes.
+    let t = (!w & 0x4040_4040_4040_4040) << 9;
+    t ^ t.wrapping_sub(1)
 }
 
 /// The bytes of a little-endian word up to and including the first one `hits`
@@ -1565,12 +1568,7 @@ fn plainly_absolute(b: &[u8], vs: usize) -> bool {
 /// that far. (Written so that one comparison is the only bounds check.)
 #[inline(always)]
 fn word_at(b: &[u8], i: usize) -> Option<u64> {
-    if i >= b.len().saturating_sub(7) {
-        return None;
-    }
-    Some(u64::from_le_bytes(
-        b[i..i + 8].try_into().expect("eight bytes"),
-    ))
+    Some(u64::from_le_bytes(*b.get(i..)?.first_chunk::<8>()?))
 }
 
 /// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
