@@ -1184,14 +1184,13 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     // The tags [`tags`] finds, in the same pass, written out here: one table lookup
     // per name, and nothing more for a tag whose name ends it.
     let b = html.as_bytes();
-    let plain = plain_tags();
     let mut i = 0;
     while let Some(lt) = find_either(b, i, b'<', b'<') {
         i = lt + 1;
         // `<p>`, `</em>`: a tag whose name closes it and that there is nothing to
         // say about, known from one word of the text. `<a href`: a start tag
         // whose lower-case name ends at a space, named from the same word.
-        let named = match word_tag(b, i, plain, classes) {
+        let named = match word_tag(b, i, classes) {
             WordTag::Plain(len) => {
                 i += len;
                 continue;
@@ -1948,50 +1947,10 @@ fn name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
 }
 
-/// Tags that need no look at all once their name is read, written as they mostly
-/// are: `p>` (after the `<`) for a safe HTML element, `/p>` for the end of any
-/// HTML element, lower case, eight bytes at most, as little-endian words. Four
-/// times as many slots as words: probes stay short.
-struct PlainTags {
-    slots: Vec<u64>,
-}
-
-impl PlainTags {
-    const BITS: u32 = 10;
-
-    fn slot(w: u64) -> usize {
-        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
-    }
-
-    fn add(&mut self, tag: &[u8]) {
-        let Some(head) = tag.get(..8).map_or(Some(tag), |_| None) else {
-            return;
-        };
-        let w = head.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c));
-        let mut i = Self::slot(w);
-        while self.slots[i] != 0 && self.slots[i] != w {
-            i = (i + 1) % self.slots.len();
-        }
-        self.slots[i] = w;
-    }
-
-    #[inline(always)]
-    fn contains(&self, w: u64) -> bool {
-        let mut i = Self::slot(w);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                s if s == w => return true,
-                _ => i = (i + 1) & (self.slots.len() - 1),
-            }
-        }
-    }
-}
-
 /// What the eight bytes after a `<` (at `i`) tell of the tag there, when they tell it.
 enum WordTag {
     /// A tag whose name closes it and that there is nothing to say about (`p>`,
-    /// `/em>`): its length with the `>`.
+    /// `/em>`, `br/>`: [`PLAIN`] in [`WORDS`]): its length with the `>`.
     Plain(usize),
     /// A start tag whose lower-case name ends at a space (`a href`): the name's
     /// length and class.
@@ -2003,7 +1962,7 @@ enum WordTag {
 /// Reads the tag at `i` from one word of `b`: see [`WordTag`]. Inlined: it runs
 /// for every tag of every linted text.
 #[inline(always)]
-fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag {
+fn word_tag(b: &[u8], i: usize, classes: &Classes) -> WordTag {
     let Some(word) = b.get(i..i + 8) else {
         return WordTag::Unknown;
     };
@@ -2011,7 +1970,7 @@ fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag
     let gt = special_bytes(w, b'>', b'>');
     if gt != 0 {
         let len = (gt.trailing_zeros() / 8 + 1) as usize;
-        if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
+        if WORDS.kind(w & (u64::MAX >> (64 - 8 * len))) & PLAIN != 0 {
             return WordTag::Plain(len);
         }
     }
@@ -2021,24 +1980,6 @@ fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag
         return WordTag::Named(len, classes.find(head, &word[..len]));
     }
     WordTag::Unknown
-}
-
-fn plain_tags() -> &'static PlainTags {
-    static PLAIN: OnceLock<PlainTags> = OnceLock::new();
-    PLAIN.get_or_init(|| {
-        let mut p = PlainTags {
-            slots: vec![0; 1 << PlainTags::BITS],
-        };
-        let classes = classes();
-        for t in HTML_TAGS {
-            let class = classes.of(t);
-            if class & (IS_SAFE | IS_DOCUMENT) == IS_SAFE {
-                p.add(format!("{t}>").as_bytes());
-            }
-            p.add(format!("/{t}>").as_bytes());
-        }
-        p
-    })
 }
 
 /// The attributes of a tag in HTML text with their classes: a name read from one
