@@ -535,29 +535,37 @@ fn is(b: u8, class: u8) -> bool {
 /// source escaped its ampersands with hexadecimal references, as the RSS Best
 /// Practices Profile recommends) an HTML entity or character reference.
 pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
-    // Both need a `<` or an `&`, which most text has neither of (eight bytes a
-    // step for short text).
-    find_either(text.as_bytes(), 0, b'<', b'&')?;
-    if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
-        return Some(format!("</{}>", t.name));
+    // Both need a `<` or an `&`, which most text has neither of, and what is
+    // looked for is searched from one of those to the next (eight bytes a step:
+    // the text is short, a call to memchr costs more to set up).
+    let b = text.as_bytes();
+    let first = find_either(b, 0, b'<', b'&')?;
+    if let Some(lt) = find_either(b, first, b'<', b'<') {
+        if let Some(t) = tags(&text[lt..]).find(|t| t.end && is_html_tag(t.name)) {
+            return Some(format!("</{}>", t.name));
+        }
     }
+    let mut amp = find_either(b, first, b'&', b'&')?;
     if hex_reference(raw) {
         return None;
     }
-    let mut rest = text;
-    while let Some(i) = rest.find('&') {
-        rest = &rest[i + 1..];
-        if rest.starts_with('#') {
+    loop {
+        let rest = &b[amp + 1..];
+        if rest.first() == Some(&b'#') {
             return Some("&#".to_string());
         }
-        let name: &str = &rest[..rest
-            .find(|c: char| !c.is_ascii_alphanumeric())
-            .unwrap_or(rest.len())];
+        // An ASCII letter or digit is a whole character: the name ends at a
+        // character boundary.
+        let len = rest
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
+        let name = &text[amp + 1..amp + 1 + len];
         if has(&HTML_ENTITIES_IX, HTML_ENTITIES, name) {
             return Some(format!("&{name};"));
         }
+        amp = find_either(b, amp + 1, b'&', b'&')?;
     }
-    None
 }
 
 /// Whether `raw` holds `&#x` (a hexadecimal character reference): from one `&` to
@@ -565,26 +573,39 @@ pub(super) fn text_contains_html(text: &str, raw: &str) -> Option<String> {
 /// costs to run on an element's source).
 fn hex_reference(raw: &str) -> bool {
     let b = raw.as_bytes();
-    memchr::memchr_iter(b'&', b).any(|i| b.get(i + 1..i + 3) == Some(b"#x"))
+    let mut from = 0;
+    while let Some(i) = find_either(b, from, b'&', b'&') {
+        if b.get(i + 1..i + 3) == Some(b"#x") {
+            return true;
+        }
+        from = i + 1;
+    }
+    false
 }
 
 /// Whether RSS 2.0 plain text holds what an HTML reader would take for markup —
 /// `<` before a letter or `/`, or a character reference — while its source did
 /// not escape it with a hexadecimal reference (the RSS Best Practices Profile).
 pub(super) fn bare_markup_char(text: &str, raw: &str) -> bool {
-    if hex_reference(raw) {
-        return false;
-    }
     let b = text.as_bytes();
-    // From one `<` or `&` to the next (text holds few).
-    memchr::memchr_iter(b'<', b).any(|i| {
-        b.get(i + 1)
-            .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
-    }) || memchr::memchr_iter(b'&', b).any(|i| {
-        b.get(i + 1) == Some(&b'#')
-            && b.get(i + 2)
-                .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
-    })
+    // From one `<` or `&` to the next (text holds few); the source is only read
+    // when the text holds one that counts.
+    let mut from = 0;
+    while let Some(i) = find_either(b, from, b'<', b'&') {
+        let markup = if b[i] == b'<' {
+            b.get(i + 1)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'/')
+        } else {
+            b.get(i + 1) == Some(&b'#')
+                && b.get(i + 2)
+                    .is_some_and(|&c| c == b'x' || c.is_ascii_digit())
+        };
+        if markup {
+            return !hex_reference(raw);
+        }
+        from = i + 1;
+    }
+    false
 }
 
 /// Elements a reader may display; the other HTML elements can run code, embed
@@ -1106,7 +1127,7 @@ fn classes() -> &'static Classes {
         for t in SAFE_TAGS {
             c.add(t, IS_SAFE);
         }
-        for t in ["html", "head", "body", "title"] {
+        for t in DOCUMENT_TAGS {
             c.add(t, IS_DOCUMENT);
         }
         for a in SAFE_ATTRS {
@@ -1163,14 +1184,13 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
     // The tags [`tags`] finds, in the same pass, written out here: one table lookup
     // per name, and nothing more for a tag whose name ends it.
     let b = html.as_bytes();
-    let plain = plain_tags();
     let mut i = 0;
     while let Some(lt) = find_either(b, i, b'<', b'<') {
         i = lt + 1;
         // `<p>`, `</em>`: a tag whose name closes it and that there is nothing to
         // say about, known from one word of the text. `<a href`: a start tag
         // whose lower-case name ends at a space, named from the same word.
-        let named = match word_tag(b, i, plain, classes) {
+        let named = match word_tag(b, i, classes) {
             WordTag::Plain(len) => {
                 i += len;
                 continue;
@@ -1260,107 +1280,224 @@ fn check_markup(cx: &mut Ctx, node: Node, html: &str, base_ok: bool) {
 /// the full check then decides. `c0_clean`: as for [`control_chars`]; `c1_clean`:
 /// the text is known to hold no byte 0x7F or 0xC2 either (then it holds no control
 /// character at all).
+///
+/// No tag is left open: every tag it accepts ends at a `>` it has seen, and a `<`
+/// it steps over as text is followed by neither a letter nor `/` (it gives up on
+/// `</` without a name), so [`unterminated_tag`] has nothing to find either.
 fn certainly_clean(html: &str, base_ok: bool, c0_clean: bool, c1_clean: bool) -> bool {
-    if unterminated_tag(html) || (!(c0_clean && c1_clean) && control_chars(html, c0_clean)) {
+    if !(c0_clean && c1_clean) && control_chars(html, c0_clean) {
         return false;
     }
-    let classes = classes();
-    let plain = plain_tags();
-    let b = html.as_bytes();
-    // Where every `<` and `"` is, found for the whole text at once: the scan then
-    // goes from tag to tag, and over attribute values, without a search each.
-    let marks = Marks::of(b);
-    let mut i = 0;
-    while let Some(lt) = marks.next(LT, i) {
-        i = lt + 1;
-        // `<p>`, `</em>`: known from one word, as in [`check_markup`]; `<a href`:
-        // a start tag whose lower-case name ends at a space, named from it.
-        let named = match word_tag(b, i, plain, classes) {
-            WordTag::Plain(len) => {
-                i += len;
-                continue;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { clean_avx2(html.as_bytes(), base_ok) };
+    }
+    clean_scan::<false>(html.as_bytes(), base_ok)
+}
+
+/// [`clean_scan`] with the AVX2 instructions.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn clean_avx2(b: &[u8], base_ok: bool) -> bool {
+    clean_scan::<true>(b, base_ok)
+}
+
+/// [`certainly_clean`] past the control characters: the scan of the tags. The
+/// usual tags and attributes are told here from one word each; anything else goes
+/// to [`clean_tag`] and [`clean_attrs`], out of line, so that this loop stays tight.
+#[inline(always)]
+fn clean_scan<const AVX2: bool>(b: &[u8], base_ok: bool) -> bool {
+    let mut scan = Scan::<AVX2>::new(b);
+    while let Some(lt) = scan.next_lt() {
+        // The text as the scan holds it: one copy of it to keep in registers (the
+        // scan comes back from the calls out of line).
+        let b = scan.b;
+        let i = lt + 1;
+        // `<p>`, `</em>`, `<br/>`: a tag named and closed within one word, nothing
+        // to say about it (and no `<` inside). `<a href`: a safe start tag whose
+        // lower-case name ends at a space.
+        let Some(w) = word_at(b, i) else {
+            match clean_tag(b, scan, i, base_ok) {
+                Some(next) => scan = next,
+                None => return false,
             }
-            WordTag::Named(len, class) => Some((i + len, class)),
-            WordTag::Unknown => None,
+            continue;
         };
-        if let Some((stop, class)) = named {
-            if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
-                return false;
-            }
-            match clean_attrs(b, &marks, stop, class, base_ok, classes) {
-                Some(j) => i = j,
+        let (through, kind) = tag_kind(w);
+        if kind & PLAIN != 0 {
+            continue;
+        }
+        if kind & START == 0 {
+            match clean_tag(b, scan, i, base_ok) {
+                Some(next) => scan = next,
                 None => return false,
             }
             continue;
         }
-        let Some((end, start, stop)) = tag_name(b, i) else {
-            if b.get(i..i + 3) == Some(b"!--") {
-                match memchr::memmem::find(&b[i..], b"-->") {
-                    Some(e) => i += e + 3,
-                    None => return false,
-                }
+        // The attributes, each ` name="value"` with a safe name told from one
+        // word (as [`Attrs`] reads it), the value's end from the marks.
+        let link = link_attr(kind);
+        let mut j = i + (through.trailing_ones() / 8) as usize - 1;
+        let end = loop {
+            // Here `b[j]` is a space.
+            let Some(w) = word_at(b, j + 1) else {
+                break None;
+            };
+            let through = attr_through(w);
+            let class = WORDS.kind(w & through);
+            if class & ATTR == 0 {
+                break None;
             }
-            continue;
-        };
-        let class = classes.of_in(b, start, stop);
-        if end {
-            // An end tag says nothing unless it is no HTML element; one with
-            // attributes is left to the full check.
-            if class & IS_HTML == 0 || b.get(stop) != Some(&b'>') {
+            let vs = j + 1 + (through.trailing_ones() / 8) as usize;
+            let Some(ve) = scan.next_quote(vs) else {
+                return false;
+            };
+            if class & link != 0
+                && !plainly_absolute(b, vs)
+                && !clean_attr(class, link, &[], &b[vs..ve], base_ok)
+            {
                 return false;
             }
-            i = stop;
-            continue;
-        }
-        if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
-            return false;
-        }
-        match clean_attrs(b, &marks, stop, class, base_ok, classes) {
-            Some(j) => i = j,
-            None => return false,
+            j = ve + 1;
+            match b.get(j) {
+                Some(b'>') => break Some(j),
+                Some(b' ') => {}
+                _ => break None,
+            }
+        };
+        match end {
+            Some(end) => scan.skip_to(end),
+            None => match clean_attrs(b, scan, j, kind, base_ok) {
+                Some(next) => scan = next,
+                None => return false,
+            },
         }
     }
     true
 }
 
-/// The attributes of a safe start tag whose name ends at `j`, read as [`Attrs`]
-/// reads them: where the tag ends (its `>`) when none of them is anything
-/// [`check_attrs`] reports, else `None` (also for what [`certainly_clean`] leaves
-/// to the full check: a style, a quote that is not closed, a `<` inside the tag,
-/// a link that is not plainly absolute).
+/// Whether the tag after the `<` at `i - 1` is one [`check_markup`] has nothing to
+/// say about, read byte by byte: the scan past it if so, `None` if not (also for
+/// what it leaves to the full check). A `<` that starts no tag is text. (The scan
+/// goes in and out by value: its state stays in registers in the caller's loop.)
+#[inline(never)]
+fn clean_tag<'a, const AVX2: bool>(
+    b: &'a [u8],
+    mut scan: Scan<'a, AVX2>,
+    i: usize,
+    base_ok: bool,
+) -> Option<Scan<'a, AVX2>> {
+    let Some((end, start, stop)) = tag_name(b, i) else {
+        if b.get(i..i + 3) == Some(b"!--") {
+            let e = memchr::memmem::find(&b[i..], b"-->")?;
+            scan.skip_to(i + e + 3);
+        } else if b.get(i) == Some(&b'/') {
+            // `</` and no name: an unterminated tag if no `>` follows.
+            return None;
+        }
+        return Some(scan);
+    };
+    let class = classes().of_in(b, start, stop);
+    if end {
+        // An end tag says nothing unless it is no HTML element; one with
+        // attributes is left to the full check.
+        return (class & IS_HTML != 0 && b.get(stop) == Some(&b'>')).then_some(scan);
+    }
+    if class & (IS_HTML | IS_SAFE | IS_DOCUMENT) != IS_HTML | IS_SAFE {
+        return None;
+    }
+    clean_attrs(b, scan, stop, class, base_ok)
+}
+
+/// The [`WORDS`] kind of the tag in the word after a `<`, and the mask of its key
+/// (the bytes through what ends its name). Looked up first by the bytes through
+/// the first that is no letter (bit 6 clear: `>`, space, `/`, digits…), which is
+/// what ends nearly every name and costs a mask; for `h1` or `br/` the lookup goes
+/// on with the bytes through the first `>` or space.
 #[inline(always)]
-fn clean_attrs(
-    b: &[u8],
-    marks: &Marks,
+fn tag_kind(w: u64) -> (u64, u16) {
+    let through = tag_through(w);
+    let kind = WORDS.kind(w & through);
+    if kind & EXACT == 0 {
+        return (through, kind);
+    }
+    let through = upto(special_bytes(w, b'>', b' '));
+    (through, WORDS.kind(w & through))
+}
+
+/// The bytes of a little-endian word through the first after the first byte
+/// that is no ASCII letter (bit 6 clear), as a mask; all of them when there is
+/// none. (The first byte may be the `/` of an end tag.)
+#[inline(always)]
+const fn tag_through(w: u64) -> u64 {
+    let t = (!w & 0x4040_4040_4040_4000) << 1;
+    t ^ t.wrapping_sub(1)
+}
+
+/// The class bit of the attribute that is a link in a tag of class `tag_class`:
+/// `href` of `a`, `src` of `img`.
+#[inline(always)]
+fn link_attr(tag_class: u16) -> u16 {
+    const _: () = assert!(IS_A << 2 == IS_HREF && IS_IMG << 2 == IS_SRC);
+    (tag_class & (IS_A | IS_IMG)) << 2
+}
+
+/// The bytes of a little-endian word through the one after the first that is no
+/// ASCII letter (bit 6 clear: space, `=`, `"`, digits…), as a mask: an attribute
+/// name and `="`. All of them when there is no such byte.
+#[inline(always)]
+const fn attr_through(w: u64) -> u64 {
+    // Bit 6 of each byte that is no letter, moved to bit 7 of the byte after it:
+    // below the lowest, the mask takes whole bytes.
+    let t = (!w & 0x4040_4040_4040_4040) << 9;
+    t ^ t.wrapping_sub(1)
+}
+
+/// The bytes of a little-endian word up to and including the first one `hits`
+/// ([`special_bytes`]) marks, as a mask; all of them when it marks none.
+#[inline(always)]
+fn upto(hits: u64) -> u64 {
+    // Below the lowest hit, `special_bytes` is exact: the mask runs through the
+    // high bit of the byte hit.
+    hits ^ hits.wrapping_sub(1)
+}
+
+/// The attributes of a safe start tag whose name ends at `j`, read as [`Attrs`]
+/// reads them: the scan past the tag's end (its `>`) when none of them is
+/// anything [`check_attrs`] reports, else `None` (also for what
+/// [`certainly_clean`] leaves to the full check: a style, a quote that is not
+/// closed, a `<` inside the tag, a link that is not plainly absolute).
+#[inline(never)]
+fn clean_attrs<'a, const AVX2: bool>(
+    b: &'a [u8],
+    mut scan: Scan<'a, AVX2>,
     mut j: usize,
     tag_class: u16,
     base_ok: bool,
-    classes: &Classes,
-) -> Option<usize> {
+) -> Option<Scan<'a, AVX2>> {
     let n = b.len();
+    let link = link_attr(tag_class);
     loop {
         let c = *b.get(j)?;
         if c == b'>' {
-            return Some(j);
+            scan.skip_to(j);
+            return Some(scan);
         }
-        // ` name="value"` with a short lower-case name, told from one word as
-        // [`Attrs`] tells it, and its value's end from the marks.
+        // ` href="value"`: a safe attribute named within one word, as [`Attrs`]
+        // reads it (a short lower-case name), its value's end from the marks.
         if c == b' ' {
-            if let Some(word) = b.get(j + 1..j + 9) {
-                let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                let len = (special_bytes(w, b'=', b'=').trailing_zeros() / 8) as usize;
-                if (1..=6).contains(&len) && word[len + 1] == b'"' && all_lower(w, len) {
-                    let head = w & (u64::MAX >> (64 - 8 * len));
-                    let vs = j + len + 3;
-                    let ve = marks.next(QUOTE, vs)?;
-                    let class = classes.find(head, &word[..len]);
-                    if !clean_attr(
-                        class,
-                        tag_class,
-                        &b[j + 1..j + 1 + len],
-                        &b[vs..ve],
-                        base_ok,
-                    ) {
+            if let Some(word) = b.get(j + 1..).and_then(|r| r.first_chunk::<8>()) {
+                let w = u64::from_le_bytes(*word);
+                let through = attr_through(w);
+                let class = WORDS.kind(w & through);
+                if class & ATTR != 0 {
+                    let vs = j + 1 + (through.trailing_ones() / 8) as usize;
+                    let ve = scan.next_quote(vs)?;
+                    if class & link != 0
+                        && !plainly_absolute(b, vs)
+                        && !clean_attr(class, link, &[], &b[vs..ve], base_ok)
+                    {
                         return None;
                     }
                     j = ve + 1;
@@ -1392,7 +1529,7 @@ fn clean_attrs(
                 Some(&q) if q == b'"' || q == b'\'' => {
                     let vs = j + 1;
                     let ve = if q == b'"' {
-                        marks.next(QUOTE, vs)?
+                        scan.next_quote(vs)?
                     } else {
                         find_either(b, vs, q, q)?
                     };
@@ -1410,18 +1547,36 @@ fn clean_attrs(
         } else {
             (j, j)
         };
-        let class = classes.of_in(b, an, name_end);
-        if !clean_attr(class, tag_class, &b[an..name_end], &b[vs..ve], base_ok) {
+        let class = classes().of_in(b, an, name_end);
+        if !clean_attr(class, link, &b[an..name_end], &b[vs..ve], base_ok) {
             return None;
         }
     }
 }
 
-/// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
-/// (`class` its class) of a tag of class `tag_class`; `false` also where it would
-/// take a closer look (a style, a link that is not plainly absolute).
+/// Whether the value at `vs` plainly starts an absolute link (`https://`,
+/// `http://`), told from one word. (Neither holds a quote: the value goes on.)
 #[inline(always)]
-fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) -> bool {
+fn plainly_absolute(b: &[u8], vs: usize) -> bool {
+    const HTTPS: u64 = u64::from_le_bytes(*b"https://");
+    const HTTP: u64 = u64::from_le_bytes(*b"http://\0");
+    word_at(b, vs).is_some_and(|w| w == HTTPS || w & (u64::MAX >> 8) == HTTP)
+}
+
+/// The eight bytes of `b` from `i` as a little-endian word, where `b` goes on
+/// that far. (Written so that one comparison is the only bounds check.)
+#[inline(always)]
+fn word_at(b: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(*b.get(i..)?.first_chunk::<8>()?))
+}
+
+/// Whether [`check_attrs`] has nothing to say of the attribute `name="value"`
+/// (`class` its class); `link`: the class bit of the attribute that is a link in
+/// its tag (`href` of `a`, `src` of `img`). `false` also where it would take a
+/// closer look (a style, a link that is not plainly absolute). `name` is only
+/// looked at for an attribute that is not safe (a `data-` one).
+#[inline(always)]
+fn clean_attr(class: u16, link: u16, name: &[u8], v: &[u8], base_ok: bool) -> bool {
     if class & IS_STYLE != 0 {
         return false;
     }
@@ -1430,9 +1585,7 @@ fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) 
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case(b"data-"));
     }
-    if (tag_class & IS_A != 0 && class & IS_HREF != 0)
-        || (tag_class & IS_IMG != 0 && class & IS_SRC != 0)
-    {
+    if class & link != 0 {
         // The usual absolute link, told from its first bytes; with a base,
         // anything that starts plainly but `javascript:`. The rest is left to the
         // full check.
@@ -1447,127 +1600,357 @@ fn clean_attr(class: u16, tag_class: u16, name: &[u8], v: &[u8], base_ok: bool) 
     true
 }
 
-/// Which byte a [`Marks`] bit stands for.
-const LT: usize = 0;
-const QUOTE: usize = 1;
-
-/// Where the `<` and `"` bytes of a text are: for each 64 bytes, a word per byte
-/// looked for, one bit per byte (the lowest for the first).
-struct Marks {
-    words: Vec<[u64; 2]>,
+/// The `<` and `"` of a text, found 64 bytes at a time as the scan reaches them:
+/// one bit per byte (the lowest for the first) of the block the scan is in. The
+/// scan only moves forward, so each block is looked at once, and nothing is
+/// allocated. `AVX2`: the marks are found with the AVX2 instructions, which the
+/// processor must have (only [`clean_avx2`] scans so).
+#[derive(Clone, Copy)]
+struct Scan<'a, const AVX2: bool> {
+    b: &'a [u8],
+    /// Where the current block starts (a multiple of 64).
+    base: usize,
+    /// The `<` of the current block that [`Scan::next_lt`] has not returned or
+    /// [`Scan::skip_to`] passed yet.
+    lt: u64,
+    /// The `"` of the current block.
+    quote: u64,
 }
 
-impl Marks {
-    fn of(b: &[u8]) -> Marks {
-        let mut words = Vec::with_capacity(b.len() / 64 + 1);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
-            unsafe { marks_avx2(b, &mut words) };
-            return Marks { words };
+impl<'a, const AVX2: bool> Scan<'a, AVX2> {
+    fn new(b: &'a [u8]) -> Scan<'a, AVX2> {
+        let (lt, quote) = block_marks::<AVX2>(b, 0);
+        Scan {
+            b,
+            base: 0,
+            lt,
+            quote,
         }
-        marks_in(b, &mut words, 0);
-        Marks { words }
     }
 
-    /// The first byte of kind `k` ([`LT`], [`QUOTE`]) at or after `from`.
+    /// Moves to the next block; `false` past the end (then it has no marks).
     #[inline(always)]
-    fn next(&self, k: usize, from: usize) -> Option<usize> {
-        let mut w = from / 64;
-        let mut bits = self.words.get(w)?[k] & (u64::MAX << (from % 64));
+    fn advance(&mut self) -> bool {
+        self.base += 64;
+        if self.base >= self.b.len() {
+            (self.lt, self.quote) = (0, 0);
+            return false;
+        }
+        (self.lt, self.quote) = block_marks::<AVX2>(self.b, self.base);
+        true
+    }
+
+    /// The next `<` not returned or passed yet.
+    #[inline(always)]
+    fn next_lt(&mut self) -> Option<usize> {
+        if self.lt == 0 && !self.refill_lt() {
+            return None;
+        }
+        let at = self.base + self.lt.trailing_zeros() as usize;
+        self.lt &= self.lt - 1;
+        Some(at)
+    }
+
+    /// Moves on to the next block with a `<`; `false` at the end. Out of line, as
+    /// the other moves to a later block: they are few, the tag scan is tight.
+    #[inline(always)]
+    fn refill_lt(&mut self) -> bool {
+        while self.lt == 0 {
+            if !self.advance() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Passes the `<` before `at` (which is not before the current block).
+    #[inline(always)]
+    fn skip_to(&mut self, at: usize) {
+        if at - self.base < 64 {
+            self.lt &= u64::MAX << (at - self.base);
+        } else {
+            self.skip_far(at);
+        }
+    }
+
+    #[inline(always)]
+    fn skip_far(&mut self, at: usize) {
+        while at - self.base >= 64 {
+            if !self.advance() {
+                return;
+            }
+        }
+        self.lt &= u64::MAX << (at - self.base);
+    }
+
+    /// The first `"` at or after `from` (which is not before the current block).
+    #[inline(always)]
+    fn next_quote(&mut self, from: usize) -> Option<usize> {
+        if from - self.base < 64 {
+            let bits = self.quote & (u64::MAX << (from - self.base));
+            if bits != 0 {
+                return Some(self.base + bits.trailing_zeros() as usize);
+            }
+        }
+        self.quote_far(from)
+    }
+
+    #[inline(always)]
+    fn quote_far(&mut self, from: usize) -> Option<usize> {
+        while from - self.base >= 64 {
+            if !self.advance() {
+                return None;
+            }
+        }
+        let mut bits = self.quote & (u64::MAX << (from - self.base));
         while bits == 0 {
-            w += 1;
-            bits = self.words.get(w)?[k];
+            if !self.advance() {
+                return None;
+            }
+            bits = self.quote;
         }
-        Some(w * 64 + bits.trailing_zeros() as usize)
+        Some(self.base + bits.trailing_zeros() as usize)
     }
 }
 
-/// [`Marks`] of `b` from byte `from` (a multiple of 64) on, a byte at a time.
-fn marks_in(b: &[u8], words: &mut Vec<[u64; 2]>, from: usize) {
-    for (k, chunk) in b[from..].chunks(64).enumerate() {
-        let mut word = [0u64; 2];
-        for (j, &c) in chunk.iter().enumerate() {
-            word[LT] |= u64::from(c == b'<') << j;
-            word[QUOTE] |= u64::from(c == b'"') << j;
+/// The `<` and `"` marks of the 64 bytes of `b` from `base` (which is inside `b`);
+/// past its end, none.
+/// `AVX2`: with the AVX2 instructions (see [`Scan`]).
+#[inline(always)]
+fn block_marks<const AVX2: bool>(b: &[u8], base: usize) -> (u64, u64) {
+    let marks = |block: &[u8; 64]| {
+        #[cfg(target_arch = "x86_64")]
+        if AVX2 {
+            // SAFETY: only `clean_avx2` scans with AVX2, and it only runs where
+            // the processor has it.
+            return unsafe { marks64_avx2(block) };
         }
-        debug_assert_eq!(words.len(), from / 64 + k);
-        words.push(word);
+        marks64_plain(block)
+    };
+    match b.get(base..base + 64) {
+        Some(block) => marks(block.try_into().expect("64 bytes")),
+        None => {
+            let rest = &b[base.min(b.len())..];
+            let mut pad = [0u8; 64];
+            pad[..rest.len()].copy_from_slice(rest);
+            marks(&pad)
+        }
     }
 }
 
-/// [`Marks::of`] with AVX2: 64 bytes compared at a time, the rest byte by byte.
+/// Where the `<` and `"` of a block are, with AVX2: 32 bytes a compare.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn marks_avx2(b: &[u8], words: &mut Vec<[u64; 2]>) {
+#[inline]
+fn marks64_avx2(block: &[u8; 64]) -> (u64, u64) {
     use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_movemask_epi8, _mm256_set1_epi8, _mm256_set_epi64x,
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_set1_epi8,
     };
-    let word =
-        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
-    let lt = _mm256_set1_epi8(b'<' as i8);
-    let quote = _mm256_set1_epi8(b'"' as i8);
+    let halves: &[[u8; 32]; 2] = block.as_chunks().0.try_into().expect("two halves");
+    // SAFETY: each half is 32 bytes, what an unaligned load reads.
+    let (lo, hi) = unsafe {
+        (
+            _mm256_loadu_si256(halves[0].as_ptr().cast()),
+            _mm256_loadu_si256(halves[1].as_ptr().cast()),
+        )
+    };
     let bits = |v: __m256i| u64::from(_mm256_movemask_epi8(v) as u32);
-    let mut blocks = b.chunks_exact(64);
-    for c in &mut blocks {
-        let lo = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
-        let hi = _mm256_set_epi64x(word(c, 56), word(c, 48), word(c, 40), word(c, 32));
-        words.push([
-            bits(_mm256_cmpeq_epi8(lo, lt)) | bits(_mm256_cmpeq_epi8(hi, lt)) << 32,
-            bits(_mm256_cmpeq_epi8(lo, quote)) | bits(_mm256_cmpeq_epi8(hi, quote)) << 32,
-        ]);
+    let marks = |c: u8| {
+        let c = _mm256_set1_epi8(c as i8);
+        bits(_mm256_cmpeq_epi8(lo, c)) | bits(_mm256_cmpeq_epi8(hi, c)) << 32
+    };
+    (marks(b'<'), marks(b'"'))
+}
+
+/// [`marks64`] a byte at a time: the portable way, and what the tests hold the
+/// SIMD one to.
+fn marks64_plain(block: &[u8; 64]) -> (u64, u64) {
+    let (mut lts, mut quotes) = (0u64, 0u64);
+    for (j, &c) in block.iter().enumerate() {
+        lts |= u64::from(c == b'<') << j;
+        quotes |= u64::from(c == b'"') << j;
     }
-    marks_in(b, words, b.len() - blocks.remainder().len());
+    (lts, quotes)
+}
+
+/// What a [`WORDS`] key is (besides the class bits of its name).
+/// A tag that needs no look at all once its name is read (after the `<`): `p>`,
+/// `br/>` for a safe HTML element, `/p>` for the end of any HTML element.
+const PLAIN: u16 = 1 << 10;
+/// A safe HTML element's start tag whose name ends at a space: `a `.
+const START: u16 = 1 << 11;
+/// A safe attribute with a double-quoted value: `href="`.
+const ATTR: u16 = 1 << 12;
+/// A tag name with a byte that is no letter before its end (`h1`, `br/`): the
+/// lookup goes on with the bytes through the `>` or space ([`tag_kind`]).
+const EXACT: u16 = 1 << 13;
+
+/// log2 of the slots of [`WORDS`]: four times as many as the words, so that a
+/// lookup nearly always reads one slot.
+const WORD_BITS: u32 = 11;
+
+/// The tags and attributes [`certainly_clean`] knows from one word of the text,
+/// written as they mostly are (lower case, at most eight bytes with what ends the
+/// name), keyed by those bytes as a little-endian word, with their kind and class
+/// bits. Built at compile time: no set-up, no pointer to follow.
+struct Words {
+    keys: [u64; 1 << WORD_BITS],
+    kinds: [u16; 1 << WORD_BITS],
+}
+
+static WORDS: Words = Words::build();
+
+impl Words {
+    const fn slot(key: u64) -> usize {
+        (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - WORD_BITS)) as usize
+    }
+
+    /// The kind and class bits of `key`, 0 for a word not listed.
+    #[inline(always)]
+    fn kind(&self, key: u64) -> u16 {
+        let mut s = Words::slot(key);
+        loop {
+            let k = self.keys[s];
+            if k == key {
+                return self.kinds[s];
+            }
+            if k == 0 {
+                return 0;
+            }
+            s = (s + 1) & ((1 << WORD_BITS) - 1);
+        }
+    }
+
+    /// `before` `name` `after` as a key, with its bits (nothing when it takes
+    /// more than eight bytes).
+    const fn add(&mut self, before: &[u8], name: &[u8], after: &[u8], bits: u16) {
+        let len = before.len() + name.len() + after.len();
+        if len > 8 {
+            return;
+        }
+        let mut key = 0u64;
+        let mut k = len;
+        while k > 0 {
+            k -= 1;
+            let c = if k < before.len() {
+                before[k]
+            } else if k < before.len() + name.len() {
+                name[k - before.len()]
+            } else {
+                after[k - before.len() - name.len()]
+            };
+            key = key << 8 | c as u64;
+        }
+        if bits & ATTR != 0 {
+            self.insert(key, bits);
+            return;
+        }
+        // A tag is looked up by its first non-letter ([`tag_kind`]); where that is
+        // not what ends it (`h1>`, `br/>`), that key sends the lookup on to the
+        // exact one.
+        let first = key & tag_through(key);
+        if first != key {
+            self.insert(first, EXACT);
+        }
+        self.insert(key, bits);
+    }
+
+    const fn insert(&mut self, key: u64, bits: u16) {
+        let mut s = Words::slot(key);
+        while self.keys[s] != 0 && self.keys[s] != key {
+            s = (s + 1) & ((1 << WORD_BITS) - 1);
+        }
+        self.keys[s] = key;
+        self.kinds[s] |= bits;
+    }
+
+    const fn build() -> Words {
+        let mut w = Words {
+            keys: [0; 1 << WORD_BITS],
+            kinds: [0; 1 << WORD_BITS],
+        };
+        let mut k = 0;
+        while k < HTML_TAGS.len() {
+            let t = HTML_TAGS[k].as_bytes();
+            w.add(b"/", t, b">", PLAIN);
+            if listed(SAFE_TAGS, t) && !listed(DOCUMENT_TAGS, t) {
+                let links = if same(t, b"a") {
+                    IS_A
+                } else if same(t, b"img") {
+                    IS_IMG
+                } else {
+                    0
+                };
+                w.add(b"", t, b">", PLAIN);
+                w.add(b"", t, b"/>", PLAIN);
+                w.add(b"", t, b" ", START | IS_HTML | IS_SAFE | links);
+            }
+            k += 1;
+        }
+        let mut k = 0;
+        while k < SAFE_ATTRS.len() {
+            let a = SAFE_ATTRS[k].as_bytes();
+            // Only the names [`Attrs`] reads from one word.
+            let mut letters = true;
+            let mut c = 0;
+            while c < a.len() {
+                letters &= a[c].is_ascii_lowercase();
+                c += 1;
+            }
+            if letters {
+                let links = if same(a, b"href") {
+                    IS_HREF
+                } else if same(a, b"src") {
+                    IS_SRC
+                } else {
+                    0
+                };
+                w.add(b"", a, b"=\"", ATTR | IS_SAFE_ATTR | links);
+            }
+            k += 1;
+        }
+        w
+    }
+}
+
+/// The parts of a whole document ([`IS_DOCUMENT`]).
+const DOCUMENT_TAGS: &[&str] = &["body", "head", "html", "title"];
+
+/// Whether two byte strings are the same (at compile time).
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < a.len() {
+        if a[k] != b[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// Whether `list` holds `name` (at compile time).
+const fn listed(list: &[&str], name: &[u8]) -> bool {
+    let mut k = 0;
+    while k < list.len() {
+        if same(list[k].as_bytes(), name) {
+            return true;
+        }
+        k += 1;
+    }
+    false
 }
 
 fn name<'a>(node: Node<'a, '_>) -> &'a str {
     node.tag_name().name()
 }
 
-/// Tags that need no look at all once their name is read, written as they mostly
-/// are: `p>` (after the `<`) for a safe HTML element, `/p>` for the end of any
-/// HTML element, lower case, eight bytes at most, as little-endian words. Four
-/// times as many slots as words: probes stay short.
-struct PlainTags {
-    slots: Vec<u64>,
-}
-
-impl PlainTags {
-    const BITS: u32 = 10;
-
-    fn slot(w: u64) -> usize {
-        (w.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize
-    }
-
-    fn add(&mut self, tag: &[u8]) {
-        let Some(head) = tag.get(..8).map_or(Some(tag), |_| None) else {
-            return;
-        };
-        let w = head.iter().rev().fold(0u64, |w, &c| w << 8 | u64::from(c));
-        let mut i = Self::slot(w);
-        while self.slots[i] != 0 && self.slots[i] != w {
-            i = (i + 1) % self.slots.len();
-        }
-        self.slots[i] = w;
-    }
-
-    #[inline(always)]
-    fn contains(&self, w: u64) -> bool {
-        let mut i = Self::slot(w);
-        loop {
-            match self.slots[i] {
-                0 => return false,
-                s if s == w => return true,
-                _ => i = (i + 1) & (self.slots.len() - 1),
-            }
-        }
-    }
-}
-
 /// What the eight bytes after a `<` (at `i`) tell of the tag there, when they tell it.
 enum WordTag {
     /// A tag whose name closes it and that there is nothing to say about (`p>`,
-    /// `/em>`): its length with the `>`.
+    /// `/em>`, `br/>`: [`PLAIN`] in [`WORDS`]): its length with the `>`.
     Plain(usize),
     /// A start tag whose lower-case name ends at a space (`a href`): the name's
     /// length and class.
@@ -1579,7 +1962,7 @@ enum WordTag {
 /// Reads the tag at `i` from one word of `b`: see [`WordTag`]. Inlined: it runs
 /// for every tag of every linted text.
 #[inline(always)]
-fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag {
+fn word_tag(b: &[u8], i: usize, classes: &Classes) -> WordTag {
     let Some(word) = b.get(i..i + 8) else {
         return WordTag::Unknown;
     };
@@ -1587,7 +1970,7 @@ fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag
     let gt = special_bytes(w, b'>', b'>');
     if gt != 0 {
         let len = (gt.trailing_zeros() / 8 + 1) as usize;
-        if plain.contains(w & (u64::MAX >> (64 - 8 * len))) {
+        if WORDS.kind(w & (u64::MAX >> (64 - 8 * len))) & PLAIN != 0 {
             return WordTag::Plain(len);
         }
     }
@@ -1597,24 +1980,6 @@ fn word_tag(b: &[u8], i: usize, plain: &PlainTags, classes: &Classes) -> WordTag
         return WordTag::Named(len, classes.find(head, &word[..len]));
     }
     WordTag::Unknown
-}
-
-fn plain_tags() -> &'static PlainTags {
-    static PLAIN: OnceLock<PlainTags> = OnceLock::new();
-    PLAIN.get_or_init(|| {
-        let mut p = PlainTags {
-            slots: vec![0; 1 << PlainTags::BITS],
-        };
-        let classes = classes();
-        for t in HTML_TAGS {
-            let class = classes.of(t);
-            if class & (IS_SAFE | IS_DOCUMENT) == IS_SAFE {
-                p.add(format!("{t}>").as_bytes());
-            }
-            p.add(format!("/{t}>").as_bytes());
-        }
-        p
-    })
 }
 
 /// The attributes of a tag in HTML text with their classes: a name read from one
@@ -2058,6 +2423,24 @@ mod tests {
         "</Tt>",
         "<s/>",
         "\u{7f}",
+        "<a href=\"/rel\">",
+        "<a href=\"javascript:x\">",
+        "<img src=\"pic.png\" alt=\"\">",
+        "<p/>",
+        "<em id=\"x\"/>",
+        "<a  href=\"https://e.org/\">",
+        "<td title=\"q\"class=\"c\">",
+        "<td style=\"top: 0\">",
+        "<title x=\"1\">",
+        "</br/>",
+        "<span lang=\"en\" >",
+        "<h2>",
+        "</h2>",
+        "<h3 id=\"x\">",
+        "<H1>",
+        "<h7>",
+        "<br/ >",
+        "<h1 onclick=\"x\">",
     ];
 
     /// A context for checking markup on its own: an RSS 2.0 document, nothing seen yet.
@@ -2115,6 +2498,15 @@ mod tests {
             "<em>",
             "</em>",
             "<td colspan=2 data-x='y'>",
+            "<a href=\"https://e.org/y\" title=\"a > b\">",
+            "<img src=\"https://e.org/i.png\" alt=\"x\"/>",
+            "<li>",
+            "</li>",
+            "<h2>",
+            "</h2>",
+            "<h3 id=\"x\">",
+            "<p/>",
+            "<span class=\"c\" id=\"d\">",
             "<!-- c -->",
             "text and \u{201c}quotes\u{201d}",
             "\n",
@@ -2139,6 +2531,16 @@ mod tests {
             if round % 2 == 0 {
                 assert!(certainly_clean(&html, base_ok, true, false), "{html:?}");
             }
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                let fast = unsafe { clean_avx2(html.as_bytes(), base_ok) };
+                assert_eq!(
+                    fast,
+                    clean_scan::<false>(html.as_bytes(), base_ok),
+                    "{html:?}"
+                );
+            }
             if !certainly_clean(&html, base_ok, true, false) {
                 continue;
             }
@@ -2151,10 +2553,15 @@ mod tests {
         assert!(said_clean > 10000, "{said_clean}");
     }
 
-    /// The marks find every `<` and `"` from any place, on either side of a 64-byte
-    /// boundary, as a search byte by byte does (AVX2 and the plain loop alike).
+    /// The scan finds every `<` and `"` from any place, on either side of a 64-byte
+    /// boundary, as a search byte by byte does, with AVX2 (where the processor has
+    /// it) and without; the AVX2 marks of a block are the plain ones.
     #[test]
-    fn marks_find_what_a_byte_search_finds() {
+    fn scan_finds_what_a_byte_search_finds() {
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = std::arch::is_x86_feature_detected!("avx2");
+        #[cfg(not(target_arch = "x86_64"))]
+        let avx2 = false;
         let alphabet = b"<\"a >\xc3\xa9=";
         let mut next = crate::lint::xorshift(0x1234_5678_9abc_def1);
         for round in 0..300 {
@@ -2162,19 +2569,45 @@ mod tests {
             let b: Vec<u8> = (0..n)
                 .map(|_| alphabet[next() as usize % alphabet.len()])
                 .collect();
-            let mut plain = Vec::new();
-            marks_in(&b, &mut plain, 0);
-            for marks in [Marks::of(&b), Marks { words: plain }] {
-                for (k, byte) in [(LT, b'<'), (QUOTE, b'"')] {
-                    for from in 0..=n + 1 {
-                        let want = b
-                            .iter()
-                            .skip(from)
-                            .position(|&c| c == byte)
-                            .map(|p| from + p);
-                        assert_eq!(marks.next(k, from), want, "round {round}, {from}");
-                    }
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                for block in b.chunks(64) {
+                    let mut pad = [0u8; 64];
+                    pad[..block.len()].copy_from_slice(block);
+                    // SAFETY: the processor has AVX2, checked above.
+                    let fast = unsafe { marks64_avx2(&pad) };
+                    assert_eq!(fast, marks64_plain(&pad), "round {round}");
                 }
+                scan_agrees_with_search::<true>(&b, round);
+            }
+            scan_agrees_with_search::<false>(&b, round);
+        }
+    }
+
+    /// [`Scan`] from every place of `b`: each `<` in turn, then the first `"`
+    /// and the `<` after it, as a byte search finds them.
+    fn scan_agrees_with_search<const AVX2: bool>(b: &[u8], round: usize) {
+        let search = |byte: u8, from: usize| {
+            b.iter()
+                .skip(from)
+                .position(|&c| c == byte)
+                .map(|p| from + p)
+        };
+        for from in 0..=b.len() {
+            let mut scan = Scan::<AVX2>::new(b);
+            scan.skip_to(from);
+            let mut want = search(b'<', from);
+            while let Some(at) = want {
+                assert_eq!(scan.next_lt(), Some(at), "round {round}, {from}");
+                want = search(b'<', at + 1);
+            }
+            assert_eq!(scan.next_lt(), None, "round {round}, {from}");
+            let mut scan = Scan::<AVX2>::new(b);
+            let quote = scan.next_quote(from);
+            assert_eq!(quote, search(b'"', from), "round {round}, {from}");
+            if let Some(q) = quote {
+                scan.skip_to(q + 1);
+                assert_eq!(scan.next_lt(), search(b'<', q + 1), "round {round}");
             }
         }
     }
@@ -2260,6 +2693,62 @@ mod tests {
         }
     }
 
+    /// [`text_contains_html`] and [`bare_markup_char`] on random text say what
+    /// the plain reading (every `&`, every tag, in order) says.
+    #[test]
+    fn text_checks_agree_with_the_plain_reading() {
+        let plain = |text: &str, raw: &str| -> Option<String> {
+            if let Some(t) = tags(text).find(|t| t.end && is_html_tag(t.name)) {
+                return Some(format!("</{}>", t.name));
+            }
+            if raw.contains("&#x") {
+                return None;
+            }
+            let mut rest = text;
+            while let Some(i) = rest.find('&') {
+                rest = &rest[i + 1..];
+                if rest.starts_with('#') {
+                    return Some("&#".to_string());
+                }
+                let name = &rest[..rest
+                    .find(|c: char| !c.is_ascii_alphanumeric())
+                    .unwrap_or(rest.len())];
+                if HTML_ENTITIES.contains(&name) {
+                    return Some(format!("&{name};"));
+                }
+            }
+            None
+        };
+        let pieces = [
+            "a", " ", "&", "&amp;", "amp", "#", "#x", "x", "1", "<", "</", "/", "b>", "p", ">",
+            "foo>", "\u{e9}", "&\u{e9}", "nbsp", "<!--", "-->", "Ab",
+        ];
+        let mut next = crate::lint::xorshift(0x0123_4567_89ab_cdef);
+        for _ in 0..20000 {
+            let n = next() as usize % 12;
+            let pick = |next: &mut dyn FnMut() -> u64| pieces[next() as usize % pieces.len()];
+            let text: String = (0..n).map(|_| pick(&mut next)).collect();
+            let raw: String = (0..next() as usize % 4).map(|_| pick(&mut next)).collect();
+            assert_eq!(
+                text_contains_html(&text, &raw),
+                plain(&text, &raw),
+                "{text:?} {raw:?}"
+            );
+            let b = text.as_bytes();
+            let markup = b
+                .windows(2)
+                .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/'))
+                || b.windows(3).any(|w| {
+                    w[0] == b'&' && w[1] == b'#' && (w[2] == b'x' || w[2].is_ascii_digit())
+                });
+            assert_eq!(
+                bare_markup_char(&text, &raw),
+                markup && !raw.contains("&#x"),
+                "{text:?} {raw:?}"
+            );
+        }
+    }
+
     #[test]
     fn plain_text_with_html() {
         assert!(text_contains_html("alpha&omega", "alpha&amp;omega").is_some());
@@ -2308,6 +2797,77 @@ mod tests {
             assert_eq!(c.of(other) & (IS_HTML | IS_SAFE_ATTR), 0, "{other}");
         }
         assert_eq!(c.of("script") & IS_SAFE, 0);
+    }
+
+    /// The one-word keys agree with the classes: a key says "plain" only of the
+    /// tags the full check has nothing to say about, "start" and "attribute" only
+    /// of safe names, with their link bits; anything else (upper case, unsafe,
+    /// longer than a word) is no key.
+    #[test]
+    fn word_keys_agree_with_the_classes() {
+        // Looked up as the scan does, from the word of the text where the key
+        // starts (text goes on after it).
+        let word = |s: &str| {
+            let mut w = *b"qqqqqqqq";
+            w[..s.len().min(8)].copy_from_slice(&s.as_bytes()[..s.len().min(8)]);
+            u64::from_le_bytes(w)
+        };
+        let kind = |s: &str| tag_kind(word(s)).1;
+        let attr = |s: &str| {
+            let w = word(s);
+            WORDS.kind(w & attr_through(w))
+        };
+        let c = classes();
+        for t in HTML_TAGS {
+            let class = c.of(t);
+            let safe = class & (IS_SAFE | IS_DOCUMENT) == IS_SAFE;
+            if t.len() + 2 <= 8 {
+                assert_eq!(kind(&format!("/{t}>")), PLAIN, "{t}");
+            }
+            if t.len() + 2 <= 8 {
+                assert_eq!(kind(&format!("{t}/>")), if safe { PLAIN } else { 0 }, "{t}");
+            }
+            if t.len() < 8 {
+                assert_eq!(kind(&format!("{t}>")), if safe { PLAIN } else { 0 }, "{t}");
+                let start = START | IS_HTML | IS_SAFE | class & (IS_A | IS_IMG);
+                assert_eq!(kind(&format!("{t} ")), if safe { start } else { 0 }, "{t}");
+            }
+        }
+        for a in SAFE_ATTRS {
+            if a.len() + 2 <= 8 && a.bytes().all(|b| b.is_ascii_lowercase()) {
+                let bits = ATTR | IS_SAFE_ATTR | c.of(a) & (IS_HREF | IS_SRC);
+                assert_eq!(attr(&format!("{a}=\"")), bits, "{a}");
+            }
+        }
+        for other in [
+            "P>",
+            "/P>",
+            "script>",
+            "script ",
+            "body ",
+            "title>",
+            "foo>",
+            "/foo>",
+            "p",
+            "",
+            "/blockquo",
+        ] {
+            assert_eq!(kind(other), 0, "{other}");
+        }
+        for other in [
+            "style=\"",
+            "onload=\"",
+            "HREF=\"",
+            "href='",
+            "href=",
+            "href",
+            "hr-f=\"",
+            "a1=\"",
+            "",
+            "=\"",
+        ] {
+            assert_eq!(attr(other), 0, "{other}");
+        }
     }
 
     #[test]
