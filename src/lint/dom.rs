@@ -190,7 +190,8 @@ impl<'i> Document<'i> {
             next: NONE,
             first: NONE,
             last: NONE,
-            end: NONE,
+            // An open element's is set when it closes; `finish` sets all.
+            end: id + 1,
             range,
         });
         id
@@ -736,9 +737,11 @@ enum Refusal {
 type Read<T> = Result<T, Refusal>;
 
 /// An element whose end tag has not come yet.
-struct Open<'i> {
+struct Open {
     id: u32,
-    qname: &'i str,
+    /// Where its qualified name is in the input, and its length.
+    name_at: usize,
+    name_len: usize,
     /// Namespace bindings in scope before this element.
     scope: usize,
 }
@@ -749,7 +752,10 @@ struct Reader<'i> {
     b: &'i [u8],
     pos: usize,
     doc: Document<'i>,
-    open: Vec<Open<'i>>,
+    open: Vec<Open>,
+    /// What the one pass over the bytes found (the `<` bitmap the reader
+    /// jumps through, and whether there is a CR anywhere).
+    scan: ByteScan,
     /// Namespace bindings in scope: prefix (`""` for the default) → URI index.
     scope: Vec<(&'i str, u32)>,
     after_text: bool,
@@ -1025,12 +1031,19 @@ fn value_scan_sse2(b: &[u8], q: u8) -> (usize, Option<usize>, bool) {
 
 /// What one pass over a document's bytes tells: whether it may hold a character
 /// XML forbids (a C0 control other than tab, line feed and CR, or 0xEF, the lead
-/// byte of U+FFFE and U+FFFF), and whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
-/// [`Document::c1_clean`]). The checks that need either look no further when
-/// they are false.
+/// byte of U+FFFE and U+FFFF), whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
+/// [`Document::c1_clean`]), whether it holds a CR, and where every `<` is. The
+/// checks that need the flags look no further when they are false; the reader
+/// jumps from one `<` to the next through the bitmap instead of searching bytes
+/// it has already looked at once.
+#[derive(Debug, PartialEq, Eq)]
 struct ByteScan {
     maybe_forbidden: bool,
     c1: bool,
+    cr: bool,
+    /// One bit per byte of the text, set where it is `<`: byte `i` is bit `i % 64`
+    /// of word `i / 64`.
+    lt: Vec<u64>,
 }
 
 impl ByteScan {
@@ -1049,55 +1062,140 @@ impl ByteScan {
         ByteScan {
             maybe_forbidden: b.iter().any(|&c| forbidden(c)),
             c1: memchr::memchr3(0x7F, 0xC2, 0xC3, b).is_some(),
+            cr: memchr(b'\r', b).is_some(),
+            lt: b.chunks(64).map(lt_bits).collect(),
         }
+    }
+
+    /// The first `<` at or after `from`.
+    #[inline(always)]
+    fn next_lt(&self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = *self.lt.get(w)? & (u64::MAX << (from % 64));
+        while bits == 0 {
+            w += 1;
+            bits = *self.lt.get(w)?;
+        }
+        Some(w * 64 + bits.trailing_zeros() as usize)
     }
 }
 
-/// [`ByteScan::of`] with AVX2: 32 bytes compared at a time, the rest a byte at a
-/// time. No branch per block: the flags are gathered over the whole text.
+/// The `<` bits of up to 64 bytes (see [`ByteScan::lt`]).
+fn lt_bits(chunk: &[u8]) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, &c)| bits | u64::from(c == b'<') << i)
+}
+
+/// The classes [`byte_scan_avx2`] sorts bytes into, one bit each: a byte is in a
+/// class when both its low nibble's entry in [`LOW_NIBBLE`] and its high nibble's
+/// in [`HIGH_NIBBLE`] hold the bit (two table lookups per 32 bytes).
+const FORBIDDEN_LOW: u8 = 1; // 0x00–0x08, 0x0B, 0x0C, 0x0E, 0x0F
+const FORBIDDEN_HIGH: u8 = 2; // 0x10–0x1F
+const EF: u8 = 4; // 0xEF
+const DEL: u8 = 8; // 0x7F
+const LT: u8 = 16; // `<`
+const CR: u8 = 32; // CR
+const C2_C3: u8 = 64; // 0xC2, 0xC3
+
+/// Each low nibble's classes ([`FORBIDDEN_LOW`] …).
+const LOW_NIBBLE: [u8; 16] = {
+    let mut t = [FORBIDDEN_HIGH; 16];
+    let mut lo = 0;
+    while lo < 16 {
+        if !matches!(lo, 0x9 | 0xA | 0xD) {
+            t[lo] |= FORBIDDEN_LOW;
+        }
+        t[lo] |= match lo {
+            0x2 | 0x3 => C2_C3,
+            0xC => LT,
+            0xD => CR,
+            0xF => EF | DEL,
+            _ => 0,
+        };
+        lo += 1;
+    }
+    t
+};
+
+/// Each high nibble's classes ([`FORBIDDEN_LOW`] …).
+const HIGH_NIBBLE: [u8; 16] = {
+    let mut t = [0; 16];
+    t[0x0] = FORBIDDEN_LOW | CR;
+    t[0x1] = FORBIDDEN_HIGH;
+    t[0x3] = LT;
+    t[0x7] = DEL;
+    t[0xC] = C2_C3;
+    t[0xE] = EF;
+    t
+};
+
+/// The classes of each of the 32 bytes of `x` ([`LOW_NIBBLE`], [`HIGH_NIBBLE`]:
+/// `low` and `high` hold them in both 128-bit lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn classes(
+    x: std::arch::x86_64::__m256i,
+    low: std::arch::x86_64::__m256i,
+    high: std::arch::x86_64::__m256i,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::{
+        _mm256_and_si256, _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16,
+    };
+    let nibble = _mm256_set1_epi8(0x0F);
+    _mm256_and_si256(
+        _mm256_shuffle_epi8(low, _mm256_and_si256(x, nibble)),
+        _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)),
+    )
+}
+
+/// [`ByteScan::of`] with AVX2, 64 bytes a step, the rest a byte at a time: each
+/// byte's classes from two table lookups, all of them gathered over the whole text
+/// (no branch per block), and the `<` among them kept as bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn byte_scan_avx2(b: &[u8]) -> ByteScan {
     use std::arch::x86_64::{
-        _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_min_epu8,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_set_epi64x,
-        _mm256_setzero_si256,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_setzero_si256,
+        _mm256_slli_epi16, _mm256_storeu_si256,
     };
-    let word =
-        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
-    let splat = |c: u8| _mm256_set1_epi8(c as i8);
-    let mut forbidden = _mm256_setzero_si256();
-    let mut c1 = _mm256_setzero_si256();
-    let mut blocks = b.chunks_exact(32);
-    for c in &mut blocks {
-        let x = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
-        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, splat(0x1F)), x);
-        let allowed = _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_cmpeq_epi8(x, splat(b'\t')),
-                _mm256_cmpeq_epi8(x, splat(b'\n')),
-            ),
-            _mm256_cmpeq_epi8(x, splat(b'\r')),
-        );
-        forbidden = _mm256_or_si256(
-            forbidden,
-            _mm256_or_si256(
-                _mm256_andnot_si256(allowed, control),
-                _mm256_cmpeq_epi8(x, splat(0xEF)),
-            ),
-        );
-        c1 = _mm256_or_si256(
-            c1,
-            _mm256_or_si256(
-                _mm256_cmpeq_epi8(_mm256_and_si256(x, splat(0xFE)), splat(0xC2)),
-                _mm256_cmpeq_epi8(x, splat(0x7F)),
-            ),
-        );
+    // Each table in both 128-bit lanes (the lookup stays within a lane).
+    let table = |t: &[u8; 16]| {
+        let both: [u8; 32] = std::array::from_fn(|k| t[k % 16]);
+        // SAFETY: 32 bytes, read unaligned.
+        unsafe { _mm256_loadu_si256(both.as_ptr().cast()) }
+    };
+    let (low, high) = (table(&LOW_NIBBLE), table(&HIGH_NIBBLE));
+    let mut seen = _mm256_setzero_si256();
+    let mut blocks = b.chunks_exact(64);
+    let mut lt = vec![0u64; b.len() / 64];
+    for (c, bits) in (&mut blocks).zip(&mut lt) {
+        // SAFETY: `c` holds 64 bytes; the loads need no alignment.
+        let (x, y) = unsafe {
+            (
+                _mm256_loadu_si256(c.as_ptr().cast()),
+                _mm256_loadu_si256(c.as_ptr().add(32).cast()),
+            )
+        };
+        let (x, y) = (classes(x, low, high), classes(y, low, high));
+        seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
+        // LT is bit 4: shifted to each byte's top bit, where movemask looks.
+        let lts = |v| u64::from(_mm256_movemask_epi8(_mm256_slli_epi16(v, 3)) as u32);
+        *bits = lts(x) | lts(y) << 32;
     }
+    let mut lanes = [0u8; 32];
+    // SAFETY: 32 bytes, written unaligned.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), seen) };
+    let seen = lanes.iter().fold(0, |all, &c| all | c);
     let rest = ByteScan::plain(blocks.remainder());
+    lt.extend(rest.lt);
     ByteScan {
-        maybe_forbidden: _mm256_movemask_epi8(forbidden) != 0 || rest.maybe_forbidden,
-        c1: _mm256_movemask_epi8(c1) != 0 || rest.c1,
+        maybe_forbidden: seen & (FORBIDDEN_LOW | FORBIDDEN_HIGH | EF) != 0 || rest.maybe_forbidden,
+        c1: seen & (DEL | C2_C3) != 0 || rest.c1,
+        cr: seen & CR != 0 || rest.cr,
+        lt,
     }
 }
 
@@ -1130,6 +1228,12 @@ impl<'i> Reader<'i> {
             pos: 0,
             doc: Document::empty(text),
             open: Vec::new(),
+            scan: ByteScan {
+                maybe_forbidden: false,
+                c1: false,
+                cr: false,
+                lt: Vec::new(),
+            },
             scope: Vec::new(),
             after_text: false,
             prefixed: Vec::new(),
@@ -1262,7 +1366,8 @@ impl<'i> Reader<'i> {
     }
 
     fn read(mut self) -> Read<Document<'i>> {
-        let bytes = ByteScan::of(self.b);
+        self.scan = ByteScan::of(self.b);
+        let bytes = &self.scan;
         if (bytes.maybe_forbidden && crate::render::has_xml_forbidden(self.b))
             || self.b.starts_with("\u{feff}".as_bytes())
         {
@@ -1288,8 +1393,10 @@ impl<'i> Reader<'i> {
         self.doc.c0_clean = true;
         // References to them are refused too (C1 controls are not in `reference`'s
         // reach: a reference names any character, so look at its result).
-        self.doc.c1_clean = !bytes.c1 && !self.c1_from_reference;
-        Ok(self.doc.finish())
+        self.doc.c1_clean = !self.scan.c1 && !self.c1_from_reference;
+        // Every other node's end was set when it was pushed or closed.
+        self.doc.nodes[0].end = self.doc.nodes.len() as u32;
+        Ok(self.doc)
     }
 
     /// `<?xml version="…" encoding="…" standalone="…"?>`, checked and skipped.
@@ -1377,39 +1484,38 @@ impl<'i> Reader<'i> {
         self.start_tag()?;
         while let Some(top) = self.open.last() {
             let parent = top.id;
-            let rest = &self.b[self.pos..];
-            let Some(lt) = find_either(rest, 0, b'<', b'<') else {
+            // The next `<`, from the bitmap: no byte looked at again.
+            let Some(lt) = self.scan.next_lt(self.pos) else {
                 return Err(Refusal::Unsupported);
             };
+            let lt = lt - self.pos;
             if lt > 0 {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                let nodes = &self.doc.nodes;
-                let after_element = || {
-                    let last = nodes[parent as usize].last;
-                    last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
-                };
-                // Short texts: one word tells there is no `>`, `&` or CR in them.
-                let plain = || {
-                    lt <= 8
-                        && rest.get(..8).is_some_and(|word| {
-                            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                            let keep = u64::MAX >> (8 * (8 - lt));
-                            (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep
-                                == 0
-                        })
-                };
+                let cr = self.scan.cr;
                 // Most texts are the indentation between tags.
-                if !self.after_text
-                    && Document::is_gap(raw.as_bytes(), &self.b[self.pos..], after_element)
-                {
+                let gap = !self.after_text
+                    && all_white(self.b, start, self.pos, cr)
+                    && match self.b.get(self.pos + 1) {
+                        Some(b'/') => {
+                            let last = self.doc.nodes[parent as usize].last;
+                            last != NONE
+                                && matches!(
+                                    self.doc.nodes[last as usize].kind,
+                                    Kind::Element { .. }
+                                )
+                        }
+                        Some(b'!' | b'?') | None => false,
+                        Some(_) => true,
+                    };
+                if gap {
                     self.doc.gaps.push(start..self.pos);
-                } else if plain() {
+                } else if plain_text(self.b, start, self.pos, cr) {
                     // Built where it is stored, from the slice in registers.
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
-                    if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
+                    if raw.contains("]]>") {
                         return Err(Refusal::Unsupported);
                     }
                     let text = unescape_text(raw)?;
@@ -1425,9 +1531,14 @@ impl<'i> Reader<'i> {
                 Some(b'!') if self.starts_with(b"<![CDATA[") => {
                     let start = self.pos;
                     let body = start + 9;
-                    // The end, and whether a CR comes before it, in one pass.
-                    let (len, cr) =
-                        cdata_end_and_cr(&self.b[body..]).ok_or(Refusal::Unsupported)?;
+                    // The end, and whether a CR comes before it, in one pass
+                    // (none can when the document holds none).
+                    let (len, cr) = if self.scan.cr {
+                        cdata_end_and_cr(&self.b[body..])
+                    } else {
+                        cdata_end(&self.b[body..]).map(|e| (e, false))
+                    }
+                    .ok_or(Refusal::Unsupported)?;
                     self.pos = body + len + 3;
                     // Line ends are made `\n` in CDATA too.
                     let raw = &self.text[body..body + len];
@@ -1475,14 +1586,41 @@ impl<'i> Reader<'i> {
         let start = self.pos;
         self.pos += 1;
         let (prefix, local) = self.qname()?;
-        let qname = &self.text[start + 1..self.pos];
-        if prefix == "xmlns" || prefix == "xml" {
+        if !prefix.is_empty() && (prefix == "xmlns" || prefix == "xml") {
             return Err(Refusal::Unsupported);
         }
         if self.open.len() >= MAX_DEPTH {
             return Err(Refusal::Malformed(too_deep(start)));
         }
         let scope = self.scope.len();
+        // Most start tags are a name and `>`: no attribute, no declaration.
+        if self.b.get(self.pos) == Some(&b'>') {
+            let name_len = self.pos - start - 1;
+            self.pos += 1;
+            let ns = match prefix {
+                "" => self.lookup("").unwrap_or(NONE),
+                p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+            };
+            let parent = self.open.last().map_or(0, |o| o.id);
+            let (a, d) = (self.doc.attrs.len() as u32, self.doc.decls.len() as u32);
+            let kind = Kind::Element {
+                name: local,
+                ns,
+                attrs: a..a,
+                decls: d..d,
+                prefixed: !prefix.is_empty(),
+            };
+            let id = self.doc.push(kind, parent, start..self.pos);
+            self.after_text = false;
+            self.open.push(Open {
+                id,
+                name_at: start + 1,
+                name_len,
+                scope,
+            });
+            return Ok(());
+        }
+        let name_len = self.pos - start - 1;
         let d0 = self.doc.decls.len() as u32;
         let a0 = self.doc.attrs.len();
         // Attributes go straight into the document; those with a prefix get their
@@ -1618,7 +1756,12 @@ impl<'i> Reader<'i> {
         if empty {
             self.scope.truncate(scope);
         } else {
-            self.open.push(Open { id, qname, scope });
+            self.open.push(Open {
+                id,
+                name_at: start + 1,
+                name_len,
+                scope,
+            });
         }
         Ok(())
     }
@@ -1628,28 +1771,134 @@ impl<'i> Reader<'i> {
         let start = self.pos;
         // Nearly always the open element's name, then `>`: compared, not read again.
         if let Some(open) = self.open.last() {
-            let end = start + open.qname.len();
-            if self.b.get(end) == Some(&b'>') && self.b[start..end] == *open.qname.as_bytes() {
+            let end = start + open.name_len;
+            if self.b.get(end) == Some(&b'>')
+                && same_run(self.b, open.name_at, start, open.name_len)
+            {
                 self.pos = end + 1;
-                let open = self.open.pop().expect("just looked at");
-                self.doc.nodes[open.id as usize].range.end = self.pos;
-                self.scope.truncate(open.scope);
-                self.after_text = false;
+                self.close();
                 return Ok(());
             }
         }
         self.qname()?;
-        let qname = &self.text[start..self.pos];
+        let len = self.pos - start;
         self.skip_spaces();
         self.expect(b'>')?;
-        let open = self.open.pop().ok_or(Refusal::Unsupported)?;
-        if open.qname != qname {
+        let open = self.open.last().ok_or(Refusal::Unsupported)?;
+        if open.name_len != len || !same_run(self.b, open.name_at, start, len) {
             return Err(Refusal::Unsupported);
         }
-        self.doc.nodes[open.id as usize].range.end = self.pos;
+        self.close();
+        Ok(())
+    }
+
+    /// Closes the innermost open element at `self.pos`, just past its end tag.
+    #[inline(always)]
+    fn close(&mut self) {
+        let open = self.open.pop().expect("an element is open");
+        let end = self.doc.nodes.len() as u32;
+        let node = &mut self.doc.nodes[open.id as usize];
+        node.range.end = self.pos;
+        node.end = end;
         self.scope.truncate(open.scope);
         self.after_text = false;
-        Ok(())
+    }
+}
+
+/// The high bit of each byte of `w` above 0x20 (exactly: no false alarms).
+#[inline(always)]
+fn above_space(w: u64) -> u64 {
+    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    // Below 0x80 a byte plus 0x5F reaches the high bit exactly when it is above
+    // 0x20, without a carry into the next byte; at 0x80 and above it has it.
+    ((w & LOWS).wrapping_add(0x5F5F_5F5F_5F5F_5F5F) | w) & 0x8080_8080_8080_8080
+}
+
+/// The eight bytes of `b` from `at`, if there are eight.
+#[inline(always)]
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    b.get(at..at + 8)
+        .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")))
+}
+
+/// The bits of a word's first `n` bytes (all of them from eight on).
+#[inline(always)]
+fn first_bytes(n: usize) -> u64 {
+    if n >= 8 {
+        u64::MAX
+    } else {
+        u64::MAX >> (8 * (8 - n))
+    }
+}
+
+/// Whether `b[from..to]` is spaces, tabs and line feeds only, in a document the
+/// reader took (no C0 control but tab, line feed and CR); `cr`: whether the
+/// document holds a CR. Without one, these are the bytes up to 0x20: eight
+/// compared at a time.
+#[inline(always)]
+fn all_white(b: &[u8], from: usize, to: usize, cr: bool) -> bool {
+    let white = |c: &u8| matches!(c, b' ' | b'\t' | b'\n');
+    let mut i = from;
+    while i < to {
+        match word_at(b, i) {
+            Some(w) if !cr => {
+                if above_space(w) & first_bytes(to - i) != 0 {
+                    return false;
+                }
+                i += 8;
+            }
+            _ => return b[i..to].iter().all(white),
+        }
+    }
+    true
+}
+
+/// Whether `b[from..to]` holds no `&`, no `>` and (if `cr`, the document holds
+/// one) no CR: a text to take as it is written, eight bytes a step.
+#[inline(always)]
+fn plain_text(b: &[u8], from: usize, to: usize, cr: bool) -> bool {
+    let mut i = from;
+    while i < to {
+        let Some(w) = word_at(b, i) else {
+            return !b[i..to].iter().any(|&c| matches!(c, b'&' | b'>' | b'\r'));
+        };
+        // False alarms only come after a true one in the word.
+        let mut hits = special_bytes(w, b'&', b'>');
+        if cr {
+            hits |= special_bytes(w, b'\r', b'\r');
+        }
+        if hits & first_bytes(to - i) != 0 {
+            return false;
+        }
+        i += 8;
+    }
+    true
+}
+
+/// Whether `b[x..x + len]` and `b[y..y + len]` (`x` < `y`, both in `b`) are the
+/// same bytes: compared eight at a time, in registers (names are short, and a call
+/// to memcmp costs more than the comparison).
+#[inline(always)]
+fn same_run(b: &[u8], x: usize, y: usize, len: usize) -> bool {
+    let word = |at: usize| {
+        b.get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")))
+    };
+    let mut i = 0;
+    while i + 8 <= len {
+        match (word(x + i), word(y + i)) {
+            (Some(p), Some(q)) if p == q => i += 8,
+            _ => return false,
+        }
+    }
+    let rest = len - i;
+    if rest == 0 {
+        return true;
+    }
+    match (word(x + i), word(y + i)) {
+        (Some(p), Some(q)) => (p ^ q) & (u64::MAX >> (8 * (8 - rest))) == 0,
+        // Too near the end of the input for a whole word.
+        _ => b[x + i..x + len] == b[y + i..y + len],
     }
 }
 
@@ -1808,16 +2057,18 @@ mod tests {
     }
 
     /// The byte scan says "maybe forbidden" wherever a forbidden character is (and
-    /// nowhere without a C0 control or 0xEF), and finds every 0x7F, 0xC2 and 0xC3,
-    /// with AVX2 and byte by byte alike, whatever the length.
+    /// nowhere without a C0 control or 0xEF), finds every 0x7F, 0xC2 and 0xC3 and
+    /// every CR, and marks every `<` and nothing else, with AVX2 and byte by byte
+    /// alike, whatever the length.
     #[test]
     fn byte_scan_finds_what_a_byte_loop_finds() {
         let alphabet = [
-            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80,
+            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80, b'<',
+            0x3D, 0x2C, 0xBC, 0x19, 0x1D, 0x0B, 0x0E, 0xFF, 0x72, 0xC0,
         ];
         let mut next = crate::lint::xorshift(0x05ee_d0fb_17e5);
         for round in 0..3000 {
-            let n = next() as usize % 150;
+            let n = next() as usize % 300;
             // Mostly plain bytes, with a rare other one somewhere.
             let b: Vec<u8> = (0..n)
                 .map(|_| match next() % 64 {
@@ -1829,10 +2080,84 @@ mod tests {
                 .iter()
                 .any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF);
             let c1 = b.iter().any(|&c| matches!(c, 0x7F | 0xC2 | 0xC3));
+            let lts: Vec<usize> = (0..n).filter(|&i| b[i] == b'<').collect();
             for scan in [ByteScan::of(&b), ByteScan::plain(&b)] {
                 assert_eq!(scan.maybe_forbidden, forbidden_byte, "round {round}: {b:?}");
                 assert_eq!(scan.c1, c1, "round {round}: {b:?}");
+                assert_eq!(scan.cr, b.contains(&b'\r'), "round {round}: {b:?}");
+                let marked: Vec<usize> = (0..scan.lt.len() * 64)
+                    .filter(|&i| scan.lt[i / 64] >> (i % 64) & 1 == 1)
+                    .collect();
+                assert_eq!(marked, lts, "round {round}: {b:?}");
+                // Each `<` is found from every place before it.
+                for from in 0..=n {
+                    let want = lts.iter().copied().find(|&i| i >= from);
+                    assert_eq!(scan.next_lt(from), want, "round {round} from {from}");
+                }
             }
+        }
+        // Every byte value, alone among plain bytes, in each half of a block.
+        for c in 0..=255u8 {
+            for at in [0, 31, 32, 63, 64, 70] {
+                let mut b = vec![b'a'; 71];
+                b[at] = c;
+                assert_eq!(
+                    ByteScan::of(&b),
+                    ByteScan::plain(&b),
+                    "byte {c:#04x} at {at}"
+                );
+            }
+        }
+    }
+
+    /// The word-at-a-time checks of texts and names say what a byte loop says, for
+    /// every length and place, near the end of the input too.
+    #[test]
+    fn word_checks_agree_with_byte_loops() {
+        let alphabet = b"aaaa \t\n\r&>]<_-.:z\x80\xc3";
+        let mut next = crate::lint::xorshift(0x3141_5926_5358_9793);
+        for round in 0..4000 {
+            let n = 1 + next() as usize % 40;
+            let b: Vec<u8> = (0..n)
+                .map(|_| match next() % 4 {
+                    0 => alphabet[next() as usize % alphabet.len()],
+                    _ => b' ',
+                })
+                .collect();
+            let from = next() as usize % n;
+            let to = from + next() as usize % (n - from + 1);
+            let part = &b[from..to];
+            let cr = b.contains(&b'\r');
+            assert_eq!(
+                all_white(&b, from, to, cr),
+                part.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n')),
+                "round {round}: {part:?} in {b:?}"
+            );
+            assert_eq!(
+                plain_text(&b, from, to, cr),
+                !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
+                "round {round}: {part:?} in {b:?}"
+            );
+            // A run compared with a later one: equal copies and near misses.
+            let len = next() as usize % 20;
+            let mut twice = b[..n.min(len)].to_vec();
+            twice.resize(len, b'x');
+            let x = next() as usize % 5;
+            let mut doc = vec![b'-'; x];
+            doc.extend(&twice);
+            let y = doc.len() + next() as usize % 3;
+            doc.resize(y, b'-');
+            doc.extend(&twice);
+            if len > 0 && next().is_multiple_of(2) {
+                let k = doc.len() - 1 - next() as usize % len;
+                doc[k] ^= 1;
+            }
+            doc.extend(std::iter::repeat_n(b'>', next() as usize % 10));
+            assert_eq!(
+                same_run(&doc, x, y, len),
+                doc[x..x + len] == doc[y..y + len],
+                "round {round}: {doc:?}"
+            );
         }
     }
 
