@@ -744,6 +744,8 @@ struct Open {
     name_len: usize,
     /// Namespace bindings in scope before this element.
     scope: usize,
+    /// The default namespace inside it (`NONE` when there is none).
+    default_ns: u32,
 }
 
 /// The fast one-pass reader.
@@ -1170,20 +1172,31 @@ fn byte_scan_avx2(b: &[u8]) -> ByteScan {
     let (low, high) = (table(&LOW_NIBBLE), table(&HIGH_NIBBLE));
     let mut seen = _mm256_setzero_si256();
     let mut blocks = b.chunks_exact(64);
-    let mut lt = vec![0u64; b.len() / 64];
-    for (c, bits) in (&mut blocks).zip(&mut lt) {
-        // SAFETY: `c` holds 64 bytes; the loads need no alignment.
-        let (x, y) = unsafe {
-            (
-                _mm256_loadu_si256(c.as_ptr().cast()),
-                _mm256_loadu_si256(c.as_ptr().add(32).cast()),
-            )
-        };
-        let (x, y) = (classes(x, low, high), classes(y, low, high));
-        seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
-        // LT is bit 4: shifted to each byte's top bit, where movemask looks.
-        let lts = |v| u64::from(_mm256_movemask_epi8(_mm256_slli_epi16(v, 3)) as u32);
-        *bits = lts(x) | lts(y) << 32;
+    let mut lt = Vec::with_capacity(b.len() / 64 + 1);
+    // Eight blocks' bits at a time into a buffer on the stack, then into `lt`:
+    // the loop stays in registers, and `lt` is never zeroed first.
+    loop {
+        let mut group = [0u64; 8];
+        let mut n = 0;
+        for (c, bits) in (&mut blocks).take(8).zip(&mut group) {
+            // SAFETY: `c` holds 64 bytes; the loads need no alignment.
+            let (x, y) = unsafe {
+                (
+                    _mm256_loadu_si256(c.as_ptr().cast()),
+                    _mm256_loadu_si256(c.as_ptr().add(32).cast()),
+                )
+            };
+            let (x, y) = (classes(x, low, high), classes(y, low, high));
+            seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
+            // LT is bit 4: shifted to each byte's top bit, where movemask looks.
+            let lts = |v| u64::from(_mm256_movemask_epi8(_mm256_slli_epi16(v, 3)) as u32);
+            *bits = lts(x) | lts(y) << 32;
+            n += 1;
+        }
+        lt.extend_from_slice(&group[..n]);
+        if n < 8 {
+            break;
+        }
     }
     let mut lanes = [0u8; 32];
     // SAFETY: 32 bytes, written unaligned.
@@ -1493,10 +1506,10 @@ impl<'i> Reader<'i> {
                 let start = self.pos;
                 self.pos += lt;
                 let raw = &self.text[start..self.pos];
-                let cr = self.scan.cr;
+                let (white, plain) = text_kind(self.b, start, self.pos);
                 // Most texts are the indentation between tags.
                 let gap = !self.after_text
-                    && all_white(self.b, start, self.pos, cr)
+                    && white
                     && match self.b.get(self.pos + 1) {
                         Some(b'/') => {
                             let last = self.doc.nodes[parent as usize].last;
@@ -1511,7 +1524,7 @@ impl<'i> Reader<'i> {
                     };
                 if gap {
                     self.doc.gaps.push(start..self.pos);
-                } else if plain_text(self.b, start, self.pos, cr) {
+                } else if plain {
                     // Built where it is stored, from the slice in registers.
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
@@ -1592,59 +1605,79 @@ impl<'i> Reader<'i> {
         if self.open.len() >= MAX_DEPTH {
             return Err(Refusal::Malformed(too_deep(start)));
         }
+        let name_len = self.pos - start - 1;
         let scope = self.scope.len();
+        let (a0, d0) = (self.doc.attrs.len(), self.doc.decls.len());
         // Most start tags are a name and `>`: no attribute, no declaration.
-        if self.b.get(self.pos) == Some(&b'>') {
-            let name_len = self.pos - start - 1;
-            self.pos += 1;
-            let ns = match prefix {
-                "" => self.lookup("").unwrap_or(NONE),
-                p => self.lookup(p).ok_or(Refusal::Unsupported)?,
-            };
-            let parent = self.open.last().map_or(0, |o| o.id);
-            let (a, d) = (self.doc.attrs.len() as u32, self.doc.decls.len() as u32);
-            let kind = Kind::Element {
-                name: local,
-                ns,
-                attrs: a..a,
-                decls: d..d,
-                prefixed: !prefix.is_empty(),
-            };
-            let id = self.doc.push(kind, parent, start..self.pos);
-            self.after_text = false;
+        let empty = match self.b.get(self.pos) {
+            Some(b'>') => {
+                self.pos += 1;
+                false
+            }
+            _ => self.attributes(start, scope)?,
+        };
+        // The default namespace inside: the parent's, unless declared here.
+        let default_ns = match self.open.last() {
+            Some(o) if self.doc.decls.len() == d0 => o.default_ns,
+            _ => self.lookup("").unwrap_or(NONE),
+        };
+        let ns = match prefix {
+            "" => default_ns,
+            p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+        };
+        if self.doc.attrs.len() > a0 {
+            self.resolve_attributes(a0)?;
+        }
+        let parent = self.open.last().map_or(0, |o| o.id);
+        let kind = Kind::Element {
+            name: local,
+            ns,
+            attrs: a0 as u32..self.doc.attrs.len() as u32,
+            decls: d0 as u32..self.doc.decls.len() as u32,
+            prefixed: !prefix.is_empty(),
+        };
+        let id = self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        if empty {
+            self.scope.truncate(scope);
+        } else {
             self.open.push(Open {
                 id,
                 name_at: start + 1,
                 name_len,
                 scope,
+                default_ns,
             });
-            return Ok(());
         }
-        let name_len = self.pos - start - 1;
-        let d0 = self.doc.decls.len() as u32;
-        let a0 = self.doc.attrs.len();
-        // Attributes go straight into the document; those with a prefix get their
-        // namespace once all the tag's declarations are read.
+        Ok(())
+    }
+
+    /// The attributes and namespace declarations of the start tag at `start`, up
+    /// to and with its `>` or `/>`: whether it is `/>`. Attributes go straight into
+    /// the document; those with a prefix get their namespace once all the tag's
+    /// declarations are read ([`Reader::resolve_attributes`]). `scope`: the
+    /// bindings in scope before the tag.
+    fn attributes(&mut self, start: usize, scope: usize) -> Read<bool> {
+        let (a0, d0) = (self.doc.attrs.len(), self.doc.decls.len());
         self.prefixed.clear();
-        let empty = loop {
+        loop {
             let spaced = self.skip_spaces();
             match self.peek() {
                 Some(b'/') => {
                     self.pos += 1;
                     self.expect(b'>')?;
-                    break true;
+                    return Ok(true);
                 }
                 Some(b'>') => {
                     self.pos += 1;
-                    break false;
+                    return Ok(false);
                 }
                 Some(_) if spaced => {}
                 _ => return Err(Refusal::Unsupported),
             }
             let a_start = self.pos;
             let (a_prefix, a_local) = self.qname()?;
-            if (self.doc.attrs.len() - a0) + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES
-            {
+            if (self.doc.attrs.len() - a0) + (self.doc.decls.len() - d0) >= MAX_ATTRIBUTES {
                 return Err(Refusal::Malformed(too_many_attributes(start)));
             }
             if self.scope.len() >= MAX_IN_SCOPE {
@@ -1708,12 +1741,12 @@ impl<'i> Reader<'i> {
                     range,
                 });
             }
-        };
-        let ns = match self.lookup(prefix) {
-            Some(u) => u,
-            None if prefix.is_empty() => NONE,
-            None => return Err(Refusal::Unsupported),
-        };
+        }
+    }
+
+    /// Gives the attributes from `a0` on that have a prefix their namespace, and
+    /// refuses two with the same namespace (URI, not prefix) and name.
+    fn resolve_attributes(&mut self, a0: usize) -> Read<()> {
         for k in 0..self.prefixed.len() {
             let (at, p) = self.prefixed[k];
             self.doc.attrs[at].ns = self.lookup(p).ok_or(Refusal::Unsupported)?;
@@ -1743,29 +1776,8 @@ impl<'i> Reader<'i> {
         if repeated {
             return Err(Refusal::Unsupported);
         }
-        let parent = self.open.last().map_or(0, |o| o.id);
-        let kind = Kind::Element {
-            name: local,
-            ns,
-            attrs: a0 as u32..self.doc.attrs.len() as u32,
-            decls: d0..self.doc.decls.len() as u32,
-            prefixed: !prefix.is_empty(),
-        };
-        let id = self.doc.push(kind, parent, start..self.pos);
-        self.after_text = false;
-        if empty {
-            self.scope.truncate(scope);
-        } else {
-            self.open.push(Open {
-                id,
-                name_at: start + 1,
-                name_len,
-                scope,
-            });
-        }
         Ok(())
     }
-
     fn end_tag(&mut self) -> Read<()> {
         self.pos += 2;
         let start = self.pos;
@@ -1805,74 +1817,72 @@ impl<'i> Reader<'i> {
     }
 }
 
-/// The high bit of each byte of `w` above 0x20 (exactly: no false alarms).
+/// What the text `b[from..to]` is, in a document the reader took (no C0 control
+/// but tab, line feed and CR): whether it is spaces, tabs and line feeds only, and
+/// whether it holds no `&`, `>` or CR (a text to take as it is written).
 #[inline(always)]
-fn above_space(w: u64) -> u64 {
-    const LOWS: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    // Below 0x80 a byte plus 0x5F reaches the high bit exactly when it is above
-    // 0x20, without a carry into the next byte; at 0x80 and above it has it.
-    ((w & LOWS).wrapping_add(0x5F5F_5F5F_5F5F_5F5F) | w) & 0x8080_8080_8080_8080
-}
-
-/// The eight bytes of `b` from `at`, if there are eight.
-#[inline(always)]
-fn word_at(b: &[u8], at: usize) -> Option<u64> {
-    b.get(at..at + 8)
-        .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")))
-}
-
-/// The bits of a word's first `n` bytes (all of them from eight on).
-#[inline(always)]
-fn first_bytes(n: usize) -> u64 {
-    if n >= 8 {
-        u64::MAX
-    } else {
-        u64::MAX >> (8 * (8 - n))
+fn text_kind(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: x86-64 processors have SSE2.
+        unsafe { text_kind_sse2(b, from, to) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        text_kind_plain(b, from, to)
     }
 }
 
-/// Whether `b[from..to]` is spaces, tabs and line feeds only, in a document the
-/// reader took (no C0 control but tab, line feed and CR); `cr`: whether the
-/// document holds a CR. Without one, these are the bytes up to 0x20: eight
-/// compared at a time.
-#[inline(always)]
-fn all_white(b: &[u8], from: usize, to: usize, cr: bool) -> bool {
-    let white = |c: &u8| matches!(c, b' ' | b'\t' | b'\n');
-    let mut i = from;
-    while i < to {
-        match word_at(b, i) {
-            Some(w) if !cr => {
-                if above_space(w) & first_bytes(to - i) != 0 {
-                    return false;
-                }
-                i += 8;
-            }
-            _ => return b[i..to].iter().all(white),
-        }
-    }
-    true
+/// [`text_kind`] a byte at a time.
+fn text_kind_plain(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    let part = &b[from..to];
+    (
+        part.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n')),
+        !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
+    )
 }
 
-/// Whether `b[from..to]` holds no `&`, no `>` and (if `cr`, the document holds
-/// one) no CR: a text to take as it is written, eight bytes a step.
-#[inline(always)]
-fn plain_text(b: &[u8], from: usize, to: usize, cr: bool) -> bool {
+/// [`text_kind`] sixteen bytes a step (reading past `to`, never past `b`): white
+/// space is the bytes up to 0x20 but CR, which is among those of note.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn text_kind_sse2(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x,
+    };
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    let (mut white, mut plain) = (true, true);
     let mut i = from;
-    while i < to {
-        let Some(w) = word_at(b, i) else {
-            return !b[i..to].iter().any(|&c| matches!(c, b'&' | b'>' | b'\r'));
+    while i < to && (white || plain) {
+        let Some(chunk) = b.get(i..i + 16) else {
+            let (w, p) = text_kind_plain(b, i, to);
+            return (white && w, plain && p);
         };
-        // False alarms only come after a true one in the word.
-        let mut hits = special_bytes(w, b'&', b'>');
-        if cr {
-            hits |= special_bytes(w, b'\r', b'\r');
-        }
-        if hits & first_bytes(to - i) != 0 {
-            return false;
-        }
-        i += 8;
+        let word = |at: usize| i64::from_le_bytes(chunk[at..at + 8].try_into().expect("8 bytes"));
+        let x = _mm_set_epi64x(word(8), word(0));
+        let cr = _mm_cmpeq_epi8(x, splat(b'\r'));
+        let noted = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmpeq_epi8(x, splat(b'&')),
+                _mm_cmpeq_epi8(x, splat(b'>')),
+            ),
+            cr,
+        );
+        let low = _mm_cmpeq_epi8(_mm_min_epu8(x, splat(b' ')), x);
+        let keep = if to - i >= 16 {
+            0xFFFF
+        } else {
+            (1u32 << (to - i)) - 1
+        };
+        let noted = _mm_movemask_epi8(noted) as u32 & keep;
+        let spaces = _mm_movemask_epi8(low) as u32 & keep & !noted;
+        white &= spaces == keep;
+        plain &= noted == 0;
+        i += 16;
     }
-    true
+    (white, plain)
 }
 
 /// Whether `b[x..x + len]` and `b[y..y + len]` (`x` < `y`, both in `b`) are the
@@ -2114,7 +2124,7 @@ mod tests {
     /// every length and place, near the end of the input too.
     #[test]
     fn word_checks_agree_with_byte_loops() {
-        let alphabet = b"aaaa \t\n\r&>]<_-.:z\x80\xc3";
+        let alphabet = b"aaaa \t\n\r&>]<_-.:zAZ09/=@[`{,\x80\xc3\xe1\xdf\xaf";
         let mut next = crate::lint::xorshift(0x3141_5926_5358_9793);
         for round in 0..4000 {
             let n = 1 + next() as usize % 40;
@@ -2127,17 +2137,16 @@ mod tests {
             let from = next() as usize % n;
             let to = from + next() as usize % (n - from + 1);
             let part = &b[from..to];
-            let cr = b.contains(&b'\r');
-            assert_eq!(
-                all_white(&b, from, to, cr),
+            let kind = (
                 part.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n')),
-                "round {round}: {part:?} in {b:?}"
+                !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
             );
             assert_eq!(
-                plain_text(&b, from, to, cr),
-                !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
+                text_kind(&b, from, to),
+                kind,
                 "round {round}: {part:?} in {b:?}"
             );
+            assert_eq!(text_kind_plain(&b, from, to), kind, "round {round}");
             // A run compared with a later one: equal copies and near misses.
             let len = next() as usize % 20;
             let mut twice = b[..n.min(len)].to_vec();
