@@ -1855,34 +1855,36 @@ fn text_kind_sse2(b: &[u8], from: usize, to: usize) -> (bool, bool) {
     let splat = |c: u8| _mm_set1_epi8(c as i8);
     let (mut white, mut plain) = (true, true);
     let mut i = from;
-    while i < to && (white || plain) {
+    loop {
         let Some(chunk) = b.get(i..i + 16) else {
             let (w, p) = text_kind_plain(b, i, to);
             return (white && w, plain && p);
         };
         let word = |at: usize| i64::from_le_bytes(chunk[at..at + 8].try_into().expect("8 bytes"));
         let x = _mm_set_epi64x(word(8), word(0));
-        let cr = _mm_cmpeq_epi8(x, splat(b'\r'));
         let noted = _mm_or_si128(
             _mm_or_si128(
                 _mm_cmpeq_epi8(x, splat(b'&')),
                 _mm_cmpeq_epi8(x, splat(b'>')),
             ),
-            cr,
+            _mm_cmpeq_epi8(x, splat(b'\r')),
         );
         let low = _mm_cmpeq_epi8(_mm_min_epu8(x, splat(b' ')), x);
-        let keep = if to - i >= 16 {
-            0xFFFF
-        } else {
-            (1u32 << (to - i)) - 1
-        };
-        let noted = _mm_movemask_epi8(noted) as u32 & keep;
-        let spaces = _mm_movemask_epi8(low) as u32 & keep & !noted;
-        white &= spaces == keep;
+        let noted = _mm_movemask_epi8(noted) as u32;
+        let spaces = _mm_movemask_epi8(low) as u32 & !noted;
+        // Most texts end within the first sixteen bytes.
+        let rest = to - i;
+        if rest <= 16 {
+            let keep = (1u32 << rest) - 1;
+            return (white && spaces & keep == keep, plain && noted & keep == 0);
+        }
+        white &= spaces == 0xFFFF;
         plain &= noted == 0;
+        if !white && !plain {
+            return (false, false);
+        }
         i += 16;
     }
-    (white, plain)
 }
 
 /// Whether `b[x..x + len]` and `b[y..y + len]` (`x` < `y`, both in `b`) are the
