@@ -1325,12 +1325,21 @@ impl<'i> Reader<'i> {
     /// inside): the value's range, the quotes left out, and whether it holds a
     /// reference, tab, line feed or CR (what [`unescape_attribute`] replaces).
     fn quoted_value(&mut self) -> Read<(Range<usize>, bool)> {
-        self.skip_spaces();
-        self.expect(b'=')?;
-        self.skip_spaces();
-        let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
-        let q = q.ok_or(Refusal::Unsupported)?;
-        self.pos += 1;
+        // Nearly always `="` or `='` right after the name.
+        let q = match self.b.get(self.pos..self.pos + 2) {
+            Some([b'=', q @ (b'"' | b'\'')]) => {
+                self.pos += 2;
+                *q
+            }
+            _ => {
+                self.skip_spaces();
+                self.expect(b'=')?;
+                self.skip_spaces();
+                let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
+                self.pos += 1;
+                q.ok_or(Refusal::Unsupported)?
+            }
+        };
         let start = self.pos;
         let b = &self.b[start..];
         // One pass for the closing quote, `<` and the bytes to replace: tab, line
