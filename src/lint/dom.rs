@@ -1572,7 +1572,11 @@ impl<'i> Reader<'i> {
                     self.text_node(text, parent, start..self.pos);
                 }
                 Some(b'?') => self.pi(parent)?,
-                _ => self.start_tag()?,
+                _ => {
+                    if !self.plain_start_tag(parent) {
+                        self.start_tag()?;
+                    }
+                }
             }
         }
         Ok(())
@@ -1602,6 +1606,51 @@ impl<'i> Reader<'i> {
             .rev()
             .find(|(p, _)| same(p))
             .map(|(_, u)| *u)
+    }
+
+    /// A start tag that is a name without prefix and `>`, as most of a feed's
+    /// are, inside the element `parent`: read on a short path, inlined where the
+    /// content is read. `false`, having read nothing, for any other tag (and at
+    /// the depth limit): [`Reader::start_tag`] reads those, and builds the same
+    /// node for these.
+    #[inline(always)]
+    fn plain_start_tag(&mut self, parent: u32) -> bool {
+        let b = self.b;
+        let start = self.pos;
+        let mut i = start + 1;
+        if !b.get(i).is_some_and(|&c| is_name_start(c)) {
+            return false;
+        }
+        i += 1;
+        while i < b.len() && is_name(b[i]) {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'>') || self.open.len() >= MAX_DEPTH {
+            return false;
+        }
+        let Some(top) = self.open.last() else {
+            return false;
+        };
+        let default_ns = top.default_ns;
+        let (a, d) = (self.doc.attrs.len() as u32, self.doc.decls.len() as u32);
+        let kind = Kind::Element {
+            name: &self.text[start + 1..i],
+            ns: default_ns,
+            attrs: a..a,
+            decls: d..d,
+            prefixed: false,
+        };
+        self.pos = i + 1;
+        let id = self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        self.open.push(Open {
+            id,
+            name_at: start + 1,
+            name_len: i - start - 1,
+            scope: self.scope.len(),
+            default_ns,
+        });
+        true
     }
 
     fn start_tag(&mut self) -> Read<()> {
