@@ -1603,9 +1603,8 @@ impl<'i> Reader<'i> {
             .map(|(_, u)| *u)
     }
 
-    /// A start tag that is a name without prefix and `>`, as most of a feed's
-    /// are, inside the element `parent`: read on a short path, inlined where the
-    /// content is read. `false`, having read nothing, for any other tag (and at
+    /// A start tag that is a name and `>`, as most of a feed's are, inside the
+    /// element `parent`: read on a short path, inlined where the content is read. `false`, having read nothing, for any other tag (and at
     /// the depth limit): [`Reader::start_tag`] reads those, and builds the same
     /// node for these.
     #[inline(always)]
@@ -1616,7 +1615,15 @@ impl<'i> Reader<'i> {
         if !b.get(i).is_some_and(|&c| is_name_start(c)) {
             return false;
         }
-        let i = name_run(b, i + 1);
+        let mut i = name_run(b, i + 1);
+        let mut local = start + 1;
+        if b.get(i) == Some(&b':') {
+            local = i + 1;
+            if !b.get(local).is_some_and(|&c| is_name_start(c)) {
+                return false;
+            }
+            i = name_run(b, local + 1);
+        }
         if b.get(i) != Some(&b'>') || self.open.len() >= MAX_DEPTH {
             return false;
         }
@@ -1624,13 +1631,25 @@ impl<'i> Reader<'i> {
             return false;
         };
         let default_ns = top.default_ns;
+        let ns = if local == start + 1 {
+            default_ns
+        } else {
+            let prefix = &self.text[start + 1..local - 1];
+            if prefix == "xmlns" || prefix == "xml" {
+                return false;
+            }
+            match self.lookup(prefix) {
+                Some(ns) => ns,
+                None => return false,
+            }
+        };
         let (a, d) = (self.doc.attrs.len() as u32, self.doc.decls.len() as u32);
         let kind = Kind::Element {
-            name: &self.text[start + 1..i],
-            ns: default_ns,
+            name: &self.text[local..i],
+            ns,
             attrs: a..a,
             decls: d..d,
-            prefixed: false,
+            prefixed: local != start + 1,
         };
         self.pos = i + 1;
         let id = self.doc.push(kind, parent, start..self.pos);
@@ -2403,6 +2422,10 @@ mod tests {
         let refused = [
             "<r xmlns:a='u' xmlns:b='u'><x a:z='1' b:z='2'/></r>",
             "<r><a:b/></r>",
+            "<r><a:b></a:b></r>",
+            "<r xmlns:a='u'><xml:b></xml:b></r>",
+            "<r xmlns:a='u'><xmlns:b></xmlns:b></r>",
+            "<r xmlns:a='u'><a:></a:></r>",
             "<r a='1' a='2'/>",
             "<r>&nbsp;</r>",
             "<r>a]]>b</r>",
