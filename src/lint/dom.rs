@@ -1097,9 +1097,9 @@ const FORBIDDEN_LOW: u8 = 1; // 0x00–0x08, 0x0B, 0x0C, 0x0E, 0x0F
 const FORBIDDEN_HIGH: u8 = 2; // 0x10–0x1F
 const EF: u8 = 4; // 0xEF
 const DEL: u8 = 8; // 0x7F
-const LT: u8 = 16; // `<`
+const C2_C3: u8 = 16; // 0xC2, 0xC3
 const CR: u8 = 32; // CR
-const C2_C3: u8 = 64; // 0xC2, 0xC3
+const LT: u8 = 128; // `<`: the top bit, which movemask reads
 
 /// Each low nibble's classes ([`FORBIDDEN_LOW`] …).
 const LOW_NIBBLE: [u8; 16] = {
@@ -1161,7 +1161,7 @@ fn classes(
 fn byte_scan_avx2(b: &[u8]) -> ByteScan {
     use std::arch::x86_64::{
         _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_setzero_si256,
-        _mm256_slli_epi16, _mm256_storeu_si256,
+        _mm256_storeu_si256,
     };
     // Each table in both 128-bit lanes (the lookup stays within a lane).
     let table = |t: &[u8; 16]| {
@@ -1188,8 +1188,8 @@ fn byte_scan_avx2(b: &[u8]) -> ByteScan {
             };
             let (x, y) = (classes(x, low, high), classes(y, low, high));
             seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
-            // LT is bit 4: shifted to each byte's top bit, where movemask looks.
-            let lts = |v| u64::from(_mm256_movemask_epi8(_mm256_slli_epi16(v, 3)) as u32);
+            // LT is each byte's top bit, where movemask looks.
+            let lts = |v| u64::from(_mm256_movemask_epi8(v) as u32);
             *bits = lts(x) | lts(y) << 32;
             n += 1;
         }
@@ -1509,7 +1509,6 @@ impl<'i> Reader<'i> {
             if lt > 0 {
                 let start = self.pos;
                 self.pos += lt;
-                let raw = &self.text[start..self.pos];
                 let (white, plain) = text_kind(self.b, start, self.pos);
                 // Most texts are the indentation between tags.
                 let gap = !self.after_text
@@ -1530,8 +1529,10 @@ impl<'i> Reader<'i> {
                     self.doc.gaps.push(start..self.pos);
                 } else if plain {
                     // Built where it is stored, from the slice in registers.
+                    let raw = &self.text[start..self.pos];
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
+                    let raw = &self.text[start..self.pos];
                     if raw.contains("]]>") {
                         return Err(Refusal::Unsupported);
                     }
