@@ -830,13 +830,14 @@ fn character_reference(s: &[u8]) -> Option<(char, usize)> {
 
 /// Text with its references replaced and its line ends made `\n` (XML 1.0 §2.11).
 /// Characters from references are kept as they are (`&#13;` stays a CR).
-fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
+fn unescape_text(s: &str, cr: bool) -> Read<Cow<'_, str>> {
     let b = s.as_bytes();
     let Some(first) = find_either(b, 0, b'&', b'\r') else {
         return Ok(Cow::Borrowed(s));
     };
-    // Most texts have no CR: then the copy loop looks for `&` alone.
-    if memchr(b'\r', &b[first..]).is_some() {
+    // Most texts have no CR (`cr`: whether the document holds one): then the
+    // copy loop looks for `&` alone.
+    if cr && memchr(b'\r', &b[first..]).is_some() {
         unescape_from::<true>(s, first)
     } else {
         unescape_from::<false>(s, first)
@@ -1175,24 +1176,29 @@ fn byte_scan_avx2(b: &[u8]) -> ByteScan {
     let mut seen = _mm256_setzero_si256();
     let mut blocks = b.chunks_exact(64);
     let mut lt = Vec::with_capacity(b.len() / 64 + 1);
+    // One block of 64 bytes: its classes gathered, its `<` bits.
+    let mut block = |c: &[u8]| {
+        // SAFETY: `c` holds 64 bytes (checked); the loads need no alignment.
+        let (x, y) = unsafe {
+            let c = &c[..64];
+            (
+                _mm256_loadu_si256(c.as_ptr().cast()),
+                _mm256_loadu_si256(c.as_ptr().add(32).cast()),
+            )
+        };
+        let (x, y) = (classes(x, low, high), classes(y, low, high));
+        seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
+        // LT is each byte's top bit, where movemask looks.
+        let lts = |v| u64::from(_mm256_movemask_epi8(v) as u32);
+        lts(x) | lts(y) << 32
+    };
     // Eight blocks' bits at a time into a buffer on the stack, then into `lt`:
     // the loop stays in registers, and `lt` is never zeroed first.
     loop {
         let mut group = [0u64; 8];
         let mut n = 0;
         for (c, bits) in (&mut blocks).take(8).zip(&mut group) {
-            // SAFETY: `c` holds 64 bytes; the loads need no alignment.
-            let (x, y) = unsafe {
-                (
-                    _mm256_loadu_si256(c.as_ptr().cast()),
-                    _mm256_loadu_si256(c.as_ptr().add(32).cast()),
-                )
-            };
-            let (x, y) = (classes(x, low, high), classes(y, low, high));
-            seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
-            // LT is each byte's top bit, where movemask looks.
-            let lts = |v| u64::from(_mm256_movemask_epi8(v) as u32);
-            *bits = lts(x) | lts(y) << 32;
+            *bits = block(c);
             n += 1;
         }
         lt.extend_from_slice(&group[..n]);
@@ -1200,16 +1206,21 @@ fn byte_scan_avx2(b: &[u8]) -> ByteScan {
             break;
         }
     }
+    // The last bytes, padded with spaces (in no class) to a block.
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        let mut last = [b' '; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        lt.push(block(&last));
+    }
     let mut lanes = [0u8; 32];
     // SAFETY: 32 bytes, written unaligned.
     unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), seen) };
     let seen = lanes.iter().fold(0, |all, &c| all | c);
-    let rest = ByteScan::plain(blocks.remainder());
-    lt.extend(rest.lt);
     ByteScan {
-        maybe_forbidden: seen & (FORBIDDEN_LOW | FORBIDDEN_HIGH | EF) != 0 || rest.maybe_forbidden,
-        c1: seen & (DEL | C2_C3) != 0 || rest.c1,
-        cr: seen & CR != 0 || rest.cr,
+        maybe_forbidden: seen & (FORBIDDEN_LOW | FORBIDDEN_HIGH | EF) != 0,
+        c1: seen & (DEL | C2_C3) != 0,
+        cr: seen & CR != 0,
         lt,
     }
 }
@@ -1538,7 +1549,7 @@ impl<'i> Reader<'i> {
                     if raw.contains("]]>") {
                         return Err(Refusal::Unsupported);
                     }
-                    let text = unescape_text(raw)?;
+                    let text = unescape_text(raw, self.scan.cr)?;
                     if let Cow::Owned(copy) = &text {
                         self.note_references(copy);
                     }
