@@ -1,8 +1,10 @@
 //! The document tree the lint rules walk: XML 1.0 with namespaces, read in one pass.
 //!
 //! Feeds are nearly always plain: no DTD, ASCII names, the five predefined entities.
-//! Such a document is read here directly, scanning with `memchr` and borrowing names
-//! and most text from the input. Anything else (a DOCTYPE and its entities,
+//! Such a document is read here directly, borrowing names and most text from the
+//! input: one SIMD pass over its bytes checks them and marks every `<`, and the
+//! reader jumps from mark to mark, looking at the bytes between only to read names,
+//! values and texts (sixteen at a time). Anything else (a DOCTYPE and its entities,
 //! non-ASCII names, anything that is not well-formed) is handed to roxmltree, which decides and reports, and its tree is
 //! copied into the same shape. The fast reader is a strict subset: it only accepts
 //! what roxmltree accepts, and builds the same tree — same nodes, text, attribute
@@ -1332,6 +1334,8 @@ impl<'i> Reader<'i> {
     /// `= "value"` after an attribute's name (spaces allowed around `=`, no `<`
     /// inside): the value's range, the quotes left out, and whether it holds a
     /// reference, tab, line feed or CR (what [`unescape_attribute`] replaces).
+    /// Inlined: the result then stays in registers.
+    #[inline(always)]
     fn quoted_value(&mut self) -> Read<(Range<usize>, bool)> {
         // Nearly always `="` or `='` right after the name.
         let q = match self.b.get(self.pos..self.pos + 2) {
