@@ -1158,9 +1158,9 @@ fn classes(
     )
 }
 
-/// [`ByteScan::of`] with AVX2, 64 bytes a step, the rest a byte at a time: each
-/// byte's classes from two table lookups, all of them gathered over the whole text
-/// (no branch per block), and the `<` among them kept as bits.
+/// [`ByteScan::of`] with AVX2, 64 bytes a step (the last ones padded to a step):
+/// each byte's classes from two table lookups, all of them gathered over the whole
+/// text (no branch per block), and the `<` among them kept as bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn byte_scan_avx2(b: &[u8]) -> ByteScan {
@@ -1622,9 +1622,9 @@ impl<'i> Reader<'i> {
     }
 
     /// A start tag that is a name and `>`, as most of a feed's are, inside the
-    /// element `parent`: read on a short path, inlined where the content is read. `false`, having read nothing, for any other tag (and at
-    /// the depth limit): [`Reader::start_tag`] reads those, and builds the same
-    /// node for these.
+    /// element `parent`: read on a short path, inlined where the content is read.
+    /// `false`, having read nothing, for any other tag (and at the depth limit):
+    /// [`Reader::start_tag`] reads those, and builds the same node for these.
     #[inline(always)]
     fn plain_start_tag(&mut self, parent: u32) -> bool {
         let b = self.b;
@@ -1865,6 +1865,7 @@ impl<'i> Reader<'i> {
         }
         Ok(())
     }
+
     fn end_tag(&mut self) -> Read<()> {
         self.pos += 2;
         let start = self.pos;
