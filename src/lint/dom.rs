@@ -1,8 +1,10 @@
 //! The document tree the lint rules walk: XML 1.0 with namespaces, read in one pass.
 //!
 //! Feeds are nearly always plain: no DTD, ASCII names, the five predefined entities.
-//! Such a document is read here directly, scanning with `memchr` and borrowing names
-//! and most text from the input. Anything else (a DOCTYPE and its entities,
+//! Such a document is read here directly, borrowing names and most text from the
+//! input: one SIMD pass over its bytes checks them and marks every `<`, and the
+//! reader jumps from mark to mark, looking at the bytes between only to read names,
+//! values and texts (sixteen at a time). Anything else (a DOCTYPE and its entities,
 //! non-ASCII names, anything that is not well-formed) is handed to roxmltree, which decides and reports, and its tree is
 //! copied into the same shape. The fast reader is a strict subset: it only accepts
 //! what roxmltree accepts, and builds the same tree — same nodes, text, attribute
@@ -147,7 +149,9 @@ impl<'i> Document<'i> {
             text,
             // Feeds run 40 to 80 bytes per node.
             nodes: Vec::with_capacity(text.len() / 40 + 16),
-            attrs: Vec::new(),
+            // Feeds with attributes run one every 150 to 300 bytes: sized so that
+            // the vector rarely moves.
+            attrs: Vec::with_capacity(text.len() / 150 + 8),
             uris: vec![Cow::Borrowed(XML_NS)],
             decls: Vec::new(),
             declaring: Vec::new(),
@@ -190,7 +194,8 @@ impl<'i> Document<'i> {
             next: NONE,
             first: NONE,
             last: NONE,
-            end: NONE,
+            // An open element's is set when it closes; `finish` sets all.
+            end: id + 1,
             range,
         });
         id
@@ -736,11 +741,15 @@ enum Refusal {
 type Read<T> = Result<T, Refusal>;
 
 /// An element whose end tag has not come yet.
-struct Open<'i> {
+struct Open {
     id: u32,
-    qname: &'i str,
+    /// Where its qualified name is in the input, and its length.
+    name_at: usize,
+    name_len: usize,
     /// Namespace bindings in scope before this element.
     scope: usize,
+    /// The default namespace inside it (`NONE` when there is none).
+    default_ns: u32,
 }
 
 /// The fast one-pass reader.
@@ -749,7 +758,10 @@ struct Reader<'i> {
     b: &'i [u8],
     pos: usize,
     doc: Document<'i>,
-    open: Vec<Open<'i>>,
+    open: Vec<Open>,
+    /// What the one pass over the bytes found (the `<` bitmap the reader
+    /// jumps through, and whether there is a CR anywhere).
+    scan: ByteScan,
     /// Namespace bindings in scope: prefix (`""` for the default) → URI index.
     scope: Vec<(&'i str, u32)>,
     after_text: bool,
@@ -820,13 +832,14 @@ fn character_reference(s: &[u8]) -> Option<(char, usize)> {
 
 /// Text with its references replaced and its line ends made `\n` (XML 1.0 §2.11).
 /// Characters from references are kept as they are (`&#13;` stays a CR).
-fn unescape_text(s: &str) -> Read<Cow<'_, str>> {
+fn unescape_text(s: &str, cr: bool) -> Read<Cow<'_, str>> {
     let b = s.as_bytes();
     let Some(first) = find_either(b, 0, b'&', b'\r') else {
         return Ok(Cow::Borrowed(s));
     };
-    // Most texts have no CR: then the copy loop looks for `&` alone.
-    if memchr(b'\r', &b[first..]).is_some() {
+    // Most texts have no CR (`cr`: whether the document holds one): then the
+    // copy loop looks for `&` alone.
+    if cr && memchr(b'\r', &b[first..]).is_some() {
         unescape_from::<true>(s, first)
     } else {
         unescape_from::<false>(s, first)
@@ -1025,12 +1038,19 @@ fn value_scan_sse2(b: &[u8], q: u8) -> (usize, Option<usize>, bool) {
 
 /// What one pass over a document's bytes tells: whether it may hold a character
 /// XML forbids (a C0 control other than tab, line feed and CR, or 0xEF, the lead
-/// byte of U+FFFE and U+FFFF), and whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
-/// [`Document::c1_clean`]). The checks that need either look no further when
-/// they are false.
+/// byte of U+FFFE and U+FFFF), whether it holds a byte 0x7F, 0xC2 or 0xC3 (see
+/// [`Document::c1_clean`]), whether it holds a CR, and where every `<` is. The
+/// checks that need the flags look no further when they are false; the reader
+/// jumps from one `<` to the next through the bitmap instead of searching bytes
+/// it has already looked at once.
+#[derive(Debug, PartialEq, Eq)]
 struct ByteScan {
     maybe_forbidden: bool,
     c1: bool,
+    cr: bool,
+    /// One bit per byte of the text, set where it is `<`: byte `i` is bit `i % 64`
+    /// of word `i / 64`.
+    lt: Vec<u64>,
 }
 
 impl ByteScan {
@@ -1049,55 +1069,161 @@ impl ByteScan {
         ByteScan {
             maybe_forbidden: b.iter().any(|&c| forbidden(c)),
             c1: memchr::memchr3(0x7F, 0xC2, 0xC3, b).is_some(),
+            cr: memchr(b'\r', b).is_some(),
+            lt: b.chunks(64).map(lt_bits).collect(),
         }
+    }
+
+    /// The first `<` at or after `from`.
+    #[inline(always)]
+    fn next_lt(&self, from: usize) -> Option<usize> {
+        let mut w = from / 64;
+        let mut bits = *self.lt.get(w)? & (u64::MAX << (from % 64));
+        while bits == 0 {
+            w += 1;
+            bits = *self.lt.get(w)?;
+        }
+        Some(w * 64 + bits.trailing_zeros() as usize)
     }
 }
 
-/// [`ByteScan::of`] with AVX2: 32 bytes compared at a time, the rest a byte at a
-/// time. No branch per block: the flags are gathered over the whole text.
+/// The `<` bits of up to 64 bytes (see [`ByteScan::lt`]).
+fn lt_bits(chunk: &[u8]) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |bits, (i, &c)| bits | u64::from(c == b'<') << i)
+}
+
+/// The classes [`byte_scan_avx2`] sorts bytes into, one bit each: a byte is in a
+/// class when both its low nibble's entry in [`LOW_NIBBLE`] and its high nibble's
+/// in [`HIGH_NIBBLE`] hold the bit (two table lookups per 32 bytes).
+const FORBIDDEN_LOW: u8 = 1; // 0x00–0x08, 0x0B, 0x0C, 0x0E, 0x0F
+const FORBIDDEN_HIGH: u8 = 2; // 0x10–0x1F
+const EF: u8 = 4; // 0xEF
+const DEL: u8 = 8; // 0x7F
+const C2_C3: u8 = 16; // 0xC2, 0xC3
+const CR: u8 = 32; // CR
+const LT: u8 = 128; // `<`: the top bit, which movemask reads
+
+/// Each low nibble's classes ([`FORBIDDEN_LOW`] …).
+const LOW_NIBBLE: [u8; 16] = {
+    let mut t = [FORBIDDEN_HIGH; 16];
+    let mut lo = 0;
+    while lo < 16 {
+        if !matches!(lo, 0x9 | 0xA | 0xD) {
+            t[lo] |= FORBIDDEN_LOW;
+        }
+        t[lo] |= match lo {
+            0x2 | 0x3 => C2_C3,
+            0xC => LT,
+            0xD => CR,
+            0xF => EF | DEL,
+            _ => 0,
+        };
+        lo += 1;
+    }
+    t
+};
+
+/// Each high nibble's classes ([`FORBIDDEN_LOW`] …).
+const HIGH_NIBBLE: [u8; 16] = {
+    let mut t = [0; 16];
+    t[0x0] = FORBIDDEN_LOW | CR;
+    t[0x1] = FORBIDDEN_HIGH;
+    t[0x3] = LT;
+    t[0x7] = DEL;
+    t[0xC] = C2_C3;
+    t[0xE] = EF;
+    t
+};
+
+/// The classes of each of the 32 bytes of `x` ([`LOW_NIBBLE`], [`HIGH_NIBBLE`]:
+/// `low` and `high` hold them in both 128-bit lanes).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn classes(
+    x: std::arch::x86_64::__m256i,
+    low: std::arch::x86_64::__m256i,
+    high: std::arch::x86_64::__m256i,
+) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::{
+        _mm256_and_si256, _mm256_set1_epi8, _mm256_shuffle_epi8, _mm256_srli_epi16,
+    };
+    let nibble = _mm256_set1_epi8(0x0F);
+    _mm256_and_si256(
+        _mm256_shuffle_epi8(low, _mm256_and_si256(x, nibble)),
+        _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)),
+    )
+}
+
+/// [`ByteScan::of`] with AVX2, 64 bytes a step (the last ones padded to a step):
+/// each byte's classes from two table lookups, all of them gathered over the whole
+/// text (no branch per block), and the `<` among them kept as bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn byte_scan_avx2(b: &[u8]) -> ByteScan {
     use std::arch::x86_64::{
-        _mm256_and_si256, _mm256_andnot_si256, _mm256_cmpeq_epi8, _mm256_min_epu8,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_set_epi64x,
-        _mm256_setzero_si256,
+        _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256, _mm256_setzero_si256,
+        _mm256_storeu_si256,
     };
-    let word =
-        |c: &[u8], at: usize| i64::from_le_bytes(c[at..at + 8].try_into().expect("eight bytes"));
-    let splat = |c: u8| _mm256_set1_epi8(c as i8);
-    let mut forbidden = _mm256_setzero_si256();
-    let mut c1 = _mm256_setzero_si256();
-    let mut blocks = b.chunks_exact(32);
-    for c in &mut blocks {
-        let x = _mm256_set_epi64x(word(c, 24), word(c, 16), word(c, 8), word(c, 0));
-        let control = _mm256_cmpeq_epi8(_mm256_min_epu8(x, splat(0x1F)), x);
-        let allowed = _mm256_or_si256(
-            _mm256_or_si256(
-                _mm256_cmpeq_epi8(x, splat(b'\t')),
-                _mm256_cmpeq_epi8(x, splat(b'\n')),
-            ),
-            _mm256_cmpeq_epi8(x, splat(b'\r')),
-        );
-        forbidden = _mm256_or_si256(
-            forbidden,
-            _mm256_or_si256(
-                _mm256_andnot_si256(allowed, control),
-                _mm256_cmpeq_epi8(x, splat(0xEF)),
-            ),
-        );
-        c1 = _mm256_or_si256(
-            c1,
-            _mm256_or_si256(
-                _mm256_cmpeq_epi8(_mm256_and_si256(x, splat(0xFE)), splat(0xC2)),
-                _mm256_cmpeq_epi8(x, splat(0x7F)),
-            ),
-        );
+    // Each table in both 128-bit lanes (the lookup stays within a lane).
+    let table = |t: &[u8; 16]| {
+        let both: [u8; 32] = std::array::from_fn(|k| t[k % 16]);
+        // SAFETY: 32 bytes, read unaligned.
+        unsafe { _mm256_loadu_si256(both.as_ptr().cast()) }
+    };
+    let (low, high) = (table(&LOW_NIBBLE), table(&HIGH_NIBBLE));
+    let mut seen = _mm256_setzero_si256();
+    let mut blocks = b.chunks_exact(64);
+    let mut lt = Vec::with_capacity(b.len() / 64 + 1);
+    // One block of 64 bytes: its classes gathered, its `<` bits.
+    let mut block = |c: &[u8]| {
+        // SAFETY: `c` holds 64 bytes (checked); the loads need no alignment.
+        let (x, y) = unsafe {
+            let c = &c[..64];
+            (
+                _mm256_loadu_si256(c.as_ptr().cast()),
+                _mm256_loadu_si256(c.as_ptr().add(32).cast()),
+            )
+        };
+        let (x, y) = (classes(x, low, high), classes(y, low, high));
+        seen = _mm256_or_si256(seen, _mm256_or_si256(x, y));
+        // LT is each byte's top bit, where movemask looks.
+        let lts = |v| u64::from(_mm256_movemask_epi8(v) as u32);
+        lts(x) | lts(y) << 32
+    };
+    // Eight blocks' bits at a time into a buffer on the stack, then into `lt`:
+    // the loop stays in registers, and `lt` is never zeroed first.
+    loop {
+        let mut group = [0u64; 8];
+        let mut n = 0;
+        for (c, bits) in (&mut blocks).take(8).zip(&mut group) {
+            *bits = block(c);
+            n += 1;
+        }
+        lt.extend_from_slice(&group[..n]);
+        if n < 8 {
+            break;
+        }
     }
-    let rest = ByteScan::plain(blocks.remainder());
+    // The last bytes, padded with spaces (in no class) to a block.
+    let rest = blocks.remainder();
+    if !rest.is_empty() {
+        let mut last = [b' '; 64];
+        last[..rest.len()].copy_from_slice(rest);
+        lt.push(block(&last));
+    }
+    let mut lanes = [0u8; 32];
+    // SAFETY: 32 bytes, written unaligned.
+    unsafe { _mm256_storeu_si256(lanes.as_mut_ptr().cast(), seen) };
+    let seen = lanes.iter().fold(0, |all, &c| all | c);
     ByteScan {
-        maybe_forbidden: _mm256_movemask_epi8(forbidden) != 0 || rest.maybe_forbidden,
-        c1: _mm256_movemask_epi8(c1) != 0 || rest.c1,
+        maybe_forbidden: seen & (FORBIDDEN_LOW | FORBIDDEN_HIGH | EF) != 0,
+        c1: seen & (DEL | C2_C3) != 0,
+        cr: seen & CR != 0,
+        lt,
     }
 }
 
@@ -1129,7 +1255,13 @@ impl<'i> Reader<'i> {
             b: text.as_bytes(),
             pos: 0,
             doc: Document::empty(text),
-            open: Vec::new(),
+            open: Vec::with_capacity(16),
+            scan: ByteScan {
+                maybe_forbidden: false,
+                c1: false,
+                cr: false,
+                lt: Vec::new(),
+            },
             scope: Vec::new(),
             after_text: false,
             prefixed: Vec::new(),
@@ -1177,12 +1309,7 @@ impl<'i> Reader<'i> {
         if !b.get(start).is_some_and(|&c| is_name_start(c)) {
             return Err(Refusal::Unsupported);
         }
-        let run = |mut i: usize| {
-            while i < b.len() && is_name(b[i]) {
-                i += 1;
-            }
-            i
-        };
+        let run = |i: usize| name_run(b, i);
         let mut i = run(start + 1);
         let mut colon = None;
         if b.get(i) == Some(&b':') {
@@ -1207,13 +1334,24 @@ impl<'i> Reader<'i> {
     /// `= "value"` after an attribute's name (spaces allowed around `=`, no `<`
     /// inside): the value's range, the quotes left out, and whether it holds a
     /// reference, tab, line feed or CR (what [`unescape_attribute`] replaces).
+    /// Inlined: the result then stays in registers.
+    #[inline(always)]
     fn quoted_value(&mut self) -> Read<(Range<usize>, bool)> {
-        self.skip_spaces();
-        self.expect(b'=')?;
-        self.skip_spaces();
-        let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
-        let q = q.ok_or(Refusal::Unsupported)?;
-        self.pos += 1;
+        // Nearly always `="` or `='` right after the name.
+        let q = match self.b.get(self.pos..self.pos + 2) {
+            Some([b'=', q @ (b'"' | b'\'')]) => {
+                self.pos += 2;
+                *q
+            }
+            _ => {
+                self.skip_spaces();
+                self.expect(b'=')?;
+                self.skip_spaces();
+                let q = self.peek().filter(|&c| c == b'"' || c == b'\'');
+                self.pos += 1;
+                q.ok_or(Refusal::Unsupported)?
+            }
+        };
         let start = self.pos;
         let b = &self.b[start..];
         // One pass for the closing quote, `<` and the bytes to replace: tab, line
@@ -1262,7 +1400,8 @@ impl<'i> Reader<'i> {
     }
 
     fn read(mut self) -> Read<Document<'i>> {
-        let bytes = ByteScan::of(self.b);
+        self.scan = ByteScan::of(self.b);
+        let bytes = &self.scan;
         if (bytes.maybe_forbidden && crate::render::has_xml_forbidden(self.b))
             || self.b.starts_with("\u{feff}".as_bytes())
         {
@@ -1288,8 +1427,10 @@ impl<'i> Reader<'i> {
         self.doc.c0_clean = true;
         // References to them are refused too (C1 controls are not in `reference`'s
         // reach: a reference names any character, so look at its result).
-        self.doc.c1_clean = !bytes.c1 && !self.c1_from_reference;
-        Ok(self.doc.finish())
+        self.doc.c1_clean = !self.scan.c1 && !self.c1_from_reference;
+        // Every other node's end was set when it was pushed or closed.
+        self.doc.nodes[0].end = self.doc.nodes.len() as u32;
+        Ok(self.doc)
     }
 
     /// `<?xml version="…" encoding="…" standalone="…"?>`, checked and skipped.
@@ -1377,42 +1518,42 @@ impl<'i> Reader<'i> {
         self.start_tag()?;
         while let Some(top) = self.open.last() {
             let parent = top.id;
-            let rest = &self.b[self.pos..];
-            let Some(lt) = find_either(rest, 0, b'<', b'<') else {
+            // The next `<`, from the bitmap: no byte looked at again.
+            let Some(lt) = self.scan.next_lt(self.pos) else {
                 return Err(Refusal::Unsupported);
             };
+            let lt = lt - self.pos;
             if lt > 0 {
                 let start = self.pos;
                 self.pos += lt;
-                let raw = &self.text[start..self.pos];
-                let nodes = &self.doc.nodes;
-                let after_element = || {
-                    let last = nodes[parent as usize].last;
-                    last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
-                };
-                // Short texts: one word tells there is no `>`, `&` or CR in them.
-                let plain = || {
-                    lt <= 8
-                        && rest.get(..8).is_some_and(|word| {
-                            let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-                            let keep = u64::MAX >> (8 * (8 - lt));
-                            (special_bytes(w, b'>', b'&') | special_bytes(w, b'\r', b'\r')) & keep
-                                == 0
-                        })
-                };
+                let (white, plain) = text_kind(self.b, start, self.pos);
                 // Most texts are the indentation between tags.
-                if !self.after_text
-                    && Document::is_gap(raw.as_bytes(), &self.b[self.pos..], after_element)
-                {
+                let gap = !self.after_text
+                    && white
+                    && match self.b.get(self.pos + 1) {
+                        Some(b'/') => {
+                            let last = self.doc.nodes[parent as usize].last;
+                            last != NONE
+                                && matches!(
+                                    self.doc.nodes[last as usize].kind,
+                                    Kind::Element { .. }
+                                )
+                        }
+                        Some(b'!' | b'?') | None => false,
+                        Some(_) => true,
+                    };
+                if gap {
                     self.doc.gaps.push(start..self.pos);
-                } else if plain() {
+                } else if plain {
                     // Built where it is stored, from the slice in registers.
+                    let raw = &self.text[start..self.pos];
                     self.text_node(Cow::Borrowed(raw), parent, start..self.pos);
                 } else {
-                    if find_either(&rest[..lt], 0, b'>', b'>').is_some() && raw.contains("]]>") {
+                    let raw = &self.text[start..self.pos];
+                    if raw.contains("]]>") {
                         return Err(Refusal::Unsupported);
                     }
-                    let text = unescape_text(raw)?;
+                    let text = unescape_text(raw, self.scan.cr)?;
                     if let Cow::Owned(copy) = &text {
                         self.note_references(copy);
                     }
@@ -1425,9 +1566,14 @@ impl<'i> Reader<'i> {
                 Some(b'!') if self.starts_with(b"<![CDATA[") => {
                     let start = self.pos;
                     let body = start + 9;
-                    // The end, and whether a CR comes before it, in one pass.
-                    let (len, cr) =
-                        cdata_end_and_cr(&self.b[body..]).ok_or(Refusal::Unsupported)?;
+                    // The end, and whether a CR comes before it, in one pass
+                    // (none can when the document holds none).
+                    let (len, cr) = if self.scan.cr {
+                        cdata_end_and_cr(&self.b[body..])
+                    } else {
+                        cdata_end(&self.b[body..]).map(|e| (e, false))
+                    }
+                    .ok_or(Refusal::Unsupported)?;
                     self.pos = body + len + 3;
                     // Line ends are made `\n` in CDATA too.
                     let raw = &self.text[body..body + len];
@@ -1439,7 +1585,11 @@ impl<'i> Reader<'i> {
                     self.text_node(text, parent, start..self.pos);
                 }
                 Some(b'?') => self.pi(parent)?,
-                _ => self.start_tag()?,
+                _ => {
+                    if !self.plain_start_tag(parent) {
+                        self.start_tag()?;
+                    }
+                }
             }
         }
         Ok(())
@@ -1471,42 +1621,150 @@ impl<'i> Reader<'i> {
             .map(|(_, u)| *u)
     }
 
+    /// A start tag that is a name and `>`, as most of a feed's are, inside the
+    /// element `parent`: read on a short path, inlined where the content is read.
+    /// `false`, having read nothing, for any other tag (and at the depth limit):
+    /// [`Reader::start_tag`] reads those, and builds the same node for these.
+    #[inline(always)]
+    fn plain_start_tag(&mut self, parent: u32) -> bool {
+        let b = self.b;
+        let start = self.pos;
+        let i = start + 1;
+        if !b.get(i).is_some_and(|&c| is_name_start(c)) {
+            return false;
+        }
+        let mut i = name_run(b, i + 1);
+        let mut local = start + 1;
+        if b.get(i) == Some(&b':') {
+            local = i + 1;
+            if !b.get(local).is_some_and(|&c| is_name_start(c)) {
+                return false;
+            }
+            i = name_run(b, local + 1);
+        }
+        if b.get(i) != Some(&b'>') || self.open.len() >= MAX_DEPTH {
+            return false;
+        }
+        let Some(top) = self.open.last() else {
+            return false;
+        };
+        let default_ns = top.default_ns;
+        let ns = if local == start + 1 {
+            default_ns
+        } else {
+            let prefix = &self.text[start + 1..local - 1];
+            if prefix == "xmlns" || prefix == "xml" {
+                return false;
+            }
+            match self.lookup(prefix) {
+                Some(ns) => ns,
+                None => return false,
+            }
+        };
+        let (a, d) = (self.doc.attrs.len() as u32, self.doc.decls.len() as u32);
+        let kind = Kind::Element {
+            name: &self.text[local..i],
+            ns,
+            attrs: a..a,
+            decls: d..d,
+            prefixed: local != start + 1,
+        };
+        self.pos = i + 1;
+        let id = self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        self.open.push(Open {
+            id,
+            name_at: start + 1,
+            name_len: i - start - 1,
+            scope: self.scope.len(),
+            default_ns,
+        });
+        true
+    }
+
     fn start_tag(&mut self) -> Read<()> {
         let start = self.pos;
         self.pos += 1;
         let (prefix, local) = self.qname()?;
-        let qname = &self.text[start + 1..self.pos];
-        if prefix == "xmlns" || prefix == "xml" {
+        if !prefix.is_empty() && (prefix == "xmlns" || prefix == "xml") {
             return Err(Refusal::Unsupported);
         }
         if self.open.len() >= MAX_DEPTH {
             return Err(Refusal::Malformed(too_deep(start)));
         }
+        let name_len = self.pos - start - 1;
         let scope = self.scope.len();
-        let d0 = self.doc.decls.len() as u32;
-        let a0 = self.doc.attrs.len();
-        // Attributes go straight into the document; those with a prefix get their
-        // namespace once all the tag's declarations are read.
+        let (a0, d0) = (self.doc.attrs.len(), self.doc.decls.len());
+        // Most start tags are a name and `>`: no attribute, no declaration.
+        let empty = match self.b.get(self.pos) {
+            Some(b'>') => {
+                self.pos += 1;
+                false
+            }
+            _ => self.attributes(start, scope)?,
+        };
+        // The default namespace inside: the parent's, unless declared here.
+        let default_ns = match self.open.last() {
+            Some(o) if self.doc.decls.len() == d0 => o.default_ns,
+            _ => self.lookup("").unwrap_or(NONE),
+        };
+        let ns = match prefix {
+            "" => default_ns,
+            p => self.lookup(p).ok_or(Refusal::Unsupported)?,
+        };
+        if self.doc.attrs.len() > a0 {
+            self.resolve_attributes(a0)?;
+        }
+        let parent = self.open.last().map_or(0, |o| o.id);
+        let kind = Kind::Element {
+            name: local,
+            ns,
+            attrs: a0 as u32..self.doc.attrs.len() as u32,
+            decls: d0 as u32..self.doc.decls.len() as u32,
+            prefixed: !prefix.is_empty(),
+        };
+        let id = self.doc.push(kind, parent, start..self.pos);
+        self.after_text = false;
+        if empty {
+            self.scope.truncate(scope);
+        } else {
+            self.open.push(Open {
+                id,
+                name_at: start + 1,
+                name_len,
+                scope,
+                default_ns,
+            });
+        }
+        Ok(())
+    }
+
+    /// The attributes and namespace declarations of the start tag at `start`, up
+    /// to and with its `>` or `/>`: whether it is `/>`. Attributes go straight into
+    /// the document; those with a prefix get their namespace once all the tag's
+    /// declarations are read ([`Reader::resolve_attributes`]). `scope`: the
+    /// bindings in scope before the tag.
+    fn attributes(&mut self, start: usize, scope: usize) -> Read<bool> {
+        let (a0, d0) = (self.doc.attrs.len(), self.doc.decls.len());
         self.prefixed.clear();
-        let empty = loop {
+        loop {
             let spaced = self.skip_spaces();
             match self.peek() {
                 Some(b'/') => {
                     self.pos += 1;
                     self.expect(b'>')?;
-                    break true;
+                    return Ok(true);
                 }
                 Some(b'>') => {
                     self.pos += 1;
-                    break false;
+                    return Ok(false);
                 }
                 Some(_) if spaced => {}
                 _ => return Err(Refusal::Unsupported),
             }
             let a_start = self.pos;
             let (a_prefix, a_local) = self.qname()?;
-            if (self.doc.attrs.len() - a0) + (self.doc.decls.len() - d0 as usize) >= MAX_ATTRIBUTES
-            {
+            if (self.doc.attrs.len() - a0) + (self.doc.decls.len() - d0) >= MAX_ATTRIBUTES {
                 return Err(Refusal::Malformed(too_many_attributes(start)));
             }
             if self.scope.len() >= MAX_IN_SCOPE {
@@ -1570,12 +1828,12 @@ impl<'i> Reader<'i> {
                     range,
                 });
             }
-        };
-        let ns = match self.lookup(prefix) {
-            Some(u) => u,
-            None if prefix.is_empty() => NONE,
-            None => return Err(Refusal::Unsupported),
-        };
+        }
+    }
+
+    /// Gives the attributes from `a0` on that have a prefix their namespace, and
+    /// refuses two with the same namespace (URI, not prefix) and name.
+    fn resolve_attributes(&mut self, a0: usize) -> Read<()> {
         for k in 0..self.prefixed.len() {
             let (at, p) = self.prefixed[k];
             self.doc.attrs[at].ns = self.lookup(p).ok_or(Refusal::Unsupported)?;
@@ -1605,21 +1863,6 @@ impl<'i> Reader<'i> {
         if repeated {
             return Err(Refusal::Unsupported);
         }
-        let parent = self.open.last().map_or(0, |o| o.id);
-        let kind = Kind::Element {
-            name: local,
-            ns,
-            attrs: a0 as u32..self.doc.attrs.len() as u32,
-            decls: d0..self.doc.decls.len() as u32,
-            prefixed: !prefix.is_empty(),
-        };
-        let id = self.doc.push(kind, parent, start..self.pos);
-        self.after_text = false;
-        if empty {
-            self.scope.truncate(scope);
-        } else {
-            self.open.push(Open { id, qname, scope });
-        }
         Ok(())
     }
 
@@ -1628,28 +1871,192 @@ impl<'i> Reader<'i> {
         let start = self.pos;
         // Nearly always the open element's name, then `>`: compared, not read again.
         if let Some(open) = self.open.last() {
-            let end = start + open.qname.len();
-            if self.b.get(end) == Some(&b'>') && self.b[start..end] == *open.qname.as_bytes() {
+            let end = start + open.name_len;
+            if self.b.get(end) == Some(&b'>')
+                && same_run(self.b, open.name_at, start, open.name_len)
+            {
                 self.pos = end + 1;
-                let open = self.open.pop().expect("just looked at");
-                self.doc.nodes[open.id as usize].range.end = self.pos;
-                self.scope.truncate(open.scope);
-                self.after_text = false;
+                self.close();
                 return Ok(());
             }
         }
         self.qname()?;
-        let qname = &self.text[start..self.pos];
+        let len = self.pos - start;
         self.skip_spaces();
         self.expect(b'>')?;
-        let open = self.open.pop().ok_or(Refusal::Unsupported)?;
-        if open.qname != qname {
+        let open = self.open.last().ok_or(Refusal::Unsupported)?;
+        if open.name_len != len || !same_run(self.b, open.name_at, start, len) {
             return Err(Refusal::Unsupported);
         }
-        self.doc.nodes[open.id as usize].range.end = self.pos;
+        self.close();
+        Ok(())
+    }
+
+    /// Closes the innermost open element at `self.pos`, just past its end tag.
+    #[inline(always)]
+    fn close(&mut self) {
+        let open = self.open.pop().expect("an element is open");
+        let end = self.doc.nodes.len() as u32;
+        let node = &mut self.doc.nodes[open.id as usize];
+        node.range.end = self.pos;
+        node.end = end;
         self.scope.truncate(open.scope);
         self.after_text = false;
-        Ok(())
+    }
+}
+
+/// Where the run of name bytes ([`is_name`]) from `i` in `b` ends.
+#[inline(always)]
+fn name_run(b: &[u8], i: usize) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: x86-64 processors have SSE2.
+        unsafe { name_run_sse2(b, i) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        name_run_plain(b, i)
+    }
+}
+
+/// [`name_run`] a byte at a time.
+fn name_run_plain(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_name(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// [`name_run`] sixteen bytes a step (reading past the name, never past `b`):
+/// each byte is a letter, a digit, `-` or `.`, or `_`, by three unsigned range
+/// checks and a comparison (bytes from 0x80 fall outside all of them).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn name_run_sse2(b: &[u8], mut i: usize) -> usize {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x, _mm_sub_epi8,
+    };
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    // Whether each byte is within lo..=lo + span (wrapping below lo to the top).
+    let within = |x: __m128i, lo: u8, span: u8| {
+        let off = _mm_sub_epi8(x, splat(lo));
+        _mm_cmpeq_epi8(_mm_min_epu8(off, splat(span)), off)
+    };
+    while let Some(chunk) = b.get(i..i + 16) {
+        let word = |at: usize| i64::from_le_bytes(chunk[at..at + 8].try_into().expect("8 bytes"));
+        let x = _mm_set_epi64x(word(8), word(0));
+        let name = _mm_or_si128(
+            _mm_or_si128(
+                within(_mm_or_si128(x, splat(0x20)), b'a', 25),
+                within(x, b'0', 9),
+            ),
+            _mm_or_si128(within(x, b'-', 1), _mm_cmpeq_epi8(x, splat(b'_'))),
+        );
+        let run = (!_mm_movemask_epi8(name) as u32).trailing_zeros() as usize;
+        if run < 16 {
+            return i + run;
+        }
+        i += 16;
+    }
+    name_run_plain(b, i)
+}
+
+/// What the text `b[from..to]` is, in a document the reader took (no C0 control
+/// but tab, line feed and CR): whether it is spaces, tabs and line feeds only, and
+/// whether it holds no `&`, `>` or CR (a text to take as it is written).
+#[inline(always)]
+fn text_kind(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        // SAFETY: x86-64 processors have SSE2.
+        unsafe { text_kind_sse2(b, from, to) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        text_kind_plain(b, from, to)
+    }
+}
+
+/// [`text_kind`] a byte at a time.
+fn text_kind_plain(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    let part = &b[from..to];
+    (
+        part.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n')),
+        !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
+    )
+}
+
+/// [`text_kind`] sixteen bytes a step (reading past `to`, never past `b`): white
+/// space is the bytes up to 0x20 but CR, which is among those of note.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn text_kind_sse2(b: &[u8], from: usize, to: usize) -> (bool, bool) {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x,
+    };
+    let splat = |c: u8| _mm_set1_epi8(c as i8);
+    let (mut white, mut plain) = (true, true);
+    let mut i = from;
+    loop {
+        let Some(chunk) = b.get(i..i + 16) else {
+            let (w, p) = text_kind_plain(b, i, to);
+            return (white && w, plain && p);
+        };
+        let word = |at: usize| i64::from_le_bytes(chunk[at..at + 8].try_into().expect("8 bytes"));
+        let x = _mm_set_epi64x(word(8), word(0));
+        let noted = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmpeq_epi8(x, splat(b'&')),
+                _mm_cmpeq_epi8(x, splat(b'>')),
+            ),
+            _mm_cmpeq_epi8(x, splat(b'\r')),
+        );
+        let low = _mm_cmpeq_epi8(_mm_min_epu8(x, splat(b' ')), x);
+        let noted = _mm_movemask_epi8(noted) as u32;
+        let spaces = _mm_movemask_epi8(low) as u32 & !noted;
+        // Most texts end within the first sixteen bytes.
+        let rest = to - i;
+        if rest <= 16 {
+            let keep = (1u32 << rest) - 1;
+            return (white && spaces & keep == keep, plain && noted & keep == 0);
+        }
+        white &= spaces == 0xFFFF;
+        plain &= noted == 0;
+        if !white && !plain {
+            return (false, false);
+        }
+        i += 16;
+    }
+}
+
+/// Whether `b[x..x + len]` and `b[y..y + len]` (`x` < `y`, both in `b`) are the
+/// same bytes: compared eight at a time, in registers (names are short, and a call
+/// to memcmp costs more than the comparison).
+#[inline(always)]
+fn same_run(b: &[u8], x: usize, y: usize, len: usize) -> bool {
+    let word = |at: usize| {
+        b.get(at..at + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().expect("eight bytes")))
+    };
+    let mut i = 0;
+    while i + 8 <= len {
+        match (word(x + i), word(y + i)) {
+            (Some(p), Some(q)) if p == q => i += 8,
+            _ => return false,
+        }
+    }
+    let rest = len - i;
+    if rest == 0 {
+        return true;
+    }
+    match (word(x + i), word(y + i)) {
+        (Some(p), Some(q)) => (p ^ q) & (u64::MAX >> (8 * (8 - rest))) == 0,
+        // Too near the end of the input for a whole word.
+        _ => b[x + i..x + len] == b[y + i..y + len],
     }
 }
 
@@ -1808,16 +2215,18 @@ mod tests {
     }
 
     /// The byte scan says "maybe forbidden" wherever a forbidden character is (and
-    /// nowhere without a C0 control or 0xEF), and finds every 0x7F, 0xC2 and 0xC3,
-    /// with AVX2 and byte by byte alike, whatever the length.
+    /// nowhere without a C0 control or 0xEF), finds every 0x7F, 0xC2 and 0xC3 and
+    /// every CR, and marks every `<` and nothing else, with AVX2 and byte by byte
+    /// alike, whatever the length.
     #[test]
     fn byte_scan_finds_what_a_byte_loop_finds() {
         let alphabet = [
-            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80,
+            b'a', b' ', b'\t', b'\n', b'\r', 0x01, 0x1F, 0xEF, 0xBF, 0x7F, 0xC2, 0xC3, 0x80, b'<',
+            0x3D, 0x2C, 0xBC, 0x19, 0x1D, 0x0B, 0x0E, 0xFF, 0x72, 0xC0,
         ];
         let mut next = crate::lint::xorshift(0x05ee_d0fb_17e5);
         for round in 0..3000 {
-            let n = next() as usize % 150;
+            let n = next() as usize % 300;
             // Mostly plain bytes, with a rare other one somewhere.
             let b: Vec<u8> = (0..n)
                 .map(|_| match next() % 64 {
@@ -1829,10 +2238,86 @@ mod tests {
                 .iter()
                 .any(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r')) || c == 0xEF);
             let c1 = b.iter().any(|&c| matches!(c, 0x7F | 0xC2 | 0xC3));
+            let lts: Vec<usize> = (0..n).filter(|&i| b[i] == b'<').collect();
             for scan in [ByteScan::of(&b), ByteScan::plain(&b)] {
                 assert_eq!(scan.maybe_forbidden, forbidden_byte, "round {round}: {b:?}");
                 assert_eq!(scan.c1, c1, "round {round}: {b:?}");
+                assert_eq!(scan.cr, b.contains(&b'\r'), "round {round}: {b:?}");
+                let marked: Vec<usize> = (0..scan.lt.len() * 64)
+                    .filter(|&i| scan.lt[i / 64] >> (i % 64) & 1 == 1)
+                    .collect();
+                assert_eq!(marked, lts, "round {round}: {b:?}");
+                // Each `<` is found from every place before it.
+                for from in 0..=n {
+                    let want = lts.iter().copied().find(|&i| i >= from);
+                    assert_eq!(scan.next_lt(from), want, "round {round} from {from}");
+                }
             }
+        }
+        // Every byte value, alone among plain bytes, in each half of a block.
+        for c in 0..=255u8 {
+            for at in [0, 31, 32, 63, 64, 70] {
+                let mut b = vec![b'a'; 71];
+                b[at] = c;
+                assert_eq!(
+                    ByteScan::of(&b),
+                    ByteScan::plain(&b),
+                    "byte {c:#04x} at {at}"
+                );
+            }
+        }
+    }
+
+    /// The word-at-a-time checks of texts and names say what a byte loop says, for
+    /// every length and place, near the end of the input too.
+    #[test]
+    fn word_checks_agree_with_byte_loops() {
+        let alphabet = b"aaaa \t\n\r&>]<_-.:zAZ09/=@[`{,^\x7f\x80\xc3\xe1\xdf\xaf\xfa";
+        let mut next = crate::lint::xorshift(0x3141_5926_5358_9793);
+        for round in 0..4000 {
+            let n = 1 + next() as usize % 40;
+            let b: Vec<u8> = (0..n)
+                .map(|_| match next() % 4 {
+                    0 => alphabet[next() as usize % alphabet.len()],
+                    _ => b' ',
+                })
+                .collect();
+            let from = next() as usize % n;
+            let to = from + next() as usize % (n - from + 1);
+            let part = &b[from..to];
+            let kind = (
+                part.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n')),
+                !part.iter().any(|&c| matches!(c, b'&' | b'>' | b'\r')),
+            );
+            assert_eq!(
+                text_kind(&b, from, to),
+                kind,
+                "round {round}: {part:?} in {b:?}"
+            );
+            assert_eq!(text_kind_plain(&b, from, to), kind, "round {round}");
+            let run = (from..n).find(|&i| !is_name(b[i])).unwrap_or(n);
+            assert_eq!(name_run(&b, from), run, "round {round}: {b:?} from {from}");
+            assert_eq!(name_run_plain(&b, from), run, "round {round}");
+            // A run compared with a later one: equal copies and near misses.
+            let len = next() as usize % 20;
+            let mut twice = b[..n.min(len)].to_vec();
+            twice.resize(len, b'x');
+            let x = next() as usize % 5;
+            let mut doc = vec![b'-'; x];
+            doc.extend(&twice);
+            let y = doc.len() + next() as usize % 3;
+            doc.resize(y, b'-');
+            doc.extend(&twice);
+            if len > 0 && next().is_multiple_of(2) {
+                let k = doc.len() - 1 - next() as usize % len;
+                doc[k] ^= 1;
+            }
+            doc.extend(std::iter::repeat_n(b'>', next() as usize % 10));
+            assert_eq!(
+                same_run(&doc, x, y, len),
+                doc[x..x + len] == doc[y..y + len],
+                "round {round}: {doc:?}"
+            );
         }
     }
 
@@ -1956,6 +2441,10 @@ mod tests {
         let refused = [
             "<r xmlns:a='u' xmlns:b='u'><x a:z='1' b:z='2'/></r>",
             "<r><a:b/></r>",
+            "<r><a:b></a:b></r>",
+            "<r xmlns:a='u'><xml:b></xml:b></r>",
+            "<r xmlns:a='u'><xmlns:b></xmlns:b></r>",
+            "<r xmlns:a='u'><a:></a:></r>",
             "<r a='1' a='2'/>",
             "<r>&nbsp;</r>",
             "<r>a]]>b</r>",
