@@ -111,7 +111,7 @@ impl El {
             (5, b'y') => (El::Entry, "entry"),
             _ => return El::Other,
         };
-        if super::same_name(name, word) {
+        if same_short(b, word.as_bytes()) {
             el
         } else {
             El::Other
@@ -141,6 +141,27 @@ impl El {
             "entry" => El::Entry,
             _ => El::Other,
         }
+    }
+}
+
+/// Whether `a` and `b`, of one length up to 16, are equal: two loads a side, which
+/// overlap when the length is not a power of two, instead of a loop or a call.
+#[inline]
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        let mut w = [0; N];
+        w.copy_from_slice(&s[at..at + N]);
+        w
+    }
+    let n = a.len();
+    if n != b.len() || n > 16 {
+        return a == b;
+    }
+    match n {
+        8.. => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
+        4.. => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
+        2.. => load::<2>(a, 0) == load::<2>(b, 0) && load::<2>(a, n - 2) == load::<2>(b, n - 2),
+        _ => a == b,
     }
 }
 
@@ -1480,6 +1501,24 @@ mod tests {
                 continue;
             };
             assert!(El::of(name) == El::of_by_match(name), "{name:?}");
+        }
+    }
+
+    /// [`same_short`] is `==` on byte strings: random ones of one length, equal
+    /// or a byte apart, and of different lengths.
+    #[test]
+    fn short_comparison_is_equality() {
+        let mut next = crate::lint::xorshift(0x7368_6f72_7431);
+        for _ in 0..100_000 {
+            let n = (next() % 20) as usize;
+            let a: Vec<u8> = (0..n).map(|_| (next() % 3) as u8).collect();
+            let mut b = a.clone();
+            match next() % 3 {
+                0 if n > 0 => b[(next() % n as u64) as usize] ^= 1 << (next() % 8),
+                1 => b.push(0),
+                _ => {}
+            }
+            assert_eq!(same_short(&a, &b), a == b, "{a:?} {b:?}");
         }
     }
 

@@ -289,10 +289,17 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
         return None;
     }
     let d = |i: usize| head[i].wrapping_sub(b'0');
-    let not_digit = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
-        .iter()
-        .fold(false, |bad, &i| bad | (d(i) > 9));
-    if not_digit {
+    // Eight bytes at a time (`YYYY-MM-`, `hh:mm:ss`), the day apart.
+    let word = |at: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&head[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if non_digits(word(0)) & 0x0080_8000_8080_8080 != 0
+        || non_digits(word(11)) & 0x8080_0080_8000_8080 != 0
+        || d(8) > 9
+        || d(9) > 9
+    {
         return None;
     }
     let two = |i: usize| u32::from(d(i)) * 10 + u32::from(d(i + 1));
@@ -311,6 +318,16 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
         return None;
     }
     build(year, month, day, h, m, sec, off)
+}
+
+/// The high bit of each byte of `w` that is not an ASCII digit, the others clear:
+/// a byte less `0` is a digit when under 10, and under 10 is what adding 0x76 to
+/// its low seven bits leaves without the high bit (no carry crosses a byte).
+fn non_digits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let t = w ^ 0x3030_3030_3030_3030;
+    (((t & LOW7) + 0x7676_7676_7676_7676) | t) & HIGH
 }
 
 /// The two ASCII digits at `b[i..i + 2]` as a number.
@@ -649,6 +666,24 @@ mod tests {
             ("14 Aug 2021 09:59 GMT", true),
         ] {
             assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
+        }
+    }
+
+    /// [`non_digits`] flags exactly the bytes that are not ASCII digits: every
+    /// byte value, in every place of a word whose other bytes are random.
+    #[test]
+    fn non_digits_are_the_bytes_that_are_no_digit() {
+        let mut next = crate::lint::xorshift(0x6e6f_6e64_6967);
+        for place in 0..8 {
+            for b in 0..=255u8 {
+                let mut bytes = next().to_le_bytes();
+                bytes[place] = b;
+                let got = non_digits(u64::from_le_bytes(bytes)).to_le_bytes();
+                for (i, (&x, &g)) in bytes.iter().zip(&got).enumerate() {
+                    assert_eq!(g == 0x80, !x.is_ascii_digit(), "{bytes:?} at {i}");
+                    assert!(g == 0 || g == 0x80);
+                }
+            }
         }
     }
 
