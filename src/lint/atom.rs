@@ -990,10 +990,12 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
                 format!("link relation {rel:?} is not registered"),
             );
         }
-        let in_entry = node
-            .parent_element()
-            .is_some_and(|p| p.tag_name().name() == "entry");
-        if in_entry && matches!(rel, "current" | "next-archive" | "prev-archive") {
+        let history = matches!(rel, "current" | "next-archive" | "prev-archive");
+        if history
+            && node
+                .parent_element()
+                .is_some_and(|p| p.tag_name().name() == "entry")
+        {
             cx.report_attr(
                 node,
                 "rel",
