@@ -88,30 +88,36 @@ impl El {
     /// The kind named `name`. Every child of an Atom element passes here: the
     /// length and last byte tell the candidates apart (no two share both), and
     /// one short comparison confirms it, instead of a comparison per name.
-    #[inline]
+    #[inline(always)]
     fn of(name: &str) -> El {
         let b = name.as_bytes();
-        let (el, word): (El, &str) = match (b.len(), b.last().copied().unwrap_or(0)) {
-            (2, b'd') => (El::Id, "id"),
-            (5, b'e') => (El::Title, "title"),
-            (6, b's') => (El::Rights, "rights"),
-            (7, b'd') => (El::Updated, "updated"),
-            (6, b'r') => (El::Author, "author"),
-            (11, b'r') => (El::Contributor, "contributor"),
-            (4, b'k') => (El::Link, "link"),
-            (8, b'y') => (El::Category, "category"),
-            (8, b'e') => (El::Subtitle, "subtitle"),
-            (9, b'r') => (El::Generator, "generator"),
-            (4, b'n') => (El::Icon, "icon"),
-            (4, b'o') => (El::Logo, "logo"),
-            (9, b'd') => (El::Published, "published"),
-            (7, b'y') => (El::Summary, "summary"),
-            (7, b't') => (El::Content, "content"),
-            (6, b'e') => (El::Source, "source"),
-            (5, b'y') => (El::Entry, "entry"),
-            _ => return El::Other,
-        };
-        if same_short(b, word.as_bytes()) {
+        match (b.len(), b.last().copied().unwrap_or(0)) {
+            (2, b'd') => El::is(b, "id", El::Id),
+            (5, b'e') => El::is(b, "title", El::Title),
+            (6, b's') => El::is(b, "rights", El::Rights),
+            (7, b'd') => El::is(b, "updated", El::Updated),
+            (6, b'r') => El::is(b, "author", El::Author),
+            (11, b'r') => El::is(b, "contributor", El::Contributor),
+            (4, b'k') => El::is(b, "link", El::Link),
+            (8, b'y') => El::is(b, "category", El::Category),
+            (8, b'e') => El::is(b, "subtitle", El::Subtitle),
+            (9, b'r') => El::is(b, "generator", El::Generator),
+            (4, b'n') => El::is(b, "icon", El::Icon),
+            (4, b'o') => El::is(b, "logo", El::Logo),
+            (9, b'd') => El::is(b, "published", El::Published),
+            (7, b'y') => El::is(b, "summary", El::Summary),
+            (7, b't') => El::is(b, "content", El::Content),
+            (6, b'e') => El::is(b, "source", El::Source),
+            (5, b'y') => El::is(b, "entry", El::Entry),
+            _ => El::Other,
+        }
+    }
+
+    /// `el` when `name` is `word` (of the same length: the comparison is of
+    /// known lengths, compiled to a load or two), else [`El::Other`].
+    #[inline(always)]
+    fn is(name: &[u8], word: &str, el: El) -> El {
+        if same_short(name, word.as_bytes()) {
             el
         } else {
             El::Other
@@ -146,7 +152,7 @@ impl El {
 
 /// Whether `a` and `b`, of one length up to 16, are equal: two loads a side, which
 /// overlap when the length is not a power of two, instead of a loop or a call.
-#[inline]
+#[inline(always)]
 fn same_short(a: &[u8], b: &[u8]) -> bool {
     fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
         let mut w = [0; N];
@@ -503,7 +509,35 @@ fn other_attr(cx: &mut Ctx, node: Node, a: Attribute) {
     }
 }
 
+/// Whether `el` has an attribute named `attr` (one of no namespace). Every
+/// attribute of an Atom element passes here: its length and first byte pick the
+/// one name it can be, and one short comparison confirms it.
+#[inline(always)]
 fn allowed_attr(el: El, attr: &str) -> bool {
+    let b = attr.as_bytes();
+    let word = match (el, b.len(), b.first().copied().unwrap_or(0)) {
+        (El::Link, 4, b'h') => "href",
+        (El::Link, 3, b'r') => "rel",
+        (El::Link, 8, b'h') => "hreflang",
+        (El::Link, 5, b't') => "title",
+        (El::Link, 6, b'l') => "length",
+        (El::Category, 4, b't') => "term",
+        (El::Category, 6, b's') => "scheme",
+        (El::Category, 5, b'l') => "label",
+        (El::Generator, 3, b'u') => "uri",
+        (El::Generator, 7, b'v') => "version",
+        (El::Content, 3, b's') => "src",
+        (El::Link | El::Content | El::Title | El::Subtitle | El::Summary | El::Rights, 4, b't') => {
+            "type"
+        }
+        _ => return false,
+    };
+    same_short(b, word.as_bytes())
+}
+
+/// [`allowed_attr`] as plain matches on the name, for the tests.
+#[cfg(test)]
+fn allowed_attr_by_match(el: El, attr: &str) -> bool {
     match el {
         El::Link => matches!(
             attr,
@@ -1503,6 +1537,61 @@ mod tests {
                 continue;
             };
             assert!(El::of(name) == El::of_by_match(name), "{name:?}");
+        }
+    }
+
+    /// Attribute names by length and first byte are the names matched: for
+    /// every kind of element, the names and random ones near them.
+    #[test]
+    fn attribute_names_by_length_and_first_byte() {
+        const NAMES: &[&str] = &[
+            "href", "rel", "type", "hreflang", "title", "length", "term", "scheme", "label", "uri",
+            "version", "src", "mode", "lang", "base", "", "t",
+        ];
+        const KINDS: &[El] = &[
+            El::Id,
+            El::Title,
+            El::Rights,
+            El::Updated,
+            El::Author,
+            El::Contributor,
+            El::Link,
+            El::Category,
+            El::Subtitle,
+            El::Generator,
+            El::Icon,
+            El::Logo,
+            El::Published,
+            El::Summary,
+            El::Content,
+            El::Source,
+            El::Entry,
+            El::Other,
+        ];
+        const BYTES: &[u8] = b"abefghilnrstuvy";
+        let mut next = crate::lint::xorshift(0x6174_7472_6e61_6d65);
+        for _ in 0..100_000 {
+            let mut b = NAMES[(next() % NAMES.len() as u64) as usize]
+                .as_bytes()
+                .to_vec();
+            for _ in 0..next() % 3 {
+                let c = BYTES[(next() % BYTES.len() as u64) as usize];
+                let at = (next() % (b.len() as u64 + 1)) as usize;
+                match next() % 3 {
+                    0 if at < b.len() => b[at] = c,
+                    1 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    _ => b.insert(at, c),
+                }
+            }
+            let name = std::str::from_utf8(&b).expect("ASCII");
+            let el = KINDS[(next() % KINDS.len() as u64) as usize];
+            assert_eq!(
+                allowed_attr(el, name),
+                allowed_attr_by_match(el, name),
+                "{name:?}"
+            );
         }
     }
 
