@@ -369,6 +369,14 @@ fn sorted_by<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Vec<usize> {
     order
 }
 
+/// Whether `key(0..n)` strictly rises or strictly falls, as the dates (and often
+/// the ids) of a feed written newest first do: then no two keys are equal, and
+/// nothing needs sorting.
+fn strictly_monotonic<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> bool {
+    let rising = (1..n).all(|i| key(i - 1) < key(i));
+    rising || (1..n).all(|i| key(i - 1) > key(i))
+}
+
 /// Equal `key`s among sorted positions: the runs of two or more, each in
 /// document order.
 fn runs<'o, K: PartialEq>(
@@ -388,10 +396,14 @@ fn revisions(cx: &mut Ctx, entries: &[Revision]) {
         .filter(|&i| entries[i].updated.is_some())
         .collect();
     let updated = |k: usize| entries[with_updated[k]].updated.as_deref();
-    let order = sorted_by(with_updated.len(), updated);
-    let mut seconds: Vec<usize> = runs(&order, updated)
-        .map(|run| with_updated[run[1]])
-        .collect();
+    let mut seconds: Vec<usize> = if strictly_monotonic(with_updated.len(), updated) {
+        Vec::new()
+    } else {
+        let order = sorted_by(with_updated.len(), updated);
+        runs(&order, updated)
+            .map(|run| with_updated[run[1]])
+            .collect()
+    };
     seconds.sort_unstable();
     for i in seconds {
         let e = &entries[i];
@@ -409,6 +421,10 @@ fn revisions(cx: &mut Ctx, entries: &[Revision]) {
         .filter(|&i| entries[i].id.is_some())
         .collect();
     let id = |k: usize| entries[with_id[k]].id.as_deref();
+    if strictly_monotonic(with_id.len(), id) {
+        // No id twice: no revisions to look at, and more than one id.
+        return;
+    }
     let order = sorted_by(with_id.len(), id);
     // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
     // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
@@ -1189,6 +1205,7 @@ fn may_hold_html(v: &str) -> bool {
 }
 
 /// The text of an element, trimmed; borrowed from the document when it can be.
+#[inline]
 fn trimmed_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     match text_of(node) {
         Cow::Borrowed(t) => Cow::Borrowed(super::trim(t)),
@@ -1707,18 +1724,44 @@ mod tests {
     fn revisions_by_sorting_are_revisions_by_hashing() {
         use std::collections::{HashMap, HashSet};
         let mut next = crate::lint::xorshift(0x7265_7669_7369_6f6e);
-        let ids = ["urn:ab:1", "urn:ab:2", "urn:ab:3"];
+        let ids = [
+            "urn:ab:1", "urn:ab:2", "urn:ab:3", "urn:ab:4", "urn:ab:5", "urn:ab:6", "urn:ab:7",
+            "urn:ab:8",
+        ];
         let dates = [
             "2021-01-01T00:00:00Z",
             "2021-01-02T00:00:00Z",
             " 2021-01-01T00:00:00Z",
+            "2021-01-03T00:00:00Z",
+            "2021-01-04T00:00:00Z",
+            "2021-01-05T00:00:00Z",
+            "2021-01-06T00:00:00Z",
+            "2021-01-07T00:00:00Z",
         ];
-        for _ in 0..3_000 {
+        for _ in 0..6_000 {
             let n = (next() % 8) as usize;
+            // Half the feeds at random, half in order (rising or falling, a
+            // step of one or none: strictly monotonic keys and nearly so).
+            let ordered = next().is_multiple_of(2);
+            let falling = next().is_multiple_of(2);
+            let (mut i, mut d) = (0usize, 0usize);
+            let pick = |r: u64, step: bool, k: &mut usize, len: usize| {
+                if !ordered {
+                    return (r % len as u64) as usize;
+                }
+                *k += usize::from(step);
+                if falling {
+                    len - 1 - (*k % len)
+                } else {
+                    *k % len
+                }
+            };
             let entries: Vec<(Option<&str>, Option<&str>)> = (0..n)
                 .map(|_| {
-                    let id = (!next().is_multiple_of(4)).then(|| ids[(next() % 3) as usize]);
-                    let date = (!next().is_multiple_of(4)).then(|| dates[(next() % 3) as usize]);
+                    let id = ids[pick(next(), !next().is_multiple_of(4), &mut i, ids.len())];
+                    let date = dates[pick(next(), !next().is_multiple_of(4), &mut d, dates.len())];
+                    let id = (!next().is_multiple_of(8)).then_some(id);
+                    let date = (!next().is_multiple_of(8)).then_some(date);
                     (id, date)
                 })
                 .collect();
