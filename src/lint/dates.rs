@@ -251,7 +251,7 @@ fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
 
 /// The date-time, if the fields make one: a real day, a time of day (a leap
 /// second read as :59), an offset of less than a day. `year` is 0 to 9999.
-#[inline]
+#[inline(always)]
 fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> Option<Stamp> {
     if !(1..=12).contains(&month)
         || day == 0
@@ -344,7 +344,7 @@ fn w3c_offset(z: &str) -> Option<i32> {
 }
 
 /// [`w3c_offset`] of bytes.
-#[inline]
+#[inline(always)]
 fn offset(b: &[u8]) -> Option<i32> {
     if b == b"Z" {
         return Some(0);
