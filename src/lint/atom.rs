@@ -641,7 +641,10 @@ fn metadata(cx: &mut Ctx, c: Node, parent: Parent, el: El, seen: &Seen) -> bool 
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, c, el);
+    // A category reads its attributes in its own pass, common ones included.
+    if el != El::Category {
+        common_attrs(cx, c, el);
+    }
     match el {
         El::Id => id(cx, c),
         El::Title | El::Rights | El::Subtitle => text_construct(cx, c),
@@ -1152,18 +1155,36 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
     }
 }
 
+/// A category, its attributes (the common ones too, as [`common_attrs`] would)
+/// read in one pass.
 fn category(cx: &mut Ctx, node: Node) {
     // The attributes looked at, found in one pass (an element has each name at
-    // most once).
+    // most once). Each finding is at its own attribute: the order they are made
+    // in does not matter.
     let (mut term, mut scheme, mut label) = (None, None, None);
-    for a in node.attributes().filter(|a| a.namespace().is_none()) {
-        match a.name() {
-            "term" => term = Some(a.value()),
-            "scheme" => scheme = Some(a),
-            "label" => label = Some(a.value()),
-            _ => {}
+    for a in node.attributes() {
+        if !allowed_attr(El::Category, a.name()) || a.namespace().is_some() {
+            other_attr(cx, node, a);
+            continue;
+        }
+        // term, scheme or label: told apart by length.
+        match a.name().len() {
+            4 => term = Some(a.value()),
+            6 => scheme = Some(a),
+            _ => label = Some(a.value()),
         }
     }
+    category_values(cx, node, term, scheme, label);
+}
+
+/// The rules on a category's term, scheme and label.
+fn category_values(
+    cx: &mut Ctx,
+    node: Node,
+    term: Option<&str>,
+    scheme: Option<Attribute>,
+    label: Option<&str>,
+) {
     match term {
         Some(t) if super::trim(t).is_empty() => {
             cx.report_attr(node, "term", "NotBlank", "<category> has a blank term")
@@ -1674,6 +1695,81 @@ mod tests {
                 assert_eq!(messages(&fast), messages(&full), "{xml:?}");
             }
         }
+    }
+
+    /// A category's one pass over its attributes reports what the common pass
+    /// and a pass of its own reported: the same findings, for random categories
+    /// (its attributes, unexpected ones, namespaced ones, blank and bad values).
+    #[test]
+    fn category_attributes_in_one_pass() {
+        /// The two passes as they were.
+        fn two_passes(cx: &mut Ctx, node: Node) {
+            common_attrs(cx, node, El::Category);
+            let (mut term, mut scheme, mut label) = (None, None, None);
+            for a in node.attributes().filter(|a| a.namespace().is_none()) {
+                match a.name() {
+                    "term" => term = Some(a.value()),
+                    "scheme" => scheme = Some(a),
+                    "label" => label = Some(a.value()),
+                    _ => {}
+                }
+            }
+            category_values(cx, node, term, scheme, label);
+        }
+        const ATTRS: &[&str] = &[
+            "term=\"t\"",
+            "term=\" \"",
+            "scheme=\"http://e.com/\"",
+            "scheme=\"a b\"",
+            "label=\"l\"",
+            "label=\"&lt;/b&gt;\"",
+            "xml:base=\"x y\"",
+            "xml:lang=\"??\"",
+            "xml:lang=\"en\"",
+            "href=\"h\"",
+            "termx=\"1\"",
+            "x:term=\"2\"",
+            "labe=\"3\"",
+            "x:label=\"4\"",
+        ];
+        let mut next = crate::lint::xorshift(0x6361_7465_676f);
+        let mut reported = 0;
+        for _ in 0..3_000 {
+            let mut used = Vec::new();
+            for _ in 0..next() % 5 {
+                let a = ATTRS[(next() % ATTRS.len() as u64) as usize];
+                let name = a.split('=').next().unwrap_or("");
+                if !used
+                    .iter()
+                    .any(|u: &&str| u.split('=').next() == Some(name))
+                {
+                    used.push(a);
+                }
+            }
+            let xml = format!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:x=\"urn:x\"><category {}/></feed>",
+                used.join(" ")
+            );
+            let doc = crate::lint::dom::Document::parse(&xml).expect("well-formed");
+            let node = doc
+                .descendants()
+                .find(|n| n.tag_name().name() == "category")
+                .expect("a category");
+            let (mut one, mut two) = (bare_ctx(&doc), bare_ctx(&doc));
+            category(&mut one, node);
+            two_passes(&mut two, node);
+            // In the order lint_bytes puts them: by place, stably.
+            let sorted = |cx: &Ctx| -> Vec<String> {
+                let mut f = cx.findings.clone();
+                f.sort_by_key(|f| (f.line, f.column));
+                f.iter()
+                    .map(|f| format!("{f} {:?} {:?}", f.column, f.class))
+                    .collect()
+            };
+            assert_eq!(sorted(&one), sorted(&two), "{xml}");
+            reported += usize::from(!one.findings.is_empty());
+        }
+        assert!(reported > 500, "{reported}");
     }
 
     /// [`same_short`] is `==` on byte strings: random ones of one length, equal
