@@ -85,7 +85,48 @@ enum El {
 }
 
 impl El {
+    /// The kind named `name`. Every child of an Atom element passes here: the
+    /// length and last byte tell the candidates apart (no two share both), and
+    /// one short comparison confirms it, instead of a comparison per name.
+    #[inline(always)]
     fn of(name: &str) -> El {
+        let b = name.as_bytes();
+        match (b.len(), b.last().copied().unwrap_or(0)) {
+            (2, b'd') => El::is(b, "id", El::Id),
+            (5, b'e') => El::is(b, "title", El::Title),
+            (6, b's') => El::is(b, "rights", El::Rights),
+            (7, b'd') => El::is(b, "updated", El::Updated),
+            (6, b'r') => El::is(b, "author", El::Author),
+            (11, b'r') => El::is(b, "contributor", El::Contributor),
+            (4, b'k') => El::is(b, "link", El::Link),
+            (8, b'y') => El::is(b, "category", El::Category),
+            (8, b'e') => El::is(b, "subtitle", El::Subtitle),
+            (9, b'r') => El::is(b, "generator", El::Generator),
+            (4, b'n') => El::is(b, "icon", El::Icon),
+            (4, b'o') => El::is(b, "logo", El::Logo),
+            (9, b'd') => El::is(b, "published", El::Published),
+            (7, b'y') => El::is(b, "summary", El::Summary),
+            (7, b't') => El::is(b, "content", El::Content),
+            (6, b'e') => El::is(b, "source", El::Source),
+            (5, b'y') => El::is(b, "entry", El::Entry),
+            _ => El::Other,
+        }
+    }
+
+    /// `el` when `name` is `word` (of the same length: the comparison is of
+    /// known lengths, compiled to a load or two), else [`El::Other`].
+    #[inline(always)]
+    fn is(name: &[u8], word: &str, el: El) -> El {
+        if same_short(name, word.as_bytes()) {
+            el
+        } else {
+            El::Other
+        }
+    }
+
+    /// [`El::of`] as a plain match on the name, for the tests.
+    #[cfg(test)]
+    fn of_by_match(name: &str) -> El {
         match name {
             "id" => El::Id,
             "title" => El::Title,
@@ -106,6 +147,27 @@ impl El {
             "entry" => El::Entry,
             _ => El::Other,
         }
+    }
+}
+
+/// Whether `a` and `b`, of one length up to 16, are equal: two loads a side, which
+/// overlap when the length is not a power of two, instead of a loop or a call.
+#[inline(always)]
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        let mut w = [0; N];
+        w.copy_from_slice(&s[at..at + N]);
+        w
+    }
+    let n = a.len();
+    if n != b.len() || n > 16 {
+        return a == b;
+    }
+    match n {
+        8.. => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
+        4.. => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
+        2.. => load::<2>(a, 0) == load::<2>(b, 0) && load::<2>(a, n - 2) == load::<2>(b, n - 2),
+        _ => a == b,
     }
 }
 
@@ -307,6 +369,14 @@ fn sorted_by<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> Vec<usize> {
     order
 }
 
+/// Whether `key(0..n)` strictly rises or strictly falls, as the dates (and often
+/// the ids) of a feed written newest first do: then no two keys are equal, and
+/// nothing needs sorting.
+fn strictly_monotonic<K: Ord>(n: usize, key: impl Fn(usize) -> K) -> bool {
+    let rising = (1..n).all(|i| key(i - 1) < key(i));
+    rising || (1..n).all(|i| key(i - 1) > key(i))
+}
+
 /// Equal `key`s among sorted positions: the runs of two or more, each in
 /// document order.
 fn runs<'o, K: PartialEq>(
@@ -326,10 +396,14 @@ fn revisions(cx: &mut Ctx, entries: &[Revision]) {
         .filter(|&i| entries[i].updated.is_some())
         .collect();
     let updated = |k: usize| entries[with_updated[k]].updated.as_deref();
-    let order = sorted_by(with_updated.len(), updated);
-    let mut seconds: Vec<usize> = runs(&order, updated)
-        .map(|run| with_updated[run[1]])
-        .collect();
+    let mut seconds: Vec<usize> = if strictly_monotonic(with_updated.len(), updated) {
+        Vec::new()
+    } else {
+        let order = sorted_by(with_updated.len(), updated);
+        runs(&order, updated)
+            .map(|run| with_updated[run[1]])
+            .collect()
+    };
     seconds.sort_unstable();
     for i in seconds {
         let e = &entries[i];
@@ -347,6 +421,10 @@ fn revisions(cx: &mut Ctx, entries: &[Revision]) {
         .filter(|&i| entries[i].id.is_some())
         .collect();
     let id = |k: usize| entries[with_id[k]].id.as_deref();
+    if strictly_monotonic(with_id.len(), id) {
+        // No id twice: no revisions to look at, and more than one id.
+        return;
+    }
     let order = sorted_by(with_id.len(), id);
     // RFC 4287 §4.1.1: entries sharing an id are revisions of one entry, and their
     // updated dates SHOULD differ. Every entry of a feed sharing one id is a broken
@@ -405,13 +483,15 @@ pub(super) fn lint_entry_document(cx: &mut Ctx, e: Node) {
 }
 
 /// xml:base and xml:lang on any Atom element (`el`, the kind of `node`).
-#[inline]
+#[inline(always)]
 fn common_attrs(cx: &mut Ctx, node: Node, el: El) {
     // One pass over the attributes: each is reported at its own place, and the
     // findings are put in document order in the end. An attribute the element
-    // has is passed here; the rest are looked at out of line.
+    // has is passed here; the rest are looked at out of line. Inlined in each
+    // caller: most elements have no attribute, and the call cost more than the
+    // empty loop.
     for a in node.attributes() {
-        if a.namespace().is_some() || !allowed_attr(el, a.name()) {
+        if !allowed_attr(el, a.name()) || a.namespace().is_some() {
             other_attr(cx, node, a);
         }
     }
@@ -445,7 +525,35 @@ fn other_attr(cx: &mut Ctx, node: Node, a: Attribute) {
     }
 }
 
+/// Whether `el` has an attribute named `attr` (one of no namespace). Every
+/// attribute of an Atom element passes here: its length and first byte pick the
+/// one name it can be, and one short comparison confirms it.
+#[inline(always)]
 fn allowed_attr(el: El, attr: &str) -> bool {
+    let b = attr.as_bytes();
+    let word = match (el, b.len(), b.first().copied().unwrap_or(0)) {
+        (El::Link, 4, b'h') => "href",
+        (El::Link, 3, b'r') => "rel",
+        (El::Link, 8, b'h') => "hreflang",
+        (El::Link, 5, b't') => "title",
+        (El::Link, 6, b'l') => "length",
+        (El::Category, 4, b't') => "term",
+        (El::Category, 6, b's') => "scheme",
+        (El::Category, 5, b'l') => "label",
+        (El::Generator, 3, b'u') => "uri",
+        (El::Generator, 7, b'v') => "version",
+        (El::Content, 3, b's') => "src",
+        (El::Link | El::Content | El::Title | El::Subtitle | El::Summary | El::Rights, 4, b't') => {
+            "type"
+        }
+        _ => return false,
+    };
+    same_short(b, word.as_bytes())
+}
+
+/// [`allowed_attr`] as plain matches on the name, for the tests.
+#[cfg(test)]
+fn allowed_attr_by_match(el: El, attr: &str) -> bool {
     match el {
         El::Link => matches!(
             attr,
@@ -533,7 +641,10 @@ fn metadata(cx: &mut Ctx, c: Node, parent: Parent, el: El, seen: &Seen) -> bool 
             "write Atom elements without a namespace prefix",
         );
     }
-    common_attrs(cx, c, el);
+    // A category reads its attributes in its own pass, common ones included.
+    if el != El::Category {
+        common_attrs(cx, c, el);
+    }
     match el {
         El::Id => id(cx, c),
         El::Title | El::Rights | El::Subtitle => text_construct(cx, c),
@@ -564,7 +675,19 @@ fn metadata(cx: &mut Ctx, c: Node, parent: Parent, el: El, seen: &Seen) -> bool 
 }
 
 /// An element that holds only text; reports (and returns false for) child elements.
+#[inline]
 fn leaf(cx: &mut Ctx, node: Node) -> bool {
+    // The usual leaf, a single text node or nothing, is known inline.
+    match (node.first_child(), node.last_child()) {
+        (None, _) => true,
+        (Some(first), Some(last)) if first == last && first.is_text() => true,
+        _ => leaf_with_children(cx, node),
+    }
+}
+
+/// [`leaf`] of an element with children other than a single text node.
+#[inline(never)]
+fn leaf_with_children(cx: &mut Ctx, node: Node) -> bool {
     match elements(node).next() {
         Some(child) => {
             cx.report(
@@ -932,10 +1055,12 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
                 format!("link relation {rel:?} is not registered"),
             );
         }
-        let in_entry = node
-            .parent_element()
-            .is_some_and(|p| p.tag_name().name() == "entry");
-        if in_entry && matches!(rel, "current" | "next-archive" | "prev-archive") {
+        let history = matches!(rel, "current" | "next-archive" | "prev-archive");
+        if history
+            && node
+                .parent_element()
+                .is_some_and(|p| p.tag_name().name() == "entry")
+        {
             cx.report_attr(
                 node,
                 "rel",
@@ -975,7 +1100,7 @@ fn link_attrs(cx: &mut Ctx, node: Node) {
         }
     }
 
-    if let Some(t) = title.map(|a| a.value()) {
+    if let Some(t) = title.map(|a| a.value()).filter(|t| may_hold_html(t)) {
         // An attribute value is its own source here (a reference in it is
         // already replaced).
         if let Some(w) = html::text_contains_html(t, t) {
@@ -1030,18 +1155,36 @@ fn duplicate_links(cx: &mut Ctx, parent: Node) {
     }
 }
 
+/// A category, its attributes (the common ones too, as [`common_attrs`] would)
+/// read in one pass.
 fn category(cx: &mut Ctx, node: Node) {
     // The attributes looked at, found in one pass (an element has each name at
-    // most once).
+    // most once). Each finding is at its own attribute: the order they are made
+    // in does not matter.
     let (mut term, mut scheme, mut label) = (None, None, None);
-    for a in node.attributes().filter(|a| a.namespace().is_none()) {
-        match a.name() {
-            "term" => term = Some(a.value()),
-            "scheme" => scheme = Some(a),
-            "label" => label = Some(a.value()),
-            _ => {}
+    for a in node.attributes() {
+        if !allowed_attr(El::Category, a.name()) || a.namespace().is_some() {
+            other_attr(cx, node, a);
+            continue;
+        }
+        // term, scheme or label: told apart by length.
+        match a.name().len() {
+            4 => term = Some(a.value()),
+            6 => scheme = Some(a),
+            _ => label = Some(a.value()),
         }
     }
+    category_values(cx, node, term, scheme, label);
+}
+
+/// The rules on a category's term, scheme and label.
+fn category_values(
+    cx: &mut Ctx,
+    node: Node,
+    term: Option<&str>,
+    scheme: Option<Attribute>,
+    label: Option<&str>,
+) {
     match term {
         Some(t) if super::trim(t).is_empty() => {
             cx.report_attr(node, "term", "NotBlank", "<category> has a blank term")
@@ -1062,7 +1205,7 @@ fn category(cx: &mut Ctx, node: Node) {
             "<category> scheme",
         );
     }
-    if let Some(l) = label {
+    if let Some(l) = label.filter(|l| may_hold_html(l)) {
         if let Some(w) = html::text_contains_html(l, l) {
             cx.report_attr(
                 node,
@@ -1074,7 +1217,16 @@ fn category(cx: &mut Ctx, node: Node) {
     }
 }
 
+/// Whether an attribute value can hold HTML as [`html::text_contains_html`] finds
+/// it: only with a `<` or an `&`. A label or title is a word or two, tested here
+/// without a call.
+#[inline]
+fn may_hold_html(v: &str) -> bool {
+    v.bytes().any(|c| c == b'<' || c == b'&')
+}
+
 /// The text of an element, trimmed; borrowed from the document when it can be.
+#[inline]
 fn trimmed_text<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     match text_of(node) {
         Cow::Borrowed(t) => Cow::Borrowed(super::trim(t)),
@@ -1381,6 +1533,286 @@ fn content_element(cx: &mut Ctx, c: Node, ty: Option<&str>, src: Option<Attribut
 mod tests {
     use super::*;
 
+    /// Telling names apart by length and last byte gives what matching them
+    /// does: for every Atom name, and for random names near them (a byte
+    /// changed, cut or added).
+    #[test]
+    fn element_kinds_by_length_and_last_byte() {
+        const NAMES: &[&str] = &[
+            "id",
+            "title",
+            "rights",
+            "updated",
+            "author",
+            "contributor",
+            "link",
+            "category",
+            "subtitle",
+            "generator",
+            "icon",
+            "logo",
+            "published",
+            "summary",
+            "content",
+            "source",
+            "entry",
+            "name",
+            "uri",
+            "email",
+            "",
+            "é",
+            "feed",
+        ];
+        let mut next = crate::lint::xorshift(0x656c_656d_656e_7473);
+        for name in NAMES {
+            assert!(El::of(name) == El::of_by_match(name), "{name:?}");
+        }
+        const BYTES: &[u8] = b"abcdeiklnorstuyzD";
+        for _ in 0..100_000 {
+            let mut b = NAMES[(next() % NAMES.len() as u64) as usize]
+                .as_bytes()
+                .to_vec();
+            for _ in 0..next() % 3 {
+                let c = BYTES[(next() % BYTES.len() as u64) as usize];
+                let at = (next() % (b.len() as u64 + 1)) as usize;
+                match next() % 3 {
+                    0 if at < b.len() => b[at] = c,
+                    1 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    _ => b.insert(at, c),
+                }
+            }
+            let Ok(name) = std::str::from_utf8(&b) else {
+                continue;
+            };
+            assert!(El::of(name) == El::of_by_match(name), "{name:?}");
+        }
+    }
+
+    /// Attribute names by length and first byte are the names matched: for
+    /// every kind of element, the names and random ones near them.
+    #[test]
+    fn attribute_names_by_length_and_first_byte() {
+        const NAMES: &[&str] = &[
+            "href", "rel", "type", "hreflang", "title", "length", "term", "scheme", "label", "uri",
+            "version", "src", "mode", "lang", "base", "", "t",
+        ];
+        const KINDS: &[El] = &[
+            El::Id,
+            El::Title,
+            El::Rights,
+            El::Updated,
+            El::Author,
+            El::Contributor,
+            El::Link,
+            El::Category,
+            El::Subtitle,
+            El::Generator,
+            El::Icon,
+            El::Logo,
+            El::Published,
+            El::Summary,
+            El::Content,
+            El::Source,
+            El::Entry,
+            El::Other,
+        ];
+        const BYTES: &[u8] = b"abefghilnrstuvy";
+        let mut next = crate::lint::xorshift(0x6174_7472_6e61_6d65);
+        for _ in 0..100_000 {
+            let mut b = NAMES[(next() % NAMES.len() as u64) as usize]
+                .as_bytes()
+                .to_vec();
+            for _ in 0..next() % 3 {
+                let c = BYTES[(next() % BYTES.len() as u64) as usize];
+                let at = (next() % (b.len() as u64 + 1)) as usize;
+                match next() % 3 {
+                    0 if at < b.len() => b[at] = c,
+                    1 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    _ => b.insert(at, c),
+                }
+            }
+            let name = std::str::from_utf8(&b).expect("ASCII");
+            let el = KINDS[(next() % KINDS.len() as u64) as usize];
+            assert_eq!(
+                allowed_attr(el, name),
+                allowed_attr_by_match(el, name),
+                "{name:?}"
+            );
+        }
+    }
+
+    /// A context for the rules on their own: an Atom document, nothing seen yet.
+    fn bare_ctx<'d, 'i>(doc: &'d crate::lint::dom::Document<'i>) -> Ctx<'d, 'i> {
+        Ctx {
+            path: "t.xml",
+            location: None,
+            doc,
+            findings: Vec::new(),
+            iri: true,
+            rss2: false,
+            seen_ns: Default::default(),
+            lines: Default::default(),
+            html_memo: None,
+            plausible_until: chrono::Utc::now(),
+        }
+    }
+
+    /// The inline test of a leaf says what looking through its children says:
+    /// the same verdict and the same findings, for every element of random
+    /// documents (text, CDATA, comments, instructions, elements, nothing).
+    #[test]
+    fn leaves_known_inline_are_leaves() {
+        const PIECES: &[&str] = &[
+            "t",
+            " ",
+            "<a/>",
+            "<b>x</b>",
+            "<!--c-->",
+            "<![CDATA[d]]>",
+            "<?p q?>",
+            "&amp;",
+            "<e><f/></e>",
+            "\n  ",
+        ];
+        let mut next = crate::lint::xorshift(0x6c65_6166_7331);
+        for _ in 0..3_000 {
+            let inner: String = (0..next() % 4)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            let xml = format!("<r><s>{inner}</s>{inner}</r>");
+            let doc = crate::lint::dom::Document::parse(&xml).expect("well-formed");
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                let (mut fast, mut full) = (bare_ctx(&doc), bare_ctx(&doc));
+                let got = (leaf(&mut fast, node), leaf_with_children(&mut full, node));
+                assert_eq!(got.0, got.1, "{xml:?}");
+                let messages = |cx: &Ctx| -> Vec<String> {
+                    cx.findings.iter().map(|f| f.to_string()).collect()
+                };
+                assert_eq!(messages(&fast), messages(&full), "{xml:?}");
+            }
+        }
+    }
+
+    /// A category's one pass over its attributes reports what the common pass
+    /// and a pass of its own reported: the same findings, for random categories
+    /// (its attributes, unexpected ones, namespaced ones, blank and bad values).
+    #[test]
+    fn category_attributes_in_one_pass() {
+        /// The two passes as they were.
+        fn two_passes(cx: &mut Ctx, node: Node) {
+            common_attrs(cx, node, El::Category);
+            let (mut term, mut scheme, mut label) = (None, None, None);
+            for a in node.attributes().filter(|a| a.namespace().is_none()) {
+                match a.name() {
+                    "term" => term = Some(a.value()),
+                    "scheme" => scheme = Some(a),
+                    "label" => label = Some(a.value()),
+                    _ => {}
+                }
+            }
+            category_values(cx, node, term, scheme, label);
+        }
+        const ATTRS: &[&str] = &[
+            "term=\"t\"",
+            "term=\" \"",
+            "scheme=\"http://e.com/\"",
+            "scheme=\"a b\"",
+            "label=\"l\"",
+            "label=\"&lt;/b&gt;\"",
+            "xml:base=\"x y\"",
+            "xml:lang=\"??\"",
+            "xml:lang=\"en\"",
+            "href=\"h\"",
+            "termx=\"1\"",
+            "x:term=\"2\"",
+            "labe=\"3\"",
+            "x:label=\"4\"",
+        ];
+        let mut next = crate::lint::xorshift(0x6361_7465_676f);
+        let mut reported = 0;
+        for _ in 0..3_000 {
+            let mut used = Vec::new();
+            for _ in 0..next() % 5 {
+                let a = ATTRS[(next() % ATTRS.len() as u64) as usize];
+                let name = a.split('=').next().unwrap_or("");
+                if !used
+                    .iter()
+                    .any(|u: &&str| u.split('=').next() == Some(name))
+                {
+                    used.push(a);
+                }
+            }
+            let xml = format!(
+                "<feed xmlns=\"http://www.w3.org/2005/Atom\" xmlns:x=\"urn:x\"><category {}/></feed>",
+                used.join(" ")
+            );
+            let doc = crate::lint::dom::Document::parse(&xml).expect("well-formed");
+            let node = doc
+                .descendants()
+                .find(|n| n.tag_name().name() == "category")
+                .expect("a category");
+            let (mut one, mut two) = (bare_ctx(&doc), bare_ctx(&doc));
+            category(&mut one, node);
+            two_passes(&mut two, node);
+            // In the order lint_bytes puts them: by place, stably.
+            let sorted = |cx: &Ctx| -> Vec<String> {
+                let mut f = cx.findings.clone();
+                f.sort_by_key(|f| (f.line, f.column));
+                f.iter()
+                    .map(|f| format!("{f} {:?} {:?}", f.column, f.class))
+                    .collect()
+            };
+            assert_eq!(sorted(&one), sorted(&two), "{xml}");
+            reported += usize::from(!one.findings.is_empty());
+        }
+        assert!(reported > 500, "{reported}");
+    }
+
+    /// [`same_short`] is `==` on byte strings: random ones of one length, equal
+    /// or a byte apart, and of different lengths.
+    #[test]
+    fn short_comparison_is_equality() {
+        let mut next = crate::lint::xorshift(0x7368_6f72_7431);
+        for _ in 0..100_000 {
+            let n = (next() % 20) as usize;
+            let a: Vec<u8> = (0..n).map(|_| (next() % 3) as u8).collect();
+            let mut b = a.clone();
+            match next() % 3 {
+                0 if n > 0 => b[(next() % n as u64) as usize] ^= 1 << (next() % 8),
+                1 => b.push(0),
+                _ => {}
+            }
+            assert_eq!(same_short(&a, &b), a == b, "{a:?} {b:?}");
+        }
+    }
+
+    /// The glance for `<` and `&` before the HTML test of a label or title never
+    /// skips one that test reports: random values from pieces with and without
+    /// markup.
+    #[test]
+    fn values_without_markup_characters_hold_no_html() {
+        const PIECES: &[&str] = &[
+            "news", " ", "</b>", "<b>", "&amp;", "&#38;", "&", "<", ">", "é", "x", "</p", "&copy;",
+            ";", "#", "/",
+        ];
+        let mut next = crate::lint::xorshift(0x6c61_6265_6c73);
+        let mut skipped = 0;
+        for _ in 0..50_000 {
+            let v: String = (0..next() % 6)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect();
+            if !may_hold_html(&v) {
+                skipped += 1;
+                assert_eq!(html::text_contains_html(&v, &v), None, "{v:?}");
+            }
+        }
+        assert!(skipped > 1_000, "{skipped}");
+    }
+
     /// The feed-wide duplicate rules, by sorting, report what counting in hash maps
     /// reported: the same findings on the same entries, for random feeds whose
     /// entries share ids and dates (or lack them).
@@ -1388,18 +1820,44 @@ mod tests {
     fn revisions_by_sorting_are_revisions_by_hashing() {
         use std::collections::{HashMap, HashSet};
         let mut next = crate::lint::xorshift(0x7265_7669_7369_6f6e);
-        let ids = ["urn:ab:1", "urn:ab:2", "urn:ab:3"];
+        let ids = [
+            "urn:ab:1", "urn:ab:2", "urn:ab:3", "urn:ab:4", "urn:ab:5", "urn:ab:6", "urn:ab:7",
+            "urn:ab:8",
+        ];
         let dates = [
             "2021-01-01T00:00:00Z",
             "2021-01-02T00:00:00Z",
             " 2021-01-01T00:00:00Z",
+            "2021-01-03T00:00:00Z",
+            "2021-01-04T00:00:00Z",
+            "2021-01-05T00:00:00Z",
+            "2021-01-06T00:00:00Z",
+            "2021-01-07T00:00:00Z",
         ];
-        for _ in 0..3_000 {
+        for _ in 0..6_000 {
             let n = (next() % 8) as usize;
+            // Half the feeds at random, half in order (rising or falling, a
+            // step of one or none: strictly monotonic keys and nearly so).
+            let ordered = next().is_multiple_of(2);
+            let falling = next().is_multiple_of(2);
+            let (mut i, mut d) = (0usize, 0usize);
+            let pick = |r: u64, step: bool, k: &mut usize, len: usize| {
+                if !ordered {
+                    return (r % len as u64) as usize;
+                }
+                *k += usize::from(step);
+                if falling {
+                    len - 1 - (*k % len)
+                } else {
+                    *k % len
+                }
+            };
             let entries: Vec<(Option<&str>, Option<&str>)> = (0..n)
                 .map(|_| {
-                    let id = (!next().is_multiple_of(4)).then(|| ids[(next() % 3) as usize]);
-                    let date = (!next().is_multiple_of(4)).then(|| dates[(next() % 3) as usize]);
+                    let id = ids[pick(next(), !next().is_multiple_of(4), &mut i, ids.len())];
+                    let date = dates[pick(next(), !next().is_multiple_of(4), &mut d, dates.len())];
+                    let id = (!next().is_multiple_of(8)).then_some(id);
+                    let date = (!next().is_multiple_of(8)).then_some(date);
                     (id, date)
                 })
                 .collect();

@@ -235,19 +235,23 @@ fn days_in_month(year: i32, month: u32) -> u32 {
 }
 
 /// Days from 1970-01-01 to a valid date (proleptic Gregorian; H. Hinnant's
-/// `days_from_civil`).
+/// `days_from_civil`). `year` is 0 to 9999: shifted by one era (400 years) it is
+/// positive, and every division is an unsigned one by a constant (a multiply).
 fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    debug_assert!(
+        (0..=9999).contains(&year),
+        "days_from_civil: a four-digit year"
+    );
+    let y = (year + 400 - i32::from(month <= 2)) as u32;
+    let (era, yoe) = (y / 400, y % 400);
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    (i64::from(era) - 1) * 146_097 + i64::from(doe) - 719_468
 }
 
 /// The date-time, if the fields make one: a real day, a time of day (a leap
 /// second read as :59), an offset of less than a day. `year` is 0 to 9999.
+#[inline(always)]
 fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> Option<Stamp> {
     if !(1..=12).contains(&month)
         || day == 0
@@ -271,37 +275,60 @@ fn build(year: i32, month: u32, day: u32, h: u32, m: u32, s: u32, off: i32) -> O
 /// Parses an RFC 3339 date-time (`2003-12-13T18:30:02Z`, fractions and offsets allowed;
 /// `T` and `Z` upper case, as RFC 4287 §3.3 requires).
 pub(super) fn parse_rfc3339(s: &str) -> Option<Stamp> {
-    // Byte by byte: the fixed places hold ASCII, so the rest starts on a
-    // character boundary.
+    // Byte by byte: the fixed places hold ASCII. The first 19 bytes are read as
+    // an array, so no place is bounds-checked, and the fourteen digits are
+    // checked together (a byte less `0` is a digit when under 10).
     let b = s.as_bytes();
+    let head = b.first_chunk::<19>()?;
     if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
+        || head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b'T'
+        || head[13] != b':'
+        || head[16] != b':'
     {
         return None;
     }
-    let year = (two_digits(b, 0)? * 100 + two_digits(b, 2)?) as i32;
-    let month = two_digits(b, 5)?;
-    let day = two_digits(b, 8)?;
-    let h = two_digits(b, 11)?;
-    let m = two_digits(b, 14)?;
-    let sec = two_digits(b, 17)?;
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(|c| c.is_ascii_digit()).count();
+    let d = |i: usize| head[i].wrapping_sub(b'0');
+    // Eight bytes at a time (`YYYY-MM-`, `hh:mm:ss`), the day apart.
+    let word = |at: usize| {
+        let mut w = [0; 8];
+        w.copy_from_slice(&head[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if non_digits(word(0)) & 0x0080_8000_8080_8080 != 0
+        || non_digits(word(11)) & 0x8080_0080_8000_8080 != 0
+        || d(8) > 9
+        || d(9) > 9
+    {
+        return None;
+    }
+    let two = |i: usize| u32::from(d(i)) * 10 + u32::from(d(i + 1));
+    let year = (two(0) * 100 + two(2)) as i32;
+    let (month, day, h, m, sec) = (two(5), two(8), two(11), two(14), two(17));
+    let mut rest = &b[19..];
+    if let Some(frac) = rest.strip_prefix(b".") {
+        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
         if n == 0 {
             return None;
         }
         rest = &frac[n..];
     }
-    let off = w3c_offset(rest)?;
+    let off = offset(rest)?;
     if h > 23 || m > 59 || sec > 60 {
         return None;
     }
     build(year, month, day, h, m, sec, off)
+}
+
+/// The high bit of each byte of `w` that is not an ASCII digit, the others clear:
+/// a byte less `0` is a digit when under 10, and under 10 is what adding 0x76 to
+/// its low seven bits leaves without the high bit (no carry crosses a byte).
+fn non_digits(w: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let t = w ^ 0x3030_3030_3030_3030;
+    (((t & LOW7) + 0x7676_7676_7676_7676) | t) & HIGH
 }
 
 /// The two ASCII digits at `b[i..i + 2]` as a number.
@@ -313,20 +340,28 @@ fn two_digits(b: &[u8], i: usize) -> Option<u32> {
 
 /// `Z` or `±hh:mm`, in seconds east.
 fn w3c_offset(z: &str) -> Option<i32> {
-    let b = z.as_bytes();
+    offset(z.as_bytes())
+}
+
+/// [`w3c_offset`] of bytes.
+#[inline(always)]
+fn offset(b: &[u8]) -> Option<i32> {
     if b == b"Z" {
         return Some(0);
     }
-    if b.len() != 6 || !(b[0] == b'+' || b[0] == b'-') || b[3] != b':' {
+    let &[sign, h1, h2, b':', m1, m2] = b else {
+        return None;
+    };
+    if !(sign == b'+' || sign == b'-') {
         return None;
     }
-    let h = two_digits(b, 1)? as i32;
-    let m = two_digits(b, 4)? as i32;
+    let h = two_digits(&[h1, h2], 0)? as i32;
+    let m = two_digits(&[m1, m2], 0)? as i32;
     if h > 23 || m > 59 {
         return None;
     }
     let secs = h * 3600 + m * 60;
-    Some(if b[0] == b'-' { -secs } else { secs })
+    Some(if sign == b'-' { -secs } else { secs })
 }
 
 /// The ISO 8601 profile W3C-DTF uses; `zone_required` false accepts a local time
@@ -381,11 +416,15 @@ pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
 
 /// Whether a date is too far in the past, or later than `until`, to be meant.
 fn implausible(d: &Stamp, until: &chrono::DateTime<chrono::Utc>) -> bool {
-    // A stamp has whole seconds: later than `until` is later than its second.
-    d.year < 1990 || d.utc > until.timestamp()
+    // A stamp has whole seconds: later than `until` is later than its second. A
+    // local year before the one before `until`'s is earlier whatever its offset
+    // (less than a day): the instant is only compared near `until`.
+    use chrono::Datelike;
+    d.year < 1990 || (d.year + 1 >= until.naive_utc().year() && d.utc > until.timestamp())
 }
 
 /// `ImplausibleDate` on `node` when `d` is too far in the past or the future.
+#[inline]
 fn report_implausible(cx: &mut Ctx, node: Node, name: &str, value: &str, d: &Stamp) {
     if implausible(d, &cx.plausible_until) {
         cx.report(
@@ -535,11 +574,14 @@ mod tests {
                 "{want}"
             );
             let nanos = (next() % 2_000_000_000) as u32 % 1_000_000_001;
+            // Seconds around the stamp, or up to three years (a year or two
+            // apart is where the year alone decides).
+            let apart = match next() % 2 {
+                0 => (next() % 5) as i64 - 2,
+                _ => (next() % (6 * 366 * 86_400)) as i64 - 3 * 366 * 86_400,
+            };
             let until = Utc
-                .timestamp_opt(
-                    want.timestamp() + (next() % 5) as i64 - 2,
-                    nanos.min(999_999_999),
-                )
+                .timestamp_opt(want.timestamp() + apart, nanos.min(999_999_999))
                 .single()
                 .expect("a time near a valid one");
             assert_eq!(
@@ -627,6 +669,24 @@ mod tests {
             ("14 Aug 2021 09:59 GMT", true),
         ] {
             assert_eq!(matches!(parse_rfc822(s), Rfc822::Valid(_)), valid, "{s:?}");
+        }
+    }
+
+    /// [`non_digits`] flags exactly the bytes that are not ASCII digits: every
+    /// byte value, in every place of a word whose other bytes are random.
+    #[test]
+    fn non_digits_are_the_bytes_that_are_no_digit() {
+        let mut next = crate::lint::xorshift(0x6e6f_6e64_6967);
+        for place in 0..8 {
+            for b in 0..=255u8 {
+                let mut bytes = next().to_le_bytes();
+                bytes[place] = b;
+                let got = non_digits(u64::from_le_bytes(bytes)).to_le_bytes();
+                for (i, (&x, &g)) in bytes.iter().zip(&got).enumerate() {
+                    assert_eq!(g == 0x80, !x.is_ascii_digit(), "{bytes:?} at {i}");
+                    assert!(g == 0 || g == 0x80);
+                }
+            }
         }
     }
 

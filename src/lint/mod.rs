@@ -750,14 +750,21 @@ pub(crate) fn document_finding(path: &str, class: &str, message: impl Into<Strin
 
 /// The text content of an element: all its text and CDATA, children's included.
 /// Borrowed from the document when a single text node holds it all (the usual case).
+#[inline]
 pub(crate) fn text_of<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     // The usual element: a single text node and nothing else inside (its first
-    // child is its last).
+    // child is its last), read inline; the rest out of line.
     if let (Some(only), Some(last)) = (node.first_child(), node.last_child()) {
         if only == last && only.is_text() {
             return Cow::Borrowed(only.text().unwrap_or(""));
         }
     }
+    text_of_parts(node)
+}
+
+/// [`text_of`] an element that is not a single text node.
+#[inline(never)]
+fn text_of_parts<'a>(node: Node<'a, '_>) -> Cow<'a, str> {
     let gaps = node.document().gaps_within(node.range());
     if !gaps.is_empty() {
         return Cow::Owned(text_with_gaps(node, gaps));
