@@ -156,7 +156,7 @@ const LATIN1_ENTITIES: [&str; 96] = [
 /// fetch DTDs, so declare them in the internal subset (on the DOCTYPE's own line,
 /// so no line number moves).
 pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
-    let Some(i) = find_doctype(text.as_bytes()) else {
+    let Some(i) = doctype_at(text.as_bytes()) else {
         return text;
     };
     let end = match text[i..].find(['>', '[']) {
@@ -183,6 +183,48 @@ pub(super) fn with_dtd_entities(text: Cow<'_, str>) -> Cow<'_, str> {
         out.push_str(&text[end..]);
     }
     Cow::Owned(out)
+}
+
+/// Where the document's `<!DOCTYPE` starts. It stands in the prolog, before the
+/// root element, after the XML declaration, comments, processing instructions and
+/// white space, so the prolog is walked and the search ends at the root's start
+/// tag: the content (CDATA sections full of `!`) is not read. A prolog that holds
+/// anything else (text, an unclosed comment: not well-formed) is left to
+/// [`find_doctype`]'s search of the whole text, as before, so the parser meets
+/// the same document and reports the same error.
+fn doctype_at(b: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        while b
+            .get(i)
+            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            i += 1;
+        }
+        let rest = &b[i..];
+        let skip = |open: usize, close: &[u8]| {
+            memchr::memmem::find(&rest[open..], close).map(|e| i + open + e + close.len())
+        };
+        let next = if rest.starts_with(b"<!DOCTYPE") {
+            return Some(i);
+        } else if rest.starts_with(b"<?") {
+            skip(2, b"?>")
+        } else if rest.starts_with(b"<!--") {
+            skip(4, b"-->")
+        } else if rest.len() >= 2
+            && rest[0] == b'<'
+            && (rest[1].is_ascii_alphabetic() || matches!(rest[1], b'_' | b':' | 0x80..))
+        {
+            // The root element: no DOCTYPE may follow.
+            return None;
+        } else {
+            None
+        };
+        match next {
+            Some(n) => i = n,
+            None => return find_doctype(b),
+        }
+    }
 }
 
 /// Where the first `<!DOCTYPE` in `b` starts. `!` is rare in a feed (a few per
@@ -339,5 +381,78 @@ mod tests {
                 "{t:?}"
             );
         }
+    }
+
+    /// Walking the prolog finds the DOCTYPE the whole-text search finds, in every
+    /// document whose DOCTYPE (if any) stands before its first start tag, well
+    /// formed or not; only a `<!DOCTYPE` after the root's start tag (inside CDATA,
+    /// a comment, or misplaced) is not looked for. Unlike the search, the walk
+    /// also passes over one named inside a comment or processing instruction.
+    #[test]
+    fn doctype_in_the_prolog_found_as_the_search_finds_it() {
+        let prolog = [
+            "",
+            " ",
+            "\r\n",
+            "\t",
+            "<?xml version=\"1.0\"?>",
+            "<?pi r ?>",
+            "<!-- r -->",
+            "text",
+            "<",
+            "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" \"x\">",
+            "<!DOCTYPE a [<!ENTITY e \"x\">]>",
+            "\u{feff}",
+        ];
+        let body = [
+            "<rss>",
+            "<_r>",
+            "<\u{e9}>",
+            "<![CDATA[<!DOCTYPE inside>]]>",
+            "<!DOCTYPE late>",
+            "</rss>",
+            "x",
+            "",
+        ];
+        let mut next = crate::lint::xorshift(0x5eed_d0c7_7e00_0001);
+        for round in 0..20000 {
+            let mut doc = String::new();
+            for _ in 0..next() % 5 {
+                doc.push_str(prolog[next() as usize % prolog.len()]);
+            }
+            for _ in 0..next() % 4 {
+                doc.push_str(body[next() as usize % body.len()]);
+            }
+            let b = doc.as_bytes();
+            let searched = find_doctype(b);
+            let walked = doctype_at(b);
+            // Where the prolog ends for the walk: the first start tag (no piece
+            // hides one in a comment or processing instruction).
+            let root_tag = (0..b.len()).find(|&k| {
+                b[k] == b'<'
+                    && b.get(k + 1)
+                        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c >= 0x80)
+            });
+            match searched {
+                Some(at) if root_tag.is_some_and(|r| at > r) => {
+                    assert!(walked.is_none() || walked == searched, "{round}: {doc:?}")
+                }
+                _ => assert_eq!(walked, searched, "{round}: {doc:?}"),
+            }
+        }
+        let real = "<!DOCTYPE rss>";
+        for before in [
+            "<!-- <!DOCTYPE c> -->",
+            "<?pi <!DOCTYPE x> ?>",
+            "<!-- <r> -->",
+            "<?pi <r> ?>",
+        ] {
+            let doc = format!("{before}\n{real}<rss/>");
+            assert_eq!(doctype_at(doc.as_bytes()), doc.find(real), "{doc:?}");
+        }
+        assert_eq!(doctype_at(b"<rss><![CDATA[<!DOCTYPE x>]]></rss>"), None);
+        // An unclosed comment or processing instruction: searched as before.
+        assert_eq!(doctype_at(b"<!--<!DOCTYPE a>"), Some(4));
+        assert_eq!(doctype_at(b"<?<!DOCTYPE a><r/>"), Some(2));
     }
 }
