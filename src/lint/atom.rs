@@ -245,19 +245,9 @@ static KEPT_BYTES: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric() || mat
 /// punycode, not an IP address), a path, no `%`, no dot segment, at most one `#`.
 /// `false` says nothing: [`resolve`] then lets `url` do it.
 fn plainly_absolute(reference: &str) -> bool {
-    let b = reference.as_bytes();
-    let rest = if let Some(r) = b.strip_prefix(b"https://") {
-        r
-    } else if let Some(r) = b.strip_prefix(b"http://") {
-        r
-    } else {
+    let Some((host, path)) = urls::http_host_and_rest(reference.as_bytes(), &HOST_BYTES) else {
         return false;
     };
-    let host_len = rest
-        .iter()
-        .position(|&c| !HOST_BYTES[usize::from(c)])
-        .unwrap_or(rest.len());
-    let (host, path) = rest.split_at(host_len);
     let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or(b"");
     host.first().is_some_and(|&c| c != b'.')
         && host.last().is_some_and(|&c| c != b'.')
@@ -1569,20 +1559,7 @@ mod tests {
         }
         const BYTES: &[u8] = b"abcdeiklnorstuyzD";
         for _ in 0..100_000 {
-            let mut b = NAMES[(next() % NAMES.len() as u64) as usize]
-                .as_bytes()
-                .to_vec();
-            for _ in 0..next() % 3 {
-                let c = BYTES[(next() % BYTES.len() as u64) as usize];
-                let at = (next() % (b.len() as u64 + 1)) as usize;
-                match next() % 3 {
-                    0 if at < b.len() => b[at] = c,
-                    1 if at < b.len() => {
-                        b.remove(at);
-                    }
-                    _ => b.insert(at, c),
-                }
-            }
+            let b = near(NAMES, BYTES, &mut next);
             let Ok(name) = std::str::from_utf8(&b) else {
                 continue;
             };
@@ -1621,20 +1598,7 @@ mod tests {
         const BYTES: &[u8] = b"abefghilnrstuvy";
         let mut next = crate::lint::xorshift(0x6174_7472_6e61_6d65);
         for _ in 0..100_000 {
-            let mut b = NAMES[(next() % NAMES.len() as u64) as usize]
-                .as_bytes()
-                .to_vec();
-            for _ in 0..next() % 3 {
-                let c = BYTES[(next() % BYTES.len() as u64) as usize];
-                let at = (next() % (b.len() as u64 + 1)) as usize;
-                match next() % 3 {
-                    0 if at < b.len() => b[at] = c,
-                    1 if at < b.len() => {
-                        b.remove(at);
-                    }
-                    _ => b.insert(at, c),
-                }
-            }
+            let b = near(NAMES, BYTES, &mut next);
             let name = std::str::from_utf8(&b).expect("ASCII");
             let el = KINDS[(next() % KINDS.len() as u64) as usize];
             assert_eq!(
@@ -1643,6 +1607,26 @@ mod tests {
                 "{name:?}"
             );
         }
+    }
+
+    /// One of `names` with up to two random edits (a byte of `bytes` put in,
+    /// replaced or taken out).
+    fn near(names: &[&str], bytes: &[u8], next: &mut impl FnMut() -> u64) -> Vec<u8> {
+        let mut b = names[(next() % names.len() as u64) as usize]
+            .as_bytes()
+            .to_vec();
+        for _ in 0..next() % 3 {
+            let c = bytes[(next() % bytes.len() as u64) as usize];
+            let at = (next() % (b.len() as u64 + 1)) as usize;
+            match next() % 3 {
+                0 if at < b.len() => b[at] = c,
+                1 if at < b.len() => {
+                    b.remove(at);
+                }
+                _ => b.insert(at, c),
+            }
+        }
+        b
     }
 
     /// A context for the rules on their own: an Atom document, nothing seen yet.
