@@ -2330,9 +2330,7 @@ mod tests {
         let mut next = crate::lint::xorshift(0x7a1e_5ca7_0000_0001);
         for round in 0..3000 {
             let n = next() as usize % 70;
-            let b: Vec<u8> = (0..n)
-                .map(|_| alphabet[next() as usize % alphabet.len()])
-                .collect();
+            let b: Vec<u8> = crate::lint::picks(&mut next, alphabet, n);
             let q = if round % 2 == 0 { b'"' } else { b'\'' };
             let whole = n / 16 * 16;
             let first = b[..whole]

@@ -2566,9 +2566,7 @@ mod tests {
         let mut next = crate::lint::xorshift(0x1234_5678_9abc_def1);
         for round in 0..300 {
             let n = next() as usize % 300;
-            let b: Vec<u8> = (0..n)
-                .map(|_| alphabet[next() as usize % alphabet.len()])
-                .collect();
+            let b: Vec<u8> = crate::lint::picks(&mut next, alphabet, n);
             #[cfg(target_arch = "x86_64")]
             if avx2 {
                 for block in b.chunks(64) {

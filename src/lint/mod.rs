@@ -948,6 +948,17 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
+/// `n` picks from `from`, drawn with `next` (a [`xorshift`]): the random texts of
+/// the randomized tests, as bytes, characters or pieces.
+#[cfg(test)]
+pub(crate) fn picks<T: Copy, C: FromIterator<T>>(
+    next: &mut impl FnMut() -> u64,
+    from: &[T],
+    n: usize,
+) -> C {
+    (0..n).map(|_| from[next() as usize % from.len()]).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

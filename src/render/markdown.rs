@@ -750,9 +750,7 @@ mod tests {
         let mut taken = 0;
         for _ in 0..4000 {
             let len = next() as usize % 90;
-            let md: String = (0..len)
-                .map(|_| alphabet[next() as usize % alphabet.len()])
-                .collect();
+            let md: String = crate::lint::picks(&mut next, &alphabet, len);
             let (fast, full) = both(&mut renderer, &md, Some(&base));
             if let Some(fast) = fast {
                 taken += 1;
@@ -819,9 +817,7 @@ mod tests {
         let mut next = crate::lint::xorshift(0x00e5_ca9e);
         for _ in 0..4000 {
             let len = next() as usize % 60;
-            let text: String = (0..len)
-                .map(|_| alphabet[next() as usize % alphabet.len()])
-                .collect();
+            let text: String = crate::lint::picks(&mut next, &alphabet, len);
             for attribute in [false, true] {
                 let mut out = String::new();
                 push_escaped(&mut out, &text, attribute);
