@@ -9,7 +9,7 @@ use super::dom::{Attribute, Node};
 
 use super::rss::{self, valid_addr_spec, valid_language, valid_mime};
 use super::urls::{self, Uri};
-use super::{dates, elements, ext, html, text_of, Ctx, XML_NS};
+use super::{dates, elements, ext, html, same_short, text_of, Ctx, XML_NS};
 
 pub(super) const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 pub(super) const ATOM03_NS: &str = "http://purl.org/atom/ns#";
@@ -150,27 +150,6 @@ impl El {
     }
 }
 
-/// Whether `a` and `b`, of one length up to 16, are equal: two loads a side, which
-/// overlap when the length is not a power of two, instead of a loop or a call.
-#[inline(always)]
-fn same_short(a: &[u8], b: &[u8]) -> bool {
-    fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
-        let mut w = [0; N];
-        w.copy_from_slice(&s[at..at + N]);
-        w
-    }
-    let n = a.len();
-    if n != b.len() || n > 16 {
-        return a == b;
-    }
-    match n {
-        8.. => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
-        4.. => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
-        2.. => load::<2>(a, 0) == load::<2>(b, 0) && load::<2>(a, n - 2) == load::<2>(b, n - 2),
-        _ => a == b,
-    }
-}
-
 /// How many of each Atom element a feed, entry or source has had so far (other
 /// names are never asked about): a counter per kind, no lookup.
 #[derive(Default)]
@@ -230,10 +209,6 @@ pub(super) fn resolve(base: Option<&str>, reference: &str) -> String {
     }
 }
 
-/// Bytes of a plain host name: lower-case letters, digits, dots and hyphens.
-static HOST_BYTES: [bool; 256] =
-    byte_set!(b => b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-
 /// Bytes after the host that no URL parser rewrites: letters, digits and the
 /// delimiters that are never percent-encoded in a path, query or fragment.
 static KEPT_BYTES: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$'
@@ -245,7 +220,7 @@ static KEPT_BYTES: [bool; 256] = byte_set!(b => b.is_ascii_alphanumeric() || mat
 /// punycode, not an IP address), a path, no `%`, no dot segment, at most one `#`.
 /// `false` says nothing: [`resolve`] then lets `url` do it.
 fn plainly_absolute(reference: &str) -> bool {
-    let Some((host, path)) = urls::http_host_and_rest(reference.as_bytes(), &HOST_BYTES) else {
+    let Some((host, path)) = urls::http_host_and_rest(reference.as_bytes()) else {
         return false;
     };
     let last_label = host.rsplit(|&c| c == b'.').next().unwrap_or(b"");
@@ -412,7 +387,7 @@ fn revisions(cx: &mut Ctx, entries: &[Revision]) {
         .collect();
     let id = |k: usize| entries[with_id[k]].id.as_deref();
     if strictly_monotonic(with_id.len(), id) {
-        // No id twice: no revisions to look at, and more than one id.
+        // No id twice (or at most one id): nothing for the rules below to report.
         return;
     }
     let order = sorted_by(with_id.len(), id);

@@ -416,11 +416,8 @@ pub(super) fn valid_iso8601(s: &str, zone_required: bool) -> bool {
 
 /// Whether a date is too far in the past, or later than `until`, to be meant.
 fn implausible(d: &Stamp, until: &chrono::DateTime<chrono::Utc>) -> bool {
-    // A stamp has whole seconds: later than `until` is later than its second. A
-    // local year before the one before `until`'s is earlier whatever its offset
-    // (less than a day): the instant is only compared near `until`.
-    use chrono::Datelike;
-    d.year < 1990 || (d.year + 1 >= until.naive_utc().year() && d.utc > until.timestamp())
+    // A stamp has whole seconds: later than `until` is later than its second.
+    d.year < 1990 || d.utc > until.timestamp()
 }
 
 /// `ImplausibleDate` on `node` when `d` is too far in the past or the future.

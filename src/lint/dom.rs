@@ -230,12 +230,18 @@ impl<'i> Document<'i> {
     #[inline(always)]
     fn is_gap(raw: &[u8], after: &[u8], after_element: impl FnOnce() -> bool) -> bool {
         let white = !raw.is_empty() && raw.iter().all(|&c| matches!(c, b' ' | b'\t' | b'\n'));
-        white
-            && match after {
-                [b'<', b'/', ..] => after_element(),
-                [b'<', c, ..] => !matches!(c, b'!' | b'?'),
-                _ => false,
-            }
+        white && after.first() == Some(&b'<') && Document::gap_before(after.get(1), after_element)
+    }
+
+    /// Whether white space before a `<` is a gap, from the byte after that `<`:
+    /// see [`Document::is_gap`]. Shared by the reader and the roxmltree copy.
+    #[inline(always)]
+    fn gap_before(next: Option<&u8>, after_element: impl FnOnce() -> bool) -> bool {
+        match next {
+            Some(b'/') => after_element(),
+            Some(b'!' | b'?') | None => false,
+            Some(_) => true,
+        }
     }
 
     /// The gaps inside `range` ([`Document::gaps`]), in document order.
@@ -1528,20 +1534,13 @@ impl<'i> Reader<'i> {
                 self.pos += lt;
                 let (white, plain) = text_kind(self.b, start, self.pos);
                 // Most texts are the indentation between tags.
+                let nodes = &self.doc.nodes;
                 let gap = !self.after_text
                     && white
-                    && match self.b.get(self.pos + 1) {
-                        Some(b'/') => {
-                            let last = self.doc.nodes[parent as usize].last;
-                            last != NONE
-                                && matches!(
-                                    self.doc.nodes[last as usize].kind,
-                                    Kind::Element { .. }
-                                )
-                        }
-                        Some(b'!' | b'?') | None => false,
-                        Some(_) => true,
-                    };
+                    && Document::gap_before(self.b.get(self.pos + 1), || {
+                        let last = nodes[parent as usize].last;
+                        last != NONE && matches!(nodes[last as usize].kind, Kind::Element { .. })
+                    });
                 if gap {
                     self.doc.gaps.push(start..self.pos);
                 } else if plain {

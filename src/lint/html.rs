@@ -1651,8 +1651,7 @@ impl<'a, const AVX2: bool> Scan<'a, AVX2> {
         Some(at)
     }
 
-    /// Moves on to the next block with a `<`; `false` at the end. Out of line, as
-    /// the other moves to a later block: they are few, the tag scan is tight.
+    /// Moves on to the next block with a `<`; `false` at the end.
     #[inline(always)]
     fn refill_lt(&mut self) -> bool {
         while self.lt == 0 {
@@ -1762,8 +1761,8 @@ fn marks64_avx2(block: &[u8; 64]) -> (u64, u64) {
     (marks(b'<'), marks(b'"'))
 }
 
-/// [`marks64`] a byte at a time: the portable way, and what the tests hold the
-/// SIMD one to.
+/// [`marks64_avx2`]'s marks a byte at a time: the portable way, and what the
+/// tests hold the SIMD one to.
 fn marks64_plain(block: &[u8; 64]) -> (u64, u64) {
     let (mut lts, mut quotes) = (0u64, 0u64);
     for (j, &c) in block.iter().enumerate() {
@@ -2724,9 +2723,9 @@ mod tests {
         let mut next = crate::lint::xorshift(0x0123_4567_89ab_cdef);
         for _ in 0..20000 {
             let n = next() as usize % 12;
-            let pick = |next: &mut dyn FnMut() -> u64| pieces[next() as usize % pieces.len()];
-            let text: String = (0..n).map(|_| pick(&mut next)).collect();
-            let raw: String = (0..next() as usize % 4).map(|_| pick(&mut next)).collect();
+            let text: String = crate::lint::picks(&mut next, &pieces, n);
+            let k = next() as usize % 4;
+            let raw: String = crate::lint::picks(&mut next, &pieces, k);
             assert_eq!(
                 text_contains_html(&text, &raw),
                 plain(&text, &raw),

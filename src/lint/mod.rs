@@ -862,10 +862,32 @@ impl<'a> Counts<'a> {
     }
 }
 
-/// Whether two element names are equal: length first, then byte by byte inline
-/// (names are short: a call to memcmp costs more).
+/// Whether two element names are equal: length first, then [`same_short`]'s word
+/// loads inline (names are short: a call to memcmp costs more).
+#[inline]
 pub(crate) fn same_name(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
+    same_short(a.as_bytes(), b.as_bytes())
+}
+
+/// Whether `a` and `b`, of one length up to 16, are equal: two loads a side, which
+/// overlap when the length is not a power of two, instead of a loop or a call.
+#[inline(always)]
+pub(crate) fn same_short(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        let mut w = [0; N];
+        w.copy_from_slice(&s[at..at + N]);
+        w
+    }
+    let n = a.len();
+    if n != b.len() || n > 16 {
+        return a == b;
+    }
+    match n {
+        8.. => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
+        4.. => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
+        2.. => load::<2>(a, 0) == load::<2>(b, 0) && load::<2>(a, n - 2) == load::<2>(b, n - 2),
+        _ => a == b,
+    }
 }
 
 /// Whether `s` is empty or white space (Unicode's, as `str::trim` has it). The
@@ -911,7 +933,7 @@ pub(crate) fn note_stray_text(cx: &mut Ctx, node: Node, child: Node, found: &mut
 }
 
 /// The finding of [`stray_text`]: `text` stands directly in `node`.
-pub(crate) fn report_stray_text(cx: &mut Ctx, node: Node, text: Node) {
+fn report_stray_text(cx: &mut Ctx, node: Node, text: Node) {
     cx.report(
         text,
         "UnexpectedText",

@@ -390,7 +390,7 @@ static PLAIN_HOST: [bool; 256] =
 /// plain lower-case host (no user, no port), a path after it, no `%` anywhere and
 /// no `/.` in the rest. `false` says nothing: [`non_canonical`] then looks closer.
 fn plainly_canonical(value: &str) -> bool {
-    let Some((host, path)) = http_host_and_rest(value.as_bytes(), &PLAIN_HOST) else {
+    let Some((host, path)) = http_host_and_rest(value.as_bytes()) else {
         return false;
     };
     !host.is_empty()
@@ -399,18 +399,16 @@ fn plainly_canonical(value: &str) -> bool {
         && !has_slash_dot(path)
 }
 
-/// An `http://` or `https://` URL's host, as far as its bytes are in `host_bytes`,
-/// and the rest after it; `None` for any other scheme (or spelling of one).
-pub(super) fn http_host_and_rest<'b>(
-    b: &'b [u8],
-    host_bytes: &[bool; 256],
-) -> Option<(&'b [u8], &'b [u8])> {
+/// An `http://` or `https://` URL's host, as far as its bytes are
+/// [`PLAIN_HOST`]'s, and the rest after it; `None` for any other scheme (or
+/// spelling of one).
+pub(super) fn http_host_and_rest(b: &[u8]) -> Option<(&[u8], &[u8])> {
     let rest = b
         .strip_prefix(b"https://")
         .or_else(|| b.strip_prefix(b"http://"))?;
     let host_len = rest
         .iter()
-        .position(|&c| !host_bytes[usize::from(c)])
+        .position(|&c| !PLAIN_HOST[usize::from(c)])
         .unwrap_or(rest.len());
     Some(rest.split_at(host_len))
 }
